@@ -1,0 +1,39 @@
+# Two entry points that work on a fresh machine with Python 3.11 and make:
+#   make run [ARGS="..."]   set up .venv if needed and start the GUI on the bundled sample campaign
+#   make test               set up/refresh .venv and run the whole test suite offscreen
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test venv bench sample clean installer
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) main.py $(ARGS)
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+sample: $(STAMP)
+	$(PY) -m shm_app.sample resources/sample
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) benchmarks/run_all.py
+
+installer: $(STAMP)
+	$(PY) -m pip install --quiet pyinstaller
+	$(PY) -m PyInstaller --noconfirm build_installer.spec
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

@@ -1,0 +1,112 @@
+"""Spectral estimates: Welch PSD, the cross-spectral-density matrix, and its singular values (the FDD view)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from dsp import _validate
+
+
+@dataclass(frozen=True)
+class PowerSpectrum:
+    """frequencies_hz : (n_freqs,) Hz; psd : (n_freqs, n_channels), (unit)²/Hz, one-sided."""
+
+    frequencies_hz: np.ndarray
+    psd: np.ndarray
+    n_segments: int
+
+
+@dataclass(frozen=True)
+class SpectralMatrix:
+    """frequencies_hz : (n_freqs,) Hz; csd : (n_freqs, n_channels, n_channels) complex, (unit)²/Hz, one-sided,
+    Hermitian in its last two axes, ``csd[f, i, j] = E[X_i(f) conj(X_j(f))]`` scaled as a density."""
+
+    frequencies_hz: np.ndarray
+    csd: np.ndarray
+    n_segments: int
+
+
+@dataclass(frozen=True)
+class SingularValueSpectrum:
+    """The FDD view of a spectral matrix.
+
+    frequencies_hz : (n_freqs,) Hz
+    singular_values : (n_freqs, n_channels), (unit)²/Hz, descending along axis 1
+    first_vectors : (n_freqs, n_channels) complex, first singular vector at each frequency (unit norm)
+    """
+
+    frequencies_hz: np.ndarray
+    singular_values: np.ndarray
+    first_vectors: np.ndarray
+
+
+def _segment_length(n_samples: int, fs: float, nperseg, resolution_hz) -> int:
+    if nperseg is None:
+        if resolution_hz is not None:
+            nperseg = int(round(fs / _validate.positive(resolution_hz, "resolution_hz")))
+        else:
+            nperseg = 2 ** int(np.clip(np.floor(np.log2(n_samples / 8)), 6, 14))
+    nperseg = int(nperseg)
+    if nperseg < 8 or nperseg > n_samples:
+        raise ValueError(f"nperseg must be between 8 and the number of samples ({n_samples}); got {nperseg}")
+    return nperseg
+
+
+def welch_psd(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: float = 0.5,
+              window: str = "hann") -> PowerSpectrum:
+    """Welch power spectral density of each channel (linear detrend per segment, Hann window by default).
+
+    Parameters
+    ----------
+    x : (n_samples, n_channels) signals.
+    fs_hz : sampling rate, Hz.
+    nperseg : samples per segment (default: a power of two giving at least 8 segments, 64 to 16384).
+    resolution_hz : alternative to ``nperseg``: frequency resolution, Hz.
+    overlap : fraction of overlap between segments, 0 to 0.9.
+    """
+    a = _validate.signals(x, min_samples=8)
+    fs = _validate.positive(fs_hz, "fs_hz")
+    n = _segment_length(a.shape[0], fs, nperseg, resolution_hz)
+    _validate.in_range(overlap, "overlap", 0.0, 0.9)
+    f, p = signal.welch(a, fs=fs, window=window, nperseg=n, noverlap=int(overlap * n),
+                        detrend="linear", axis=0)
+    n_seg = 1 + (a.shape[0] - n) // (n - int(overlap * n))
+    return PowerSpectrum(frequencies_hz=f, psd=p, n_segments=n_seg)
+
+
+def csd_matrix(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: float = 0.5,
+               window: str = "hann", fmax_hz=None) -> SpectralMatrix:
+    """Welch estimate of the full cross-spectral-density matrix, all channel pairs at once.
+
+    Segments are windowed and transformed once; the matrix at every frequency is the segment average of
+    ``X Xᴴ`` (one batched matrix product). The diagonal equals :func:`welch_psd` with the same settings.
+    ``fmax_hz`` keeps only frequencies up to that value (saves memory for many channels).
+    """
+    a = _validate.signals(x, min_samples=8)
+    fs = _validate.positive(fs_hz, "fs_hz")
+    n = _segment_length(a.shape[0], fs, nperseg, resolution_hz)
+    _validate.in_range(overlap, "overlap", 0.0, 0.9)
+    step = n - int(overlap * n)
+    win = signal.get_window(window, n)
+    segs = np.lib.stride_tricks.sliding_window_view(a, n, axis=0)[::step]  # (n_seg, n_ch, n)
+    segs = signal.detrend(segs, axis=-1, type="linear") * win
+    spec = np.fft.rfft(segs, axis=-1)  # (n_seg, n_ch, n_freq)
+    freqs = np.fft.rfftfreq(n, 1.0 / fs)
+    if fmax_hz is not None:
+        keep = freqs <= float(fmax_hz)
+        freqs, spec = freqs[keep], spec[..., keep]
+    spec = np.transpose(spec, (2, 1, 0))  # (n_freq, n_ch, n_seg)
+    g = np.matmul(spec, np.conj(np.transpose(spec, (0, 2, 1)))) / (fs * np.sum(win ** 2) * segs.shape[0])
+    g[1:] *= 2.0
+    if n % 2 == 0 and freqs[-1] == fs / 2:
+        g[-1] /= 2.0
+    return SpectralMatrix(frequencies_hz=freqs, csd=g, n_segments=segs.shape[0])
+
+
+def singular_value_spectrum(spectral_matrix: SpectralMatrix) -> SingularValueSpectrum:
+    """Singular values (descending) and first singular vectors of the spectral matrix at every frequency."""
+    u, s, _ = np.linalg.svd(spectral_matrix.csd, hermitian=True)
+    return SingularValueSpectrum(frequencies_hz=spectral_matrix.frequencies_hz, singular_values=s,
+                                 first_vectors=u[:, :, 0])

@@ -1,0 +1,42 @@
+"""Errors the user can act on. One place (``shm_app.errors.user_message``) turns them into one line."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Union
+
+from dsp.progress import Cancelled
+
+__all__ = ["ShmError", "ReadError", "SettingsError", "Cancelled", "user_message"]
+
+
+class ShmError(Exception):
+    """Base of every error caused by the user's input rather than by a bug."""
+
+
+class ReadError(ShmError):
+    """A recording could not be read. ``reason`` says what is wrong and, where possible, what to do."""
+
+    def __init__(self, path: Union[str, Path], reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class SettingsError(ShmError):
+    """An analysis setting is impossible for this recording (names the parameter and the allowed range)."""
+
+    def __init__(self, reason: str, path: Union[str, Path, None] = None) -> None:
+        self.path = None if path is None else str(path)
+        self.reason = reason
+        super().__init__(reason if path is None else f"{path}: {reason}")
+
+
+def user_message(exc: BaseException) -> str:
+    """The one-line message shown to the user for a known error (CLI stderr, GUI dialog, status bar)."""
+    if isinstance(exc, ShmError):
+        return str(exc)
+    if isinstance(exc, ValueError):  # dsp validation errors name the parameter and the allowed range
+        return str(exc)
+    if isinstance(exc, Cancelled):
+        return "cancelled"
+    return f"internal error: {type(exc).__name__}: {exc}"
