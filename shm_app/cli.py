@@ -1,4 +1,4 @@
-"""Command line: ``shm-app info | identify`` (also ``python -m shm_app``). Contract in shared/DESIGN.md.
+"""Command line: ``shm-app info | identify | campaign | report`` (also ``python -m shm_app``). Contract in shared/DESIGN.md.
 
 Exit codes: 0 success, 2 bad input or usage (one line ``shm-app: error: <file>: <reason>`` on stderr),
 1 unexpected internal error (message plus the log file's path).
@@ -30,37 +30,30 @@ class _UsageError(Exception):
     pass
 
 
-def _csv_list(text: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in text.split(",") if p.strip())
+# Each command lives in its own module under shm_app/commands with ``add_parser(subparsers)`` registering
+# itself (``set_defaults(run=...)``); modules are imported lazily so ``shm-app --help`` stays fast.
+COMMAND_MODULES = ("info", "identify", "campaign", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
     p = _Parser(prog=PROG, description="Structural health monitoring: recordings, modal identification, campaigns.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__import__('shm_app').__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    info = sub.add_parser("info", help="channels, sampling rate, duration, start and units of recordings")
-    info.add_argument("files", nargs="+", metavar="FILE")
-    info.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
-    info.add_argument("--json", metavar="OUT", help="write JSON to OUT ('-' for standard output)")
-
-    ident = sub.add_parser("identify", help="modal identification with automated mode selection")
-    ident.add_argument("file", metavar="FILE")
-    from shm_app.identify import METHODS
-
-    ident.add_argument("--method", default="ssi-cov", help=f"one of: {', '.join(METHODS)} (default ssi-cov)")
-    ident.add_argument("--fmin", type=float, help="lowest frequency of interest, Hz (default 0.5)")
-    ident.add_argument("--fmax", type=float, help="highest frequency of interest, Hz (default min(20, fs/2.5))")
-    ident.add_argument("--channels", type=_csv_list, help="comma-separated channel names to use (default all)")
-    ident.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
-    ident.add_argument("--block-rows", type=int, help="SSI block rows (default from fmin and fs)")
-    ident.add_argument("--max-order", type=int, default=80, help="highest model order of the sweep (default 80)")
-    ident.add_argument("--json", metavar="OUT", help="write the results as JSON ('-' for standard output)")
-    ident.add_argument("--csv", metavar="OUT", help="write the modes table as CSV ('-' for standard output)")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"shm_app.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"shm_app.commands.{name}":
+                raise
+            continue
+        module.add_parser(sub)
     return p
 
 
-def _write_text(out: str, text: str) -> None:
+def write_text(out: str, text: str) -> None:
+    """Write ``text`` to ``out`` atomically, or to standard output for ``-``."""
     if out == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -70,7 +63,8 @@ def _write_text(out: str, text: str) -> None:
     atomic_write_text(Path(out), text)
 
 
-def _progress_printer():
+def progress_printer():
+    """A progress callback drawing a bar on stderr when it is a terminal, else None."""
     if not sys.stderr.isatty():
         return None
 
@@ -84,58 +78,9 @@ def _progress_printer():
     return show
 
 
-def cmd_info(args) -> int:
-    from shm_app import io
-    from shm_app.summary import info_json
-
-    docs = [info_json(io.read(f, fs=args.fs)) for f in args.files]
-    if args.json:
-        _write_text(args.json, json.dumps(docs, indent=2) + "\n")
-    else:
-        for d in docs:
-            print(f"{d['file']}: {d['format']}, {len(d['channels'])} channels, {d['fs_hz']:g} Hz, "
-                  f"{d['n_samples']} samples ({d['duration_s']:.1f} s), start {d['start'] or 'unknown'}")
-            for c in d["channels"]:
-                print(f"  {c['name']:<16} {c['unit']:<7} (file: {c['source_unit'] or 'not stated, m/s^2 assumed'})"
-                      f"  rms {c['rms']:.4g}")
-    return 0
-
-
-def cmd_identify(args) -> int:
-    from shm_app import io
-    from shm_app.identify import IdentificationSettings, identify, result_to_json
-
-    recording = io.read(args.file, fs=args.fs)
-    settings = IdentificationSettings(method=args.method, fmin_hz=args.fmin, fmax_hz=args.fmax,
-                                      channels=args.channels, block_rows=args.block_rows, max_order=args.max_order)
-    result = identify(recording, settings, progress=_progress_printer())
-    doc = result_to_json(result)
-    if args.json:
-        _write_text(args.json, json.dumps(doc, indent=2) + "\n")
-    if args.csv:
-        _write_text(args.csv, modes_csv(doc))
-    if not args.json or args.json != "-":
-        if not (args.csv == "-"):
-            print(f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
-                  f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")
-            for k, m in enumerate(doc["modes"], 1):
-                print(f"  mode {k}: {m['frequency_hz']:8.4f} Hz  damping {100 * m['damping_ratio']:5.2f} %  "
-                      f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:5.1f}°")
-    return 0
-
-
-def modes_csv(doc: dict) -> str:
-    head = ["mode", "frequency_hz", "damping_ratio", "frequency_std_hz", "damping_std", "mpc", "mpd_deg"]
-    head += [f"shape_{c}" for c in doc["channels"]]
-    rows = [",".join(head)]
-    for k, m in enumerate(doc["modes"], 1):
-        vals = [k, m["frequency_hz"], m["damping_ratio"], m["frequency_std_hz"], m["damping_std"], m["mpc"],
-                m["mpd_deg"], *m["shape"]]
-        rows.append(",".join(str(v) for v in vals))
-    return "\n".join(rows) + "\n"
-
-
-COMMANDS = {"info": cmd_info, "identify": cmd_identify}
+def csv_list(text: str) -> tuple[str, ...]:
+    """argparse type for comma-separated names."""
+    return tuple(p.strip() for p in text.split(",") if p.strip())
 
 
 def _log_path() -> Path:
@@ -146,7 +91,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        return args.run(args)
     except _UsageError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return 2

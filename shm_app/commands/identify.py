@@ -1,0 +1,57 @@
+"""``shm-app identify FILE [--method ...] [--fmin HZ] [--fmax HZ] [--channels A,B] [--fs HZ] [--json OUT] [--csv OUT]``"""
+from __future__ import annotations
+
+import json
+
+from shm_app.cli import csv_list, progress_printer, write_text
+
+
+def add_parser(sub) -> None:
+    from shm_app.identify import METHODS
+
+    p = sub.add_parser("identify", help="modal identification with automated mode selection")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--method", default="ssi-cov", help=f"one of: {', '.join(METHODS)} (default ssi-cov)")
+    p.add_argument("--fmin", type=float, help="lowest frequency of interest, Hz (default 0.5)")
+    p.add_argument("--fmax", type=float, help="highest frequency of interest, Hz (default min(20, fs/2.5))")
+    p.add_argument("--channels", type=csv_list, help="comma-separated channel names to use (default all)")
+    p.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
+    p.add_argument("--block-rows", type=int, help="SSI block rows (default from fmin and fs)")
+    p.add_argument("--max-order", type=int, default=80, help="highest model order of the sweep (default 80)")
+    p.add_argument("--json", metavar="OUT", help="write the results as JSON ('-' for standard output)")
+    p.add_argument("--csv", metavar="OUT", help="write the modes table as CSV ('-' for standard output)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from shm_app import io
+    from shm_app.identify import IdentificationSettings, identify, result_to_json
+
+    recording = io.read(args.file, fs=args.fs)
+    settings = IdentificationSettings(method=args.method, fmin_hz=args.fmin, fmax_hz=args.fmax,
+                                      channels=args.channels, block_rows=args.block_rows, max_order=args.max_order)
+    result = identify(recording, settings, progress=progress_printer())
+    doc = result_to_json(result)
+    if args.json:
+        write_text(args.json, json.dumps(doc, indent=2) + "\n")
+    if args.csv:
+        write_text(args.csv, modes_csv(doc))
+    if "-" not in (args.json, args.csv):
+        print(f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
+              f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")
+        for k, m in enumerate(doc["modes"], 1):
+            print(f"  mode {k}: {m['frequency_hz']:8.4f} Hz  damping {100 * m['damping_ratio']:5.2f} %  "
+                  f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:5.1f}°")
+    return 0
+
+
+def modes_csv(doc: dict) -> str:
+    """The modes table of an identify JSON document as CSV (one row per mode, real shape per channel)."""
+    head = ["mode", "frequency_hz", "damping_ratio", "frequency_std_hz", "damping_std", "mpc", "mpd_deg"]
+    head += [f"shape_{c}" for c in doc["channels"]]
+    rows = [",".join(head)]
+    for k, m in enumerate(doc["modes"], 1):
+        vals = [k, m["frequency_hz"], m["damping_ratio"], m["frequency_std_hz"], m["damping_std"], m["mpc"],
+                m["mpd_deg"], *m["shape"]]
+        rows.append(",".join(str(v) for v in vals))
+    return "\n".join(rows) + "\n"

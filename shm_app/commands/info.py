@@ -1,0 +1,31 @@
+"""``shm-app info FILE... [--json OUT]``"""
+from __future__ import annotations
+
+import json
+
+from shm_app.cli import write_text
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("info", help="channels, sampling rate, duration, start and units of recordings")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
+    p.add_argument("--json", metavar="OUT", help="write JSON to OUT ('-' for standard output)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from shm_app import io
+    from shm_app.summary import info_json
+
+    docs = [info_json(io.read(f, fs=args.fs)) for f in args.files]
+    if args.json:
+        write_text(args.json, json.dumps(docs, indent=2) + "\n")
+    if args.json != "-":
+        for d in docs:
+            print(f"{d['file']}: {d['format']}, {len(d['channels'])} channels, {d['fs_hz']:g} Hz, "
+                  f"{d['n_samples']} samples ({d['duration_s']:.1f} s), start {d['start'] or 'unknown'}")
+            for c in d["channels"]:
+                print(f"  {c['name']:<16} {c['unit']:<7} (file: {c['source_unit'] or 'not stated, m/s^2 assumed'})"
+                      f"  rms {c['rms']:.4g}")
+    return 0
