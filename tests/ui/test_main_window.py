@@ -1,0 +1,78 @@
+"""The main window: open a recording, see the modes; bad files give a dialog and lose nothing."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dsp.simulate import bridge_deck_model, simulate_ambient
+from ui.app import default_input
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.runner.cancel()
+    w.runner.wait(10000)
+
+
+def _write_deck_csv(path: Path, seed: int = 3) -> np.ndarray:
+    model, sensors = bridge_deck_model()
+    sim = simulate_ambient(model, 40.0, 300.0, noise_ratio=0.05, seed=seed)
+    header = ",".join(f"{name} [m/s^2]" for name, _, _ in sensors)
+    np.savetxt(path, sim.acceleration, delimiter=",", header=f"fs = 40\n{header}", comments="# ", fmt="%.6e")
+    return model.natural_frequencies_hz
+
+
+def test_opening_a_file_fills_the_modes_table(window, qtbot, tmp_path):
+    truth = _write_deck_csv(tmp_path / "deck.csv")
+    with qtbot.waitSignal(window.sigIdentified, timeout=120_000):
+        window.open_file(tmp_path / "deck.csv")
+    model = window.modes_model
+    assert model.rowCount() >= 4
+    found = np.array([m.frequency_hz for m in model.modes])
+    for f in truth:  # every true mode within 1 % (the skeleton's acceptance criterion)
+        assert np.min(np.abs(found - f)) / f < 0.01
+    assert window.modes_table.model().index(0, 1).data() == f"{model.modes[0].frequency_hz:.4f}"
+    assert window.channel_list.count() == 8
+
+
+def test_bad_file_shows_a_dialog_and_keeps_the_loaded_recording(window, qtbot, tmp_path):
+    sample = default_input()
+    assert sample is not None, "the bundled sample campaign is missing from resources/sample"
+    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
+        window.open_file(sample, identify_after=False)
+    loaded = window.recording
+    bad = tmp_path / "junk.csv"
+    bad.write_bytes(b"\x00\x01garbage\x00" * 100)
+    with qtbot.waitSignal(window.sigTaskEnded, timeout=30_000):
+        window.open_file(bad)
+    assert window.recording is loaded
+    assert window.last_error is not None and "junk.csv" in window.last_error
+    assert "\n" not in window.last_error
+
+
+def test_cancel_stops_identification_and_keeps_the_recording(window, qtbot, tmp_path):
+    _write_deck_csv(tmp_path / "deck.csv")
+    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
+        window.open_file(tmp_path / "deck.csv", identify_after=False)
+    with qtbot.waitSignal(window.runner.sigCancelled, timeout=30_000):
+        window.start_identification()
+        window.runner.cancel()
+    assert window.result is None
+    assert window.recording is not None
+    assert not window.cancel_button.isVisible()
+
+
+def test_export_writes_the_identify_json(window, qtbot, tmp_path):
+    import json
+
+    _write_deck_csv(tmp_path / "deck.csv")
+    with qtbot.waitSignal(window.sigIdentified, timeout=120_000):
+        window.open_file(tmp_path / "deck.csv")
+    window.export("json", tmp_path / "out.json")
+    doc = json.loads((tmp_path / "out.json").read_text())
+    assert doc["file"] == "deck.csv" and len(doc["modes"]) == window.modes_model.rowCount()

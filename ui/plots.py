@@ -1,0 +1,157 @@
+"""Plot widgets (pyqtgraph): time series, singular-value spectrum with modes marked, stabilization diagram,
+mode shape."""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+
+from dsp.modal import Mode
+from dsp.spectral import SingularValueSpectrum
+from dsp.stabilization import StabilizationDiagram
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#7f7f7f", "#bcbd22")
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _style(plot: pg.PlotItem, bottom: str, left: str) -> None:
+    plot.showGrid(x=True, y=True, alpha=0.25)
+    plot.setLabel("bottom", bottom)
+    plot.setLabel("left", left)
+
+
+class TimeSeriesPlot(pg.PlotWidget):
+    """All channels against time, stacked with a common spacing so each trace is readable; long records stay
+    fluid with peak downsampling and clip-to-view."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        _style(self.getPlotItem(), "Time [s]", "Channel")
+        self.getPlotItem().setDownsampling(auto=True, mode="peak")
+        self.getPlotItem().setClipToView(True)
+        self.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
+        self._curves: list[pg.PlotDataItem] = []
+        self.spacing = 1.0
+
+    def set_signals(self, t: np.ndarray, data: np.ndarray, names: Sequence[str]) -> None:
+        item = self.getPlotItem()
+        for c in self._curves:
+            item.removeItem(c)
+        self._curves = []
+        centred = data - data.mean(axis=0)
+        rms = np.sqrt(np.mean(centred ** 2, axis=0))
+        self.spacing = float(8 * np.median(rms)) if np.any(rms > 0) else 1.0
+        n = len(names)
+        offsets = self.spacing * (n - 1 - np.arange(n))
+        for k, name in enumerate(names):
+            curve = item.plot(t, centred[:, k] + offsets[k], pen=pg.mkPen(colour(k), width=1), name=name)
+            self._curves.append(curve)
+        item.getAxis("left").setTicks([[(float(o), nm) for o, nm in zip(offsets, names)]])
+        item.setLabel("left", f"Channel (spacing {self.spacing:.3g} m/s²)")
+        item.enableAutoRange()
+
+    def set_visible_channels(self, visible: Sequence[bool]) -> None:
+        for curve, v in zip(self._curves, visible):
+            curve.setVisible(bool(v))
+
+
+class SpectrumPlot(pg.PlotWidget):
+    """Singular values of the spectral-density matrix (dB) with identified modes as vertical lines."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        _style(self.getPlotItem(), "Frequency [Hz]", "Singular values [dB re 1 (m/s²)²/Hz]")
+        self._items: list = []
+
+    def set_spectrum(self, spectrum: Optional[SingularValueSpectrum], modes: Sequence[Mode] = (),
+                     n_values: int = 3, fmax_hz: Optional[float] = None) -> None:
+        item = self.getPlotItem()
+        for it in self._items:
+            item.removeItem(it)
+        self._items = []
+        if spectrum is None:
+            return
+        f = spectrum.frequencies_hz
+        keep = f > 0 if fmax_hz is None else (f > 0) & (f <= fmax_hz)
+        sv = spectrum.singular_values[keep]
+        db = 10 * np.log10(np.maximum(sv, np.finfo(float).tiny))
+        greys = ("#202020", "#808080", "#b0b0b0")
+        for k in range(min(n_values, sv.shape[1])):
+            c = item.plot(f[keep], db[:, k], pen=pg.mkPen(greys[min(k, 2)], width=1.5 if k == 0 else 1))
+            self._items.append(c)
+        top = float(np.max(db[:, 0])) if db.size else 0.0
+        for k, m in enumerate(modes):
+            line = pg.InfiniteLine(pos=m.frequency_hz, angle=90, pen=pg.mkPen(colour(k), width=1.5,
+                                                                              style=pg.QtCore.Qt.PenStyle.DashLine))
+            label = pg.TextItem(f"{k + 1}: {m.frequency_hz:.3f} Hz", color=colour(k), anchor=(0, 0))
+            label.setPos(m.frequency_hz, top)
+            item.addItem(line)
+            item.addItem(label)
+            self._items += [line, label]
+        item.enableAutoRange()
+
+
+class StabilizationPlot(pg.PlotWidget):
+    """Poles by model order: grey unstable, blue stable in frequency only, green fully stable; modes as lines."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        _style(self.getPlotItem(), "Frequency [Hz]", "Model order")
+        self._items: list = []
+        self.getPlotItem().addLegend(offset=(-10, 10))
+
+    def set_diagram(self, diagram: Optional[StabilizationDiagram], modes: Sequence[Mode] = (),
+                    fmax_hz: Optional[float] = None) -> None:
+        item = self.getPlotItem()
+        for it in self._items:
+            item.removeItem(it)
+        self._items = []
+        if diagram is None or diagram.orders.size == 0:
+            return
+        f, o = diagram.frequencies_hz, diagram.orders
+        inband = np.ones(f.size, bool) if fmax_hz is None else f <= fmax_hz
+        groups = (
+            (~diagram.stable_frequency, "unstable", "#c8c8c8", 4),
+            (diagram.stable_frequency & ~diagram.stable, "stable frequency", "#6baed6", 5),
+            (diagram.stable, "stable f, ζ, MAC", "#238b45", 6),
+        )
+        for mask, name, col, size in groups:
+            sel = mask & inband
+            sc = pg.ScatterPlotItem(f[sel], o[sel], size=size, pen=None, brush=pg.mkBrush(col), name=name)
+            item.addItem(sc)
+            self._items.append(sc)
+        for k, m in enumerate(modes):
+            line = pg.InfiniteLine(pos=m.frequency_hz, angle=90, pen=pg.mkPen(colour(k), width=1.2))
+            item.addItem(line)
+            self._items.append(line)
+        item.enableAutoRange()
+
+
+class ModeShapePlot(pg.PlotWidget):
+    """Real part of a mode shape per channel (bar chart), the way an engineer checks the sign pattern."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        _style(self.getPlotItem(), "Channel", "Normalised shape")
+        self._items: list = []
+
+    def set_mode(self, mode: Optional[Mode], channel_names: Sequence[str], index: int = 0) -> None:
+        item = self.getPlotItem()
+        for it in self._items:
+            item.removeItem(it)
+        self._items = []
+        if mode is None:
+            item.setTitle("")
+            return
+        x = np.arange(len(channel_names))
+        bars = pg.BarGraphItem(x=x, height=np.real(mode.shape), width=0.6, brush=colour(index))
+        item.addItem(bars)
+        self._items.append(bars)
+        item.getAxis("bottom").setTicks([list(zip(x, channel_names))])
+        item.setYRange(-1.1, 1.1)
+        item.setTitle(f"Mode {index + 1}: {mode.frequency_hz:.3f} Hz, ζ = {100 * mode.damping_ratio:.2f} %")
