@@ -1,27 +1,50 @@
-"""The main window: load a recording, look at it, identify its modes."""
+"""The main window: load a recording, look at it (time series, PSD, spectrogram), preprocess it, identify its
+modes, save the project."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog, QFormLayout, QHeaderView, QLabel,
-    QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QListWidget, QListWidgetItem, QMainWindow,
+    QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget,
 )
 
+from dsp.spectral import PowerSpectrum, welch_psd
+from dsp.timefrequency import Spectrogram, spectrogram
 from shm_app import io
-from shm_app.identify import METHODS, IdentificationResult, IdentificationSettings, identify, result_to_json
+from shm_app.identify import IdentificationResult, IdentificationSettings, identify, result_to_json
+from shm_app.preprocessing import PreprocessSettings, apply
 from shm_app.recording import Recording
 from ui.errors import show_error
 from ui.modes_model import ModesTableModel
-from ui.plots import ModeShapePlot, SpectrumPlot, StabilizationPlot, TimeSeriesPlot
+from ui.panels import IdentificationPanel, PreprocessPanel
+from ui.plots import ModeShapePlot, PsdPlot, SpectrogramPlot, SpectrumPlot, StabilizationPlot, TimeSeriesPlot
 from ui.worker import TaskRunner
 
 APP_TITLE = "SHM Workbench"
+
+
+@dataclass(frozen=True)
+class LoadedRecording:
+    """A recording with the views computed off the GUI thread when it was loaded or preprocessed."""
+
+    recording: Recording
+    psd: PowerSpectrum
+    spectrogram: Spectrogram
+
+
+def prepare(recording: Recording, progress, cancel) -> LoadedRecording:
+    progress(0.6, "spectra")
+    psd = welch_psd(recording.data, recording.fs_hz)
+    cancel.raise_if_cancelled()
+    progress(0.8, "spectrogram")
+    sg = spectrogram(recording.data, recording.fs_hz, segment_s=min(20.0, recording.duration_s / 4))
+    return LoadedRecording(recording, psd, sg)
 
 
 def _open_filter() -> str:
@@ -35,16 +58,19 @@ def _open_filter() -> str:
 class MainWindow(QMainWindow):
     sigRecordingLoaded = Signal(object)
     sigIdentified = Signal(object)
-    sigTaskEnded = Signal(str)  # "load" / "identify" finished, failed or cancelled
+    sigTaskEnded = Signal(str)  # "load" / "preprocess" / "identify" finished, failed or cancelled
 
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle(APP_TITLE)
         self.setAcceptDrops(True)
         self.resize(1400, 900)
-        self.recording: Optional[Recording] = None
+        self.original: Optional[LoadedRecording] = None
+        self.current: Optional[LoadedRecording] = None
         self.result: Optional[IdentificationResult] = None
+        self.project_path: Optional[Path] = None
         self.last_error: Optional[str] = None
+        self._identify_after_load = True
         self.runner = TaskRunner(self)
         self._build_central()
         self._build_docks()
@@ -57,14 +83,21 @@ class MainWindow(QMainWindow):
         self.runner.sigCancelled.connect(self._task_cancelled)
         self.runner.sigIdle.connect(self._task_idle)
 
+    @property
+    def recording(self) -> Optional[Recording]:
+        return None if self.current is None else self.current.recording
+
     # ---- layout -------------------------------------------------------------------------------------------
     def _build_central(self) -> None:
-        self.time_plot = TimeSeriesPlot()
-        self.spectrum_plot = SpectrumPlot()
-        self.stabilization_plot = StabilizationPlot()
+        self.time_plot, self.psd_plot, self.spectrogram_plot = TimeSeriesPlot(), PsdPlot(), SpectrogramPlot()
+        self.signal_tabs = QTabWidget()
+        self.signal_tabs.addTab(self.time_plot, "Time series")
+        self.signal_tabs.addTab(self.psd_plot, "Power spectral density")
+        self.signal_tabs.addTab(self.spectrogram_plot, "Spectrogram")
+        self.spectrum_plot, self.stabilization_plot = SpectrumPlot(), StabilizationPlot()
         self.shape_plot = ModeShapePlot()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.spectrum_plot, "Spectrum (FDD singular values)")
+        self.tabs.addTab(self.spectrum_plot, "Singular values (FDD)")
         self.tabs.addTab(self.stabilization_plot, "Stabilization diagram")
         self.modes_model = ModesTableModel(self)
         self.modes_table = QTableView()
@@ -81,48 +114,38 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.shape_plot)
         bottom.setSizes([700, 500])
         main = QSplitter(Qt.Orientation.Vertical)
-        main.addWidget(self.time_plot)
+        main.addWidget(self.signal_tabs)
         main.addWidget(self.tabs)
         main.addWidget(bottom)
-        main.setSizes([260, 380, 260])
+        main.setSizes([270, 370, 260])
         self.setCentralWidget(main)
+
+    def _dock(self, title: str, name: str, widget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        return dock
 
     def _build_docks(self) -> None:
         self.channel_list = QListWidget()
+        self.channel_list.setToolTip("Checked channels are shown and used for identification")
         self.channel_list.itemChanged.connect(self._channels_toggled)
-        dock = QDockWidget("Channels", self)
-        dock.setObjectName("channelsDock")
-        dock.setWidget(self.channel_list)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-
-        panel = QWidget()
-        form = QFormLayout(panel)
-        self.method_box = QComboBox()
-        self.method_box.addItems(list(METHODS))
-        self.fmin_box = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1000.0, singleStep=0.1)
-        self.fmin_box.setSpecialValueText("auto")
-        self.fmax_box = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=5000.0, singleStep=1.0)
-        self.fmax_box.setSpecialValueText("auto")
-        for box in (self.fmin_box, self.fmax_box):
-            box.setSuffix(" Hz")
-        self.identify_button = QPushButton("Identify modes")
-        self.identify_button.clicked.connect(self.start_identification)
-        self.info_label = QLabel("No recording loaded.\nFile ▸ Open, or drop a file here.")
-        self.info_label.setWordWrap(True)
-        form.addRow("Method", self.method_box)
-        form.addRow("f min", self.fmin_box)
-        form.addRow("f max", self.fmax_box)
-        form.addRow(self.identify_button)
-        form.addRow(self.info_label)
-        dock2 = QDockWidget("Identification", self)
-        dock2.setObjectName("identificationDock")
-        dock2.setWidget(panel)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock2)
+        self.channel_list.currentRowChanged.connect(self._spectrogram_channel)
+        self._dock("Channels", "channelsDock", self.channel_list)
+        self.preprocess_panel = PreprocessPanel()
+        self.preprocess_panel.sigApply.connect(self.start_preprocessing)
+        self.preprocess_panel.sigReset.connect(self._reset_preprocessing)
+        self._dock("Preprocessing", "preprocessDock", self.preprocess_panel)
+        self.identification_panel = IdentificationPanel()
+        self.identification_panel.sigIdentify.connect(self.start_identification)
+        self._dock("Identification", "identificationDock", self.identification_panel)
+        self.info_label = self.identification_panel.info_label
 
     def _build_status(self) -> None:
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setMaximumWidth(260)
+        self.progress_bar.setMaximumWidth(300)
         self.progress_bar.setVisible(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setVisible(False)
@@ -130,28 +153,34 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.progress_bar)
         self.statusBar().addPermanentWidget(self.cancel_button)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        act = QAction("&Open recording…", self, shortcut=QKeySequence.StandardKey.Open)
-        act.triggered.connect(self._open_dialog)
-        file_menu.addAction(act)
-        self.export_json_action = QAction("Export results as &JSON…", self, enabled=False)
-        self.export_json_action.triggered.connect(lambda: self._export("json"))
-        self.export_csv_action = QAction("Export modes as &CSV…", self, enabled=False)
-        self.export_csv_action.triggered.connect(lambda: self._export("csv"))
-        file_menu.addActions([self.export_json_action, self.export_csv_action])
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        analysis = self.menuBar().addMenu("&Analysis")
-        run = QAction("&Identify modes", self, shortcut=QKeySequence("F5"))
-        run.triggered.connect(self.start_identification)
-        cancel = QAction("&Cancel", self, shortcut=QKeySequence("Esc"))
-        cancel.triggered.connect(self.runner.cancel)
-        analysis.addActions([run, cancel])
+    def _action(self, menu, text: str, slot, shortcut=None, enabled: bool = True) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setEnabled(enabled)
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        return act
 
-    # ---- actions ------------------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        self._action(m, "&Open recording…", self._open_dialog, QKeySequence.StandardKey.Open)
+        self._action(m, "Open &project…", self._open_project_dialog)
+        self.save_action = self._action(m, "&Save project", self._save_project, QKeySequence.StandardKey.Save,
+                                        enabled=False)
+        self.save_as_action = self._action(m, "Save project &as…", lambda: self._save_project(ask=True),
+                                           enabled=False)
+        m.addSeparator()
+        self.export_json_action = self._action(m, "Export results as &JSON…", lambda: self._export("json"),
+                                               enabled=False)
+        self.export_csv_action = self._action(m, "Export modes as &CSV…", lambda: self._export("csv"), enabled=False)
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        a = self.menuBar().addMenu("&Analysis")
+        self._action(a, "&Identify modes", self.start_identification, "F5")
+        self._action(a, "&Cancel", self.runner.cancel, "Esc")
+
+    # ---- loading and preprocessing --------------------------------------------------------------------------
     def _open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open recording", "", _open_filter())
         if path:
@@ -161,16 +190,33 @@ class MainWindow(QMainWindow):
         """Read ``path`` off the GUI thread; the current recording stays until the new one has loaded."""
         path = str(path)
         self._identify_after_load = identify_after
-        self.runner.start("load", lambda progress, cancel: io.read(path))
 
+        def task(progress, cancel):
+            progress(0.05, "reading")
+            return prepare(io.read(path), progress, cancel)
+
+        self.runner.start("load", task)
+
+    def start_preprocessing(self, settings: PreprocessSettings) -> None:
+        if self.original is None:
+            return
+        original = self.original.recording
+        self.runner.start("preprocess", lambda progress, cancel: prepare(apply(original, settings), progress, cancel))
+
+    def _reset_preprocessing(self) -> None:
+        if self.original is not None:
+            self._show_recording(self.original)
+
+    # ---- identification -------------------------------------------------------------------------------------
     def start_identification(self) -> None:
         if self.recording is None:
             self.statusBar().showMessage("Open a recording first.", 5000)
             return
+        panel = self.identification_panel
         settings = IdentificationSettings(
-            method=self.method_box.currentText(),
-            fmin_hz=self.fmin_box.value() or None,
-            fmax_hz=self.fmax_box.value() or None,
+            method=panel.method_box.currentText(),
+            fmin_hz=panel.fmin_box.value() or None,
+            fmax_hz=panel.fmax_box.value() or None,
             channels=tuple(self.checked_channels()) or None,
         )
         recording = self.recording
@@ -181,12 +227,13 @@ class MainWindow(QMainWindow):
         return [self.channel_list.item(i).text() for i in range(self.channel_list.count())
                 if self.channel_list.item(i).checkState() == Qt.CheckState.Checked]
 
+    # ---- saving ---------------------------------------------------------------------------------------------
     def _export(self, kind: str) -> None:
         if self.result is None:
             return
-        suffix = {"json": "JSON (*.json)", "csv": "CSV (*.csv)"}[kind]
         stem = Path(self.result.file or "modes").name.split(".")[0]
-        path, _ = QFileDialog.getSaveFileName(self, "Export", f"{stem}_modes.{kind}", suffix)
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"{stem}_modes.{kind}",
+                                              {"json": "JSON (*.json)", "csv": "CSV (*.csv)"}[kind])
         if path:
             self.export(kind, path)
 
@@ -203,12 +250,64 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(f"Saved {path}", 5000)
 
+    def _save_project(self, ask: bool = False) -> None:
+        path = self.project_path
+        if ask or path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Save project", "project.shmproj", "Project (*.shmproj)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        self.save_project(path)
+
+    def save_project(self, path: str | Path) -> bool:
+        """Save recording reference, settings and results atomically; on failure the old file stays."""
+        from shm_app.project import Project, reference, save_project
+
+        project = Project(settings={"preprocessing": self.recording.metadata.get("preprocessing", [])}
+                          if self.recording else {})
+        try:
+            if self.original is not None and self.original.recording.source:
+                rec = self.original.recording
+                project.recordings.append(reference(rec.source, start=rec.start))
+            if self.result is not None:
+                project.identifications.append(result_to_json(self.result))
+            save_project(path, project)
+        except (OSError, ValueError) as exc:
+            self.last_error = show_error(self, "Saving the project failed", exc)
+            return False
+        self.project_path = Path(path)
+        self.statusBar().showMessage(f"Project saved to {path}", 5000)
+        return True
+
+    def _open_project_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "Project (*.shmproj)")
+        if path:
+            self.open_project(path)
+
+    def open_project(self, path: str | Path) -> None:
+        """Open a project: its first recording is loaded; a damaged project is reported and never overwritten."""
+        from shm_app.project import load_project
+
+        try:
+            project = load_project(path)
+        except Exception as exc:  # noqa: BLE001 - the single error path decides what the user sees
+            self.last_error = show_error(self, "Could not open the project", exc)
+            self.sigTaskEnded.emit("project")
+            return
+        self.project_path = Path(path)
+        missing = [r.path for r in project.recordings if r.status() != "ok"]
+        if missing:
+            self.statusBar().showMessage(f"{len(missing)} recording(s) of the project are missing or changed: "
+                                         f"{missing[0]}", 15000)
+        if project.recordings and project.recordings[0].status() == "ok":
+            self.open_file(project.recordings[0].path)
+
     # ---- task signals -------------------------------------------------------------------------------------
     def _task_started(self, name: str) -> None:
         self.progress_bar.setValue(0)
         self.progress_bar.setVisible(True)
         self.cancel_button.setVisible(True)
-        self.statusBar().showMessage("Loading…" if name == "load" else "Identifying modes…")
+        self.statusBar().showMessage({"load": "Loading…", "preprocess": "Preprocessing…"}.get(name, "Identifying modes…"))
 
     def _task_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(1000 * fraction))
@@ -220,16 +319,23 @@ class MainWindow(QMainWindow):
 
     def _task_finished(self, name: str, result) -> None:
         if name == "load":
-            self.set_recording(result)
+            self.original = result
+            self._show_recording(result)
             self.sigTaskEnded.emit(name)
             if self._identify_after_load:
                 self.start_identification()
+        elif name == "preprocess":
+            self._show_recording(result)
+            self.sigTaskEnded.emit(name)
         else:
             self.set_result(result)
             self.sigTaskEnded.emit(name)
+            if self.project_path is not None:
+                self.save_project(self.project_path)  # autosave: results are never lost
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
-        title = "Could not open the recording" if name == "load" else "Identification failed"
+        title = {"load": "Could not open the recording", "preprocess": "Preprocessing failed"}.get(
+            name, "Identification failed")
         self.last_error = show_error(self, title, exc)
         self.statusBar().showMessage(self.last_error, 10000)
         self.sigTaskEnded.emit(name)
@@ -239,29 +345,41 @@ class MainWindow(QMainWindow):
         self.sigTaskEnded.emit(name)
 
     # ---- views ----------------------------------------------------------------------------------------------
-    def set_recording(self, recording: Recording) -> None:
-        self.recording = recording
+    def _show_recording(self, loaded: LoadedRecording) -> None:
+        self.current = loaded
+        recording = loaded.recording
         self.result = None
         self.modes_model.set_modes(())
         self.spectrum_plot.set_spectrum(None)
         self.stabilization_plot.set_diagram(None)
         self.shape_plot.set_mode(None, [])
-        self.export_json_action.setEnabled(False)
-        self.export_csv_action.setEnabled(False)
+        for act in (self.export_json_action, self.export_csv_action):
+            act.setEnabled(False)
+        self.save_action.setEnabled(True)
+        self.save_as_action.setEnabled(True)
+        checked = set(self.checked_channels()) or set(recording.channel_names)
         self.channel_list.blockSignals(True)
         self.channel_list.clear()
         for ch in recording.channels:
             item = QListWidgetItem(ch.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
+            item.setCheckState(Qt.CheckState.Checked if ch.name in checked or len(checked) == 0
+                               else Qt.CheckState.Unchecked)
             item.setToolTip(f"unit in app: {ch.unit}; in file: {ch.source_unit or 'not stated (m/s² assumed)'}")
             self.channel_list.addItem(item)
+        if not self.checked_channels():
+            for i in range(self.channel_list.count()):
+                self.channel_list.item(i).setCheckState(Qt.CheckState.Checked)
         self.channel_list.blockSignals(False)
         self.time_plot.set_signals(recording.time_s(), recording.data, recording.channel_names)
+        self.psd_plot.set_psd(loaded.psd.frequencies_hz, loaded.psd.psd, recording.channel_names)
+        self.spectrogram_plot.set_spectrogram(loaded.spectrogram, recording.channel_names[0])
+        self._channels_toggled(None)
         start = recording.start.isoformat(sep=" ", timespec="seconds") if recording.start else "unknown"
+        steps = recording.metadata.get("preprocessing")
         self.info_label.setText(
             f"<b>{recording.name}</b><br>{recording.n_channels} channels, {recording.fs_hz:g} Hz<br>"
-            f"{recording.duration_s:.1f} s, start {start}")
+            f"{recording.duration_s:.1f} s, start {start}" + ("<br><i>preprocessed</i>" if steps else ""))
         self.setWindowTitle(f"{recording.name} — {APP_TITLE}")
         self.statusBar().showMessage(f"Loaded {recording.source}", 5000)
         self.sigRecordingLoaded.emit(recording)
@@ -293,6 +411,14 @@ class MainWindow(QMainWindow):
         visible = [self.channel_list.item(i).checkState() == Qt.CheckState.Checked
                    for i in range(self.channel_list.count())]
         self.time_plot.set_visible_channels(visible)
+        self.psd_plot.set_visible_channels(visible)
+
+    def _spectrogram_channel(self, row: int) -> None:
+        if self.current is None or row < 0:
+            return
+        rec = self.current.recording
+        sg = spectrogram(rec.data, rec.fs_hz, channel=row, segment_s=min(20.0, rec.duration_s / 4))
+        self.spectrogram_plot.set_spectrogram(sg, rec.channel_names[row])
 
     # ---- drag and drop --------------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -302,7 +428,10 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
-            self.open_file(urls[0])
+            if urls[0].endswith(".shmproj"):
+                self.open_project(urls[0])
+            else:
+                self.open_file(urls[0])
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802

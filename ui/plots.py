@@ -155,3 +155,57 @@ class ModeShapePlot(pg.PlotWidget):
         item.getAxis("bottom").setTicks([list(zip(x, channel_names))])
         item.setYRange(-1.1, 1.1)
         item.setTitle(f"Mode {index + 1}: {mode.frequency_hz:.3f} Hz, ζ = {100 * mode.damping_ratio:.2f} %")
+
+
+class PsdPlot(pg.PlotWidget):
+    """Welch power spectral density of every channel, logarithmic."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        _style(self.getPlotItem(), "Frequency [Hz]", "PSD [(m/s²)²/Hz]")
+        self.getPlotItem().setLogMode(x=False, y=True)
+        self.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
+        self._legend = self.getPlotItem().addLegend(offset=(-10, 10), colCount=2)
+        self._curves: list = []
+
+    def set_psd(self, frequencies_hz: np.ndarray, psd: np.ndarray, names: Sequence[str]) -> None:
+        item = self.getPlotItem()
+        for c in self._curves:
+            item.removeItem(c)
+        self._legend.clear()
+        keep = frequencies_hz > 0
+        self._curves = [item.plot(frequencies_hz[keep], np.maximum(psd[keep, k], np.finfo(float).tiny),
+                                  pen=pg.mkPen(colour(k), width=1), name=name) for k, name in enumerate(names)]
+        item.enableAutoRange()
+
+    def set_visible_channels(self, visible: Sequence[bool]) -> None:
+        for curve, v in zip(self._curves, visible):
+            curve.setVisible(bool(v))
+
+
+class SpectrogramPlot(pg.PlotWidget):
+    """Spectrogram of one channel in dB, with a colour bar."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        _style(self.getPlotItem(), "Time [s]", "Frequency [Hz]")
+        self.image = pg.ImageItem()
+        self.getPlotItem().addItem(self.image)
+        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), label="PSD [dB re 1 (m/s²)²/Hz]",
+                                        interactive=False)
+        self.colorbar.setImageItem(self.image, insert_in=self.getPlotItem())
+
+    def set_spectrogram(self, sg, channel_name: str = "") -> None:
+        if sg is None or sg.psd.size == 0:
+            self.image.clear()
+            return
+        db = 10 * np.log10(np.maximum(sg.psd, np.finfo(float).tiny))
+        lo, hi = np.percentile(db, [5, 99.9])
+        self.image.setImage(db, autoLevels=False, levels=(lo, hi))
+        dt = sg.times_s[1] - sg.times_s[0] if sg.times_s.size > 1 else 1.0
+        df = sg.frequencies_hz[1] - sg.frequencies_hz[0] if sg.frequencies_hz.size > 1 else 1.0
+        self.image.setRect(pg.QtCore.QRectF(sg.times_s[0] - dt / 2, sg.frequencies_hz[0] - df / 2,
+                                            dt * sg.times_s.size, df * sg.frequencies_hz.size))
+        self.colorbar.setLevels((lo, hi))
+        self.getPlotItem().setTitle(f"Spectrogram of {channel_name}" if channel_name else "")
+        self.getPlotItem().enableAutoRange()

@@ -76,3 +76,31 @@ def test_export_writes_the_identify_json(window, qtbot, tmp_path):
     window.export("json", tmp_path / "out.json")
     doc = json.loads((tmp_path / "out.json").read_text())
     assert doc["file"] == "deck.csv" and len(doc["modes"]) == window.modes_model.rowCount()
+
+
+def test_preprocessing_and_project_round_trip(window, qtbot, tmp_path):
+    from shm_app.preprocessing import PreprocessSettings
+    from shm_app.project import load_project
+
+    _write_deck_csv(tmp_path / "deck.csv")
+    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
+        window.open_file(tmp_path / "deck.csv", identify_after=False)
+    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
+        window.start_preprocessing(PreprocessSettings(lowpass_hz=12.0, decimation=2))
+    assert window.recording.fs_hz == 20.0 and window.original.recording.fs_hz == 40.0
+    with qtbot.waitSignal(window.sigIdentified, timeout=120_000):
+        window.start_identification()
+    assert window.save_project(tmp_path / "p.shmproj")
+    proj = load_project(tmp_path / "p.shmproj")
+    assert proj.recordings[0].path == str((tmp_path / "deck.csv").resolve())
+    assert proj.identifications[0]["fs_hz"] == 20.0
+    assert proj.settings["preprocessing"][-1]["decimation"] == 2
+
+
+def test_damaged_project_shows_a_dialog_and_is_not_overwritten(window, qtbot, tmp_path):
+    bad = tmp_path / "bad.shmproj"
+    bad.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 50)
+    window.open_project(bad)
+    assert window.project_path is None
+    assert "bad.shmproj" in window.last_error
+    assert bad.read_bytes() == b"\x89HDF\r\n\x1a\n" + b"\x00" * 50
