@@ -27,7 +27,11 @@ def normalise_unit(text: str) -> str:
     u = re.sub(r"s-2$", "/s^2", u.replace("ms-2", "m/s^2"))
     u = re.sub(r"/s2$", "/s^2", u)
     u = re.sub(r"/sec\^?2$", "/s^2", u)
-    aliases = {"gals": "gal", "galileo": "gal", "g0": "g", "milli-g": "mg", "m/s/s": "m/s^2", "mps2": "m/s^2"}
+    u = re.sub(r"/(?:s|sec)/(?:s|sec)$", "/s^2", u)  # cm/sec/sec (CSMIP), m/s/s
+    u = re.sub(r"s\^-2$", "/s^2", u).replace("//", "/")  # m s^-2, m.s^-2
+    u = re.sub(r"^(m|cm|mm)\.?/s\^2$", r"\1/s^2", u)
+    aliases = {"gals": "gal", "galileo": "gal", "g0": "g", "milli-g": "mg", "m/s/s": "m/s^2", "mps2": "m/s^2",
+               "m.s^-2": "m/s^2", "m./s^2": "m/s^2", "g's": "g", "gn": "g", "micro-g": "ug"}
     return aliases.get(u, u)
 
 
@@ -40,3 +44,8 @@ def factor_to_si(unit: Optional[str]) -> Optional[float]:
 
 def is_known(unit: Optional[str]) -> bool:
     return factor_to_si(unit) is not None
+
+
+def known_units() -> list[str]:
+    """The acceleration units the app converts, in their canonical spelling."""
+    return list(_FACTORS)

@@ -1,193 +1,470 @@
-"""CSV/TXT recordings: delimiter , ; tab or whitespace, decimal comma, header of channel names with units,
-optional time column, ``# key = value`` metadata comments (fs, unit, start). Gzip-compressed files are read
-transparently (``deck.csv.gz``)."""
+"""CSV/TXT recordings the way loggers write them.
+
+Delimiter ``,`` ``;`` tab ``|`` or whitespace; decimal comma; a header row of channel names with units in brackets
+or parentheses (``ACC01_z [g]``, ``A1 (m/s2)``); an optional time column recognised by its name (time, t, Zeit,
+timestamp, ...) or its unit ``[s]``/``[ms]``, holding seconds, Unix epoch seconds or date-time stamps (with
+milliseconds), from which fs is derived and checked for uniform spacing; preamble lines (``# key = value``,
+``% key: value``, or bare ``key: value`` lines before the header) carrying fs (or dt), start and unit. When there is
+no uncommented header the last comment line may hold the channel names. A first column is never taken as time just
+because it increases. Gzip-compressed files are read transparently (``deck.csv.gz``).
+
+The numeric body is parsed in one pass in C (``bytes.split`` + ``numpy.array(..., float)``); rows are counted with
+vectorised byte arithmetic so ragged rows are found without a Python loop over the samples.
+"""
 from __future__ import annotations
 
-import gzip
 import re
-from datetime import datetime, timezone
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.recording import Channel, Recording, start_from_filename
-from shm_app.units import APP_UNIT, factor_to_si, normalise_unit
+from shm_app.recording import Recording
+from shm_app.io._common import (choose_fs, fs_from_times, make_recording, parse_datetime, parse_number, read_text,
+                                snap_fs)
 
-TIME_NAMES = {"time", "t", "zeit", "timestamp", "time_s", "t_s", "seconds", "sec", "datetime", "date_time"}
-_META = re.compile(r"^\s*([A-Za-z_][\w .-]*?)\s*[=:]\s*(.+?)\s*$")
-_UNIT_IN_NAME = re.compile(r"^(.*?)\s*[\[(]\s*([^\])]+?)\s*[\])]\s*$")
+FORMAT = "csv"
+
+TIME_NAMES = {
+    "time", "t", "zeit", "timestamp", "time stamp", "timestamps", "time s", "t s", "seconds", "sec", "datetime",
+    "date time", "date/time", "datum/zeit", "datum zeit", "uhrzeit", "elapsed", "elapsed time", "relative time",
+    "abs time", "absolute time", "time utc", "utc", "date", "datum", "zeitstempel", "tiempo", "temps", "ts",
+    "time (s)", "epoch", "unix time", "sample time", "time [s]",
+}
+TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3}
+FS_KEYS = ("fs", "fs_hz", "fs hz", "sampling rate", "sampling_rate", "sample rate", "sample_rate", "samplerate",
+           "sampling frequency", "sampling_frequency", "sample frequency", "abtastrate", "abtastfrequenz",
+           "scan rate", "rate")
+DT_KEYS = ("dt", "delta t", "delta_t", "sample interval", "sampling interval", "sample_interval", "interval",
+           "time step", "abtastintervall")
+START_KEYS = ("start", "start time", "start_time", "starttime", "start date", "recording start", "trigger time",
+              "startzeit", "beginn", "date", "datetime")
+UNIT_KEYS = ("unit", "units", "einheit", "acc unit", "acceleration unit")
+NAME_KEYS = ("channels", "channel names", "channel_names", "names", "kanäle", "kanaele")
+
+_KEYVAL = re.compile(r"^\s*([A-Za-zÄÖÜäöü_][\w .()/\[\]-]*?)\s*(?:=|:(?!\d))\s*(.*?)\s*$")
+_UNIT_IN_NAME = re.compile(r"^(.*?)\s*[\[(]\s*([^\])]*?)\s*[\])]\s*$")
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity)", re.I)
+_TIME_PART = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z| ?UTC| ?GMT|[+-]\d\d:?\d\d)?"
+_DATE = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})" + _TIME_PART)
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
+_HEAD_CHARS = 1 << 20  # the preamble and header must lie in the first MiB
 
 
-def _open_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise ReadError(path, f"the gzip stream is damaged ({exc}); the file may be truncated") from exc
-    if b"\x00" in raw[:4096]:
-        raise ReadError(path, "this is a binary file, not CSV/TXT text; check the file type")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+def _token_kind(tok: str) -> str:
+    t = tok.strip().strip('"').strip()
+    if t == "":
+        return "empty"
+    if _NUMBER.fullmatch(t):
+        return "number"
+    if _DATE.fullmatch(t) or _CLOCK.fullmatch(t):
+        return "stamp"
+    return "text"
+
+
+def _is_data_row(line: str) -> bool:
+    """A row of numbers (and possibly date-time stamps or empty fields), no words."""
+    for splitter in (r"[;\t,|\s]+", r"[;\t|\s]+"):  # with and without commas (decimal-comma stamps)
+        kinds = [_token_kind(t) for t in re.split(splitter, line.strip()) if t]
+        if kinds and "text" not in kinds and ("number" in kinds or "stamp" in kinds):
+            return True
+    return False
+
+
+def _split(line: str, delim: Optional[str]) -> list[str]:
+    s = line.strip()
+    return [t.strip().strip('"').strip() for t in (s.split(delim) if delim else s.split())]
+
+
+def _split_header(line: str, delim: Optional[str]) -> list[str]:
+    if delim:
+        return _split(line, delim)
+    # whitespace: keep a bracketed unit with its name ("A1 (m/s2)", "time [s]")
+    return [t.strip('"') for t in re.findall(r'"[^"]*"|[^\s\[(]+(?:\s*[\[(][^\])]*[\])])?|[\[(][^\])]*[\])]', line)]
+
+
+def _valueish(tok: str, decimal_comma_ok: bool) -> bool:
+    kind = _token_kind(tok)
+    if kind == "number":
+        return decimal_comma_ok or "," not in tok
+    return kind in ("stamp", "empty")
+
+
+def _data_tokens(line: str, delim: Optional[str], trailing: bool) -> list[str]:
+    return _split(line.rstrip().rstrip(delim) if (delim and trailing) else line, delim)
+
+
+def _sniff_delimiter(sample: list[str], header: Optional[str]) -> tuple[Optional[str], bool]:
+    """The delimiter that splits the sample rows (and the header) consistently, and whether rows end with it."""
+    fallback = None
+    for delim in ("\t", ";", ",", "|"):
+        if not any(delim in s for s in sample):
+            continue
+        trailing = all(s.rstrip().endswith(delim) for s in sample)
+        rows = [_data_tokens(s, delim, trailing) for s in sample]
+        counts = [len(r) for r in rows]
+        mode = Counter(counts).most_common(1)[0][0]
+        if mode < 2:
+            continue
+        tokens = [t for r in rows for t in r]
+        valueish = sum(_valueish(t, delim != ",") for t in tokens) / len(tokens)
+        consistent = counts.count(mode) / len(counts)
+        header_match = header is not None and len(_split(header.rstrip().rstrip(delim) if trailing else header,
+                                                         delim)) in (mode, mode + 1)
+        if header_match and valueish >= 0.5:
+            return delim, trailing
+        if valueish >= 0.8 and consistent >= 0.8 and header is None:
+            return delim, trailing
+        if fallback is None and valueish >= 0.8 and consistent >= 0.8:
+            fallback = (delim, trailing)
+    if header is not None and fallback is not None:
+        counts = {len(_split(s, None)) for s in sample}
+        if len(counts) == 1 and len(_split_header(header, None)) in counts:
+            return None, False  # whitespace explains the header: the commas are decimal commas
+    return fallback or (None, False)
 
 
 def _split_name_unit(text: str) -> tuple[str, Optional[str]]:
     m = _UNIT_IN_NAME.match(text.strip())
-    if m:
-        return m.group(1).strip(), m.group(2).strip()
+    if m and m.group(1).strip():
+        return m.group(1).strip(), (m.group(2).strip() or None)
     return text.strip(), None
 
 
-def _sniff_delimiter(line: str) -> Optional[str]:
-    for d in ("\t", ";", ","):
-        if d in line:
-            return d
-    return None  # whitespace
+def _norm_key(key: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[\[(].*?[\])]", "", key).replace("_", " ").replace("-", " ")).strip().lower()
 
 
-def read(path: Path, *, fs: Optional[float] = None, **_ignored) -> Recording:
-    text = _open_text(path)
-    lines = text.splitlines()
-    meta: dict[str, str] = {}
-    comments: list[str] = []
-    body_start = 0
-    for k, line in enumerate(lines):
+def _is_time_name(name: str, unit: Optional[str]) -> bool:
+    n = _norm_key(name)
+    if n in TIME_NAMES or name.strip().lower() in TIME_NAMES:
+        return True
+    return unit is not None and unit.strip().lower() in TIME_UNITS and n in TIME_NAMES | {"", "x"}
+
+
+def _time_unit_factor(name: str, unit: Optional[str]) -> float:
+    if unit is not None and unit.strip().lower() in TIME_UNITS:
+        return TIME_UNITS[unit.strip().lower()]
+    return 1e-3 if re.search(r"(^|[\s_])ms$", name.strip().lower()) else 1.0
+
+
+def _meta_lookup(meta: dict, keys) -> Optional[str]:
+    normalised = {_norm_key(k): v for k, v in meta.items()}
+    for k in keys:
+        if _norm_key(k) in normalised:
+            return normalised[_norm_key(k)]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- preamble
+class _Layout:
+    """Where things are in the file: metadata, header, first data row, delimiter, decimal comma."""
+
+    def __init__(self) -> None:
+        self.meta: dict[str, str] = {}
+        self.comments: list[str] = []
+        self.header: Optional[str] = None
+        self.header_line = 0
+        self.body_offset = 0
+        self.body_line = 0
+        self.delim: Optional[str] = None
+        self.trailing = False
+        self.decimal_comma = False
+        self.sample: list[str] = []
+
+
+def _scan_head(path: Path, text: str) -> _Layout:
+    lay = _Layout()
+    head = text[:_HEAD_CHARS]
+    offset = 0
+    found = False
+    candidates: list[tuple[int, str]] = []
+    for lineno, line in enumerate(head.split("\n")):
+        if offset + len(line) >= len(head) and len(head) < len(text):
+            break
         s = line.strip()
+        this_offset = offset
+        offset += len(line) + 1
         if not s:
             continue
-        if s[0] in "#%":
-            content = s.lstrip("#%").strip()
-            comments.append(content)
-            m = _META.match(content)
+        if s[0] in "#%" or s.startswith("//"):
+            content = s.lstrip("#%/").strip()
+            lay.comments.append(content)
+            m = _KEYVAL.match(content)
             if m:
-                meta[m.group(1).strip().lower()] = m.group(2)
+                lay.meta.setdefault(m.group(1).strip().lower(), m.group(2))
             continue
-        body_start = k
-        break
-    else:
-        raise ReadError(path, "no data rows found (only comments or blank lines)")
-    body = [ln for ln in lines[body_start:] if ln.strip() and ln.lstrip()[0] not in "#%"]
-    delim = _sniff_delimiter(body[0])
-    split = (lambda ln: ln.strip().split(delim)) if delim else (lambda ln: ln.split())
-    first = [c.strip().strip('"') for c in split(body[0])]
-    decimal_comma = delim in (";", "\t", None) and any(re.fullmatch(r"-?\d+,\d+(e[-+]?\d+)?", c, re.I) for c in split(body[min(1, len(body) - 1)]))
+        if _is_data_row(s):
+            found = True
+            lay.body_offset, lay.body_line = this_offset, lineno
+            if candidates:
+                lay.header_line, lay.header = candidates[-1]
+                for _, other in candidates[:-1]:
+                    m = _KEYVAL.match(other)
+                    if m:
+                        lay.meta.setdefault(m.group(1).strip().lower(), m.group(2))
+            break
+        candidates.append((lineno, s))
+        m = _KEYVAL.match(s)
+        if m and not re.search(r"[;\t,]", m.group(1)) and m.group(2):
+            lay.meta.setdefault(m.group(1).strip().lower(), m.group(2))
+            candidates.pop()
+    if not found:
+        if len(head) < len(text):
+            raise ReadError(path, "no numeric data rows in the first MiB; is this really a recording?")
+        if candidates or lay.comments:
+            what = "a header but no data rows" if candidates else "only comments, no data rows"
+            raise ReadError(path, f"the file has {what}; was the export cut short?")
+        raise ReadError(path, "the file is empty (no data)")
+    sample = [ln for ln in text[lay.body_offset:lay.body_offset + 65536].split("\n")[:50]]
+    sample = [ln.strip() for ln in sample if ln.strip() and ln.strip()[0] not in "#%"]
+    if len(text) > lay.body_offset + 65536 and len(sample) > 1:
+        sample = sample[:-1]  # the last one may be cut
+    lay.sample = sample
+    lay.delim, lay.trailing = _sniff_delimiter(sample, lay.header)
+    if lay.delim != ",":
+        toks = [t for s in sample for t in _split(s, lay.delim)]
+        lay.decimal_comma = any(re.fullmatch(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?", t) for t in toks)
+    return lay
 
-    def is_number(tok: str) -> bool:
+
+# ---------------------------------------------------------------------------------------------- body
+def _count_tokens_per_line(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(line index, token count) of every non-blank line of a whitespace-separated byte buffer."""
+    u = np.frombuffer(buf, dtype=np.uint8)
+    is_sp = u <= 32
+    starts = np.flatnonzero(~is_sp[1:] & is_sp[:-1]) + 1
+    if u.size and not is_sp[0]:
+        starts = np.concatenate(([0], starts))
+    newlines = np.flatnonzero(u == 10)
+    line_of = np.searchsorted(newlines, starts)
+    counts = np.bincount(line_of, minlength=newlines.size + 1)
+    lines = np.flatnonzero(counts)
+    return lines, counts[lines]
+
+
+def _locate_bad_token(tokens: list[bytes]) -> int:
+    for i, t in enumerate(tokens):
         try:
-            float(tok.replace(",", ".") if decimal_comma else tok)
-            return True
+            float(t)
         except ValueError:
-            return False
+            return i
+    return -1
 
-    if all(is_number(c) for c in first):
-        header = None
-        rows = body
-        if comments and not _META.match(comments[-1]):
-            cand = [c.strip() for c in (comments[-1].split(delim) if delim else comments[-1].split())]
-            if len(cand) == len(first):
-                header = cand
-        if header is None:
-            header = [f"ch{i + 1}" for i in range(len(first))]
-    else:
-        header, rows = first, body[1:]
-    if not rows:
-        raise ReadError(path, "the file has a header but no data rows")
-    n_cols = len(header)
-    names_units = [_split_name_unit(h) for h in header]
-    time_col = next((i for i, (nm, un) in enumerate(names_units)
-                     if nm.lower() in TIME_NAMES or (un is not None and un.lower() in ("s", "sec"))), None)
-    # numeric parse of the whole body at once (the sample loop runs in C)
-    joined = "\n".join(rows)
-    if decimal_comma:
-        joined = joined.replace(",", ".")
-    if delim and not (decimal_comma and delim == ","):
-        joined = joined.replace(delim, " ")
-    stamps = None
-    if time_col is not None:
-        probe = split(rows[0])[time_col].strip()
-        if not is_number(probe):
-            stamps = [split(r)[time_col].strip().strip('"') for r in rows]
-            joined = "\n".join(" ".join(t for i, t in enumerate(split(r)) if i != time_col) for r in rows)
-            if decimal_comma:
-                joined = joined.replace(",", ".")
+
+def _parse_numeric(path: Path, body: str, lay: _Layout, n_cols: int, names: list[str]) -> np.ndarray:
+    if '"' in body:
+        body = body.replace('"', "")
+    if "#" in body or "%" in body:  # comment lines among the data: blank them, keep the line numbering
+        body = re.sub(r"(?m)^[ \t]*(?:#|%|//).*$", "", body)
+    delim = lay.delim
+    if lay.decimal_comma:
+        body = body.replace(",", ".")
+    if delim:
+        d = re.escape(delim)
+        if lay.trailing:  # a delimiter ends every row
+            body = re.sub(d + r"[ \t]*(?=\r?$)", "", body, flags=re.M)
+        if delim + delim in body or re.search(rf"(?m)^{d}|{d}[ \t]*\r?$", body):  # empty fields -> NaN
+            body = re.sub(rf"(?m)(?:^|(?<={d}))[ \t]*(?={d}|\r?$)", "nan", body)
+            body = re.sub(r"(?m)^nan\r?$", "", body)  # blank lines stay blank
+        body = body.replace(delim, " ")
     try:
-        values = np.array(joined.split(), dtype=float)
-    except ValueError as exc:
-        bad = str(exc).split(":")[-1].strip()
-        raise ReadError(path, f"non-numeric value {bad} in the data rows") from exc
-    width = n_cols - (1 if stamps is not None else 0)
-    if values.size % width != 0 or values.size // width != len(rows):
-        counts = [len(split(r)) for r in rows]
-        bad_row = next((i for i, c in enumerate(counts) if c != n_cols), None)
-        where = f"row {body_start + 2 + bad_row}" if bad_row is not None else "some rows"
-        raise ReadError(path, f"{where} does not have {n_cols} columns like the header (ragged or truncated file)")
-    table = values.reshape(len(rows), width)
-    start = None
-    if stamps is not None:
-        try:
-            times = np.array([np.datetime64(s.replace(" ", "T")) for s in stamps], dtype="datetime64[us]")
-        except ValueError as exc:
-            raise ReadError(path, f"time column {header[time_col]!r} holds values that are neither seconds nor dates") from exc
-        t = (times - times[0]).astype("timedelta64[us]").astype(float) * 1e-6
-        start = times[0].astype(datetime)
-        data_cols = list(range(width))
-        channel_specs = [names_units[i] for i in range(n_cols) if i != time_col]
-    elif time_col is not None:
-        t = table[:, time_col]
-        data_cols = [i for i in range(n_cols) if i != time_col]
-        channel_specs = [names_units[i] for i in data_cols]
+        buf = body.encode("ascii")
+    except UnicodeEncodeError:
+        buf = body.encode("utf-8")
+    lines, counts = _count_tokens_per_line(buf)
+    if lines.size == 0:
+        raise ReadError(path, "the file has a header but no data rows")
+    bad_rows = np.flatnonzero(counts != n_cols)
+    if bad_rows.size:
+        k = int(bad_rows[0])
+        last = k == lines.size - 1
+        hint = "the last row is cut short: the file looks truncated" if last else \
+            f"ragged rows: {bad_rows.size} row(s) differ"
+        raise ReadError(path, f"line {lay.body_line + 1 + int(lines[k])} has {int(counts[k])} values where the "
+                              f"other rows have {n_cols} ({hint}); repair or re-export the file")
+    tokens = buf.split()
+    try:
+        values = np.array(tokens, dtype=float)
+    except ValueError:
+        i = _locate_bad_token(tokens)
+        row, col = divmod(i, n_cols)
+        bad = tokens[i].decode("utf-8", "replace")
+        raise ReadError(path, f"line {lay.body_line + 1 + int(lines[row])}, column {names[col]!r} holds "
+                              f"{bad!r}, which is not a number (text in a numeric column); fix or remove that row"
+                              ) from None
+    return values.reshape(lines.size, n_cols)
+
+
+_STAMP_FIX = (
+    (re.compile(r"(?m)^(\d{1,2})\.(\d{1,2})\.(\d{4})"), lambda m: f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"),
+    (re.compile(r"(?m)^(\d{4})[/.](\d{1,2})[/.](\d{1,2})"), lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"),
+    (re.compile(r"(?m)^(\d{4}-\d\d-\d\d)[ T](\d):"), lambda m: f"{m[1]}T0{m[2]}:"),
+    (re.compile(r"(?m)^(\d{4}-\d\d-\d\d) "), lambda m: f"{m[1]}T"),
+    (re.compile(r"(\d\d:\d\d:\d\d),(\d)"), lambda m: f"{m[1]}.{m[2]}"),
+    (re.compile(r"(?m)(?:Z| ?UTC| ?GMT)$"), lambda m: ""),
+)
+
+
+def _parse_stamps(path: Path, stamps: list[str], label: str) -> tuple[np.ndarray, datetime, float]:
+    """Seconds from the first stamp, the first stamp (naive UTC) and the stamp resolution in s."""
+    joined = "\n".join(s.strip().strip('"') for s in stamps)
+    for pattern, repl in _STAMP_FIX:
+        joined = pattern.sub(repl, joined)
+    offsets = None
+    if re.search(r"(?m)[+-]\d\d:?\d\d$", joined):
+        found = re.findall(r"(?m)([+-])(\d\d):?(\d\d)$", joined)
+        if len(found) != len(stamps):
+            raise ReadError(path, f"the {label} mixes stamps with and without a UTC offset")
+        offsets = np.array([(1 if s == "+" else -1) * (int(h) * 60 + int(mi)) for s, h, mi in found], "timedelta64[m]")
+        joined = re.sub(r"(?m)[+-]\d\d:?\d\d$", "", joined)
+    parts = joined.split("\n")
+    try:
+        times = np.array(parts, dtype="datetime64[us]")
+    except ValueError:
+        bad = next((i for i, p in enumerate(parts) if parse_datetime(p) is None), 0)
+        raise ReadError(path, f"the {label} holds {stamps[bad].strip()!r}, neither seconds nor a date-time "
+                              f"(data row {bad + 1})") from None
+    if offsets is not None:
+        times = times - offsets
+    frac = re.search(r":\d\d\.(\d+)", parts[0])
+    resolution = 10.0 ** -len(frac.group(1)) if frac else 1.0
+    t = (times - times[0]).astype("timedelta64[us]").astype(np.int64) * 1e-6
+    return t, times[0].astype("datetime64[us]").item(), resolution
+
+
+def _split_stamp_column(path: Path, body: str, lay: _Layout, time_col: int) -> tuple[list[str], str, int]:
+    """Take the stamp column out of every row; returns stamps, the remaining body and the dropped line offset."""
+    stamps: list[str] = []
+    rest: list[str] = []
+    delim = lay.delim
+    for line in body.split("\n"):
+        s = line.strip()
+        if not s or s[0] in "#%":
+            rest.append("")
+            continue
+        if delim:
+            parts = s.split(delim)
+        else:
+            parts = s.split()
+            if time_col == 0 and len(parts) > 1 and _CLOCK.fullmatch(parts[1]) and _DATE.fullmatch(parts[0]):
+                parts = [parts[0] + " " + parts[1]] + parts[2:]
+        if time_col >= len(parts):
+            raise ReadError(path, f"a row has only {len(parts)} values; the time column is number {time_col + 1} "
+                                  f"(ragged rows)")
+        stamps.append(parts.pop(time_col))
+        rest.append((delim or " ").join(parts))
+    return stamps, "\n".join(rest), 0
+
+
+def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
+    """Read a CSV/TXT recording. Options: ``fs`` (Hz, overrides the file), ``channels``, ``max_gap_s``."""
+    path = Path(path)
+    text = read_text(path)
+    lay = _scan_head(path, text)
+    first_tokens = _data_tokens(lay.sample[0], lay.delim, lay.trailing)
+    n_data_cols = len(first_tokens)
+    # whitespace-separated stamps "2026-03-01 00:00:00.010" are one value
+    if lay.delim is None and len(first_tokens) > 1 and _DATE.fullmatch(first_tokens[0]) \
+            and _CLOCK.fullmatch(first_tokens[1]):
+        n_data_cols -= 1
+    header = None
+    if lay.header is not None:
+        header = _split_header(lay.header.rstrip().rstrip(lay.delim) if lay.trailing else lay.header, lay.delim)
+        while len(header) > n_data_cols and header and header[-1] == "":
+            header.pop()
+        if len(header) != n_data_cols:
+            raise ReadError(path, f"the header (line {lay.header_line + 1}) names {len(header)} columns but the data "
+                                  f"rows have {n_data_cols}; check the delimiter or the header")
     else:
-        t = None
-        data_cols = list(range(n_cols))
-        channel_specs = names_units
-    data = table[:, data_cols]
-    fs_hz = fs
-    if fs_hz is None and t is not None:
-        dt = np.diff(t)
-        if dt.size == 0 or np.any(dt <= 0):
-            raise ReadError(path, "the time column is not strictly increasing (non-monotonic time)")
-        med = float(np.median(dt))
-        if np.max(np.abs(dt - med)) > 0.01 * med:
-            raise ReadError(path, "the time column is not uniformly spaced (gaps or jitter above 1 %)")
-        fs_hz = 1.0 / float(np.mean(dt))
-    if fs_hz is None:
-        for key in ("fs", "fs_hz", "sampling_rate", "sample_rate", "sampling rate", "samplerate"):
-            if key in meta:
-                try:
-                    fs_hz = float(meta[key].split()[0].replace(",", "."))
-                except ValueError:
-                    raise ReadError(path, f"metadata {key} = {meta[key]!r} is not a number")
+        names_meta = _meta_lookup(lay.meta, NAME_KEYS)
+        cands = ([names_meta] if names_meta else []) + [c for c in reversed(lay.comments) if not _KEYVAL.match(c)][:1]
+        for cand in cands:
+            h = _split_header(cand, lay.delim) if not (lay.delim is None and "," in cand) else _split(cand, ",")
+            if len(h) == n_data_cols:
+                header = h
                 break
-    if fs_hz is None:
-        raise ReadError(path, "no time column and no sampling rate in the file; give it with --fs HZ")
-    if not np.isfinite(fs_hz) or fs_hz <= 0:
-        raise ReadError(path, f"sampling rate {fs_hz} is not a positive number")
-    default_unit = meta.get("unit") or meta.get("units")
-    channels, factors = [], []
-    for name, unit in channel_specs:
-        src = unit if unit is not None else default_unit
-        factor = factor_to_si(src)
-        if factor is None:
-            raise ReadError(path, f"channel {name!r} has unit {src!r}, not an acceleration unit this app knows "
-                                  f"(g, mg, gal, cm/s^2, mm/s^2, m/s^2)")
-        channels.append(Channel(name=name, unit=APP_UNIT, source_unit=normalise_unit(src) if src else None))
-        factors.append(factor)
-    data = data * np.asarray(factors)
-    if not np.all(np.isfinite(data)):
-        bad = np.flatnonzero(~np.all(np.isfinite(data), axis=1))
-        raise ReadError(path, f"{bad.size} rows hold NaN or Inf values (first at data row {bad[0] + 1})")
-    if start is None and "start" in meta:
-        try:
-            start = datetime.fromisoformat(meta["start"].strip())
-        except ValueError:
-            raise ReadError(path, f"metadata start = {meta['start']!r} is not an ISO date-time")
+    if header is None:
+        header = [f"ch{i + 1}" for i in range(n_data_cols)]
+    names_units = [_split_name_unit(h) for h in header]
+    time_col = next((i for i, (nm, un) in enumerate(names_units) if _is_time_name(nm, un)), None)
+    stamp_kind = [_token_kind(t) for t in first_tokens]
+    if time_col is None and stamp_kind and stamp_kind[0] == "stamp":
+        time_col = 0  # a date-time stamp is a time column whatever its name
+    body = text[lay.body_offset:]
+    stamps = None
+    if time_col is not None and _token_kind(first_tokens[time_col] if time_col < len(first_tokens) else "") == "stamp":
+        stamps, body, _ = _split_stamp_column(path, body, lay, time_col)
+    if time_col is not None and n_data_cols == 1:
+        raise ReadError(path, "the file holds only a time column, no channel data")
+    n_numeric = n_data_cols - (1 if stamps is not None else 0)
+    numeric_names = [nm for i, (nm, _) in enumerate(names_units) if not (stamps is not None and i == time_col)]
+    if n_numeric == 0:
+        raise ReadError(path, "the file holds only a time column, no channel data")
+    table = _parse_numeric(path, body, lay, n_numeric, numeric_names)
+    meta: dict = {k: v for k, v in lay.meta.items()}
+    start: Optional[datetime] = None
+    fs_file: Optional[float] = None
+    origin = "the file"
+    if stamps is not None:
+        t, start, resolution = _parse_stamps(path, stamps, f"time column {header[time_col]!r}")
+        data_cols = list(range(n_numeric))
+        specs = [names_units[i] for i in range(n_data_cols) if i != time_col]
+        if fs is None:
+            fs_file, origin = fs_from_times(path, t, f"time column {header[time_col]!r}", resolution,
+                                            lay.body_line + 1), "the time column"
+    elif time_col is not None:
+        name, unit = names_units[time_col]
+        t = table[:, time_col] * _time_unit_factor(name, unit)
+        data_cols = [i for i in range(n_data_cols) if i != time_col]
+        specs = [names_units[i] for i in data_cols]
+        if np.isfinite(t[0]) and t[0] > 1e8:  # Unix epoch seconds (ms when beyond year 5000)
+            epoch = t / 1e3 if t[0] > 1e11 else t
+            start = datetime(1970, 1, 1) + (np.datetime64(int(round(epoch[0] * 1e6)), "us")
+                                            - np.datetime64(0, "us")).item()
+            t = epoch - epoch[0]
+        if fs is None:
+            digits = [len(m) for m in re.findall(r"\.(\d+)", " ".join(_data_tokens(s, lay.delim, lay.trailing)[time_col] for s in lay.sample))]
+            resolution = 10.0 ** -max(digits) if digits else 1.0
+            fs_file, origin = fs_from_times(path, t, f"time column {header[time_col]!r}", resolution * 0.5,
+                                            lay.body_line + 1), "the time column"
+    else:
+        data_cols = list(range(n_data_cols))
+        specs = names_units
+    if fs_file is None and fs is None:
+        value = _meta_lookup(lay.meta, FS_KEYS)
+        if value is not None:
+            fs_file, origin = parse_number(value), "the file's sampling-rate line"
+            if fs_file is None:
+                raise ReadError(path, f"the sampling rate line says {value!r}, which is not a number; give --fs HZ")
+            if re.search(r"\bkhz\b", value, re.I):
+                fs_file *= 1e3
+        else:
+            value = _meta_lookup(lay.meta, DT_KEYS)
+            dt = parse_number(value) if value is not None else None
+            if dt is not None and dt > 0:
+                dt *= 1e-3 if re.search(r"\bms\b", value) else 1.0
+                fs_file, origin = snap_fs(1.0 / dt), "the file's sample-interval line"
+    fs_hz = choose_fs(path, fs, fs_file, origin)
     if start is None:
-        start = start_from_filename(path)
-    if start is not None and start.tzinfo is not None:
-        start = start.astimezone(timezone.utc).replace(tzinfo=None)
-    return Recording(data=data, fs_hz=float(fs_hz), channels=tuple(channels), start=start, source=str(path),
-                     format="csv", metadata={k: v for k, v in meta.items()})
+        value = _meta_lookup(lay.meta, START_KEYS)
+        if value is not None:
+            start = parse_datetime(value)
+            if start is None and _meta_lookup(lay.meta, ("time",)) is not None:
+                start = parse_datetime(f"{value} {_meta_lookup(lay.meta, ('time',))}")
+            if start is None:
+                raise ReadError(path, f"the start line says {value!r}, which is not a date-time "
+                                      f"(use ISO 8601, e.g. 2026-03-01T03:00:00)")
+    default_unit = _meta_lookup(lay.meta, UNIT_KEYS)
+    units: list[Optional[str]] = [u for _, u in specs]
+    if default_unit:
+        per_channel = [u.strip() for u in re.split(r"[,;\t]", default_unit)]
+        if len(per_channel) == len(specs):
+            units = [u if u is not None else pc for u, pc in zip(units, per_channel)]
+        else:
+            units = [u if u is not None else default_unit.strip() for u in units]
+    return make_recording(path, table[:, data_cols], fs_hz=fs_hz, names=[n for n, _ in specs], source_units=units,
+                          start=start, fmt=FORMAT, metadata=meta, **options)

@@ -1,0 +1,482 @@
+"""Helpers every reader shares: text loading, fs checks, start times, unit conversion, NaN-gap repair and the
+final :class:`~shm_app.recording.Recording`. Readers only find the numbers; this module decides what they mean.
+"""
+from __future__ import annotations
+
+import gzip
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union
+
+import numpy as np
+
+from shm_app.errors import ReadError
+from shm_app.recording import Channel, Recording, start_from_filename
+from shm_app.units import APP_UNIT, factor_to_si, known_units, normalise_unit
+
+#: NaN/Inf runs up to this long (seconds) are bridged by linear interpolation; longer ones refuse the file.
+MAX_GAP_S = 0.5
+#: refuse arrays above this many values before allocating them (2**30 float64 = 8 GiB)
+MAX_VALUES = 2**30
+
+PathLike = Union[str, Path]
+
+
+# ---------------------------------------------------------------------------------------------------- raw input
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is a gzip stream (``deck.csv.gz``)."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise ReadError(path, f"the gzip stream is damaged ({exc}); the file may be truncated, copy it again")
+    return raw
+
+
+def looks_binary(raw: bytes) -> bool:
+    """True when the bytes are not text (NUL bytes or many control characters in the first 64 KiB)."""
+    head = raw[:65536]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    control = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
+    return control > 0.01 * len(head)
+
+
+def decode_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def read_text(path: Path, what: str = "CSV/TXT text") -> str:
+    """Decoded text of a (possibly gzipped) text file; refuses binary content with a text suffix."""
+    raw = read_bytes(path)
+    if not raw.strip():
+        raise ReadError(path, "the file is empty (no data)")
+    if looks_binary(raw):
+        raise ReadError(path, f"this is a binary file, not {what}; check the file type or its suffix")
+    return decode_text(raw)
+
+
+def check_size(path: Path, shape: Sequence[int], what: str = "the data") -> None:
+    """Refuse absurd array sizes before allocating them."""
+    n = 1
+    for s in shape:
+        n *= int(s)
+    if n > MAX_VALUES:
+        raise ReadError(path, f"{what} has shape {tuple(int(s) for s in shape)} ({n:,} values), more than the "
+                              f"{MAX_VALUES:,} the app loads at once; select channels or split the file")
+
+
+# -------------------------------------------------------------------------------------------------------- fs
+def parse_number(text: str) -> Optional[float]:
+    """A number at the start of ``text`` (``'200 Hz'``, ``'0,005'``), or None."""
+    m = re.match(r"\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?)", str(text))
+    if not m:
+        return None
+    return float(m.group(1).replace(",", "."))
+
+
+def check_fs(path: Path, fs_hz, origin: str) -> float:
+    try:
+        value = float(fs_hz)
+    except (TypeError, ValueError):
+        raise ReadError(path, f"the sampling rate from {origin} ({fs_hz!r}) is not a number") from None
+    if not np.isfinite(value) or value <= 0:
+        raise ReadError(path, f"the sampling rate from {origin} ({fs_hz!r}) is not a positive number")
+    if value > 1e6:
+        raise ReadError(path, f"the sampling rate from {origin} ({value:g} Hz) is absurd for vibration data; "
+                              f"check the file or give --fs HZ")
+    return value
+
+
+def choose_fs(path: Path, option, from_file: Optional[float], origin: str = "the file",
+              missing: str = "the file states no sampling rate and has no time column; give it with --fs HZ") -> float:
+    """The ``fs=`` option when given (the user's word wins), else the file's, else an error asking for ``--fs``."""
+    if option is not None:
+        return check_fs(path, option, "--fs")
+    if from_file is not None:
+        return check_fs(path, from_file, origin)
+    raise ReadError(path, missing)
+
+
+def snap_fs(fs_hz: float) -> float:
+    """Round an fs derived from rounded time stamps to the integer it obviously is (99.99998 → 100)."""
+    r = round(fs_hz)
+    if r > 0 and abs(fs_hz - r) <= 2e-4 * fs_hz:
+        return float(r)
+    return float(fs_hz)
+
+
+#: sampling rates loggers use; an fs derived from rounded stamps snaps to the one its bounds admit
+COMMON_RATES_HZ = (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 40, 50, 64, 80, 100, 120, 125, 128, 150, 160, 200, 250, 256, 300,
+                   400, 500, 512, 600, 800, 1000, 1024, 1200, 1600, 2000, 2048, 2400, 2500, 3200, 4000, 4096, 5000,
+                   8000, 8192, 10000, 16384, 20000, 25000, 25600, 32768, 40000, 48000, 50000, 51200, 65536, 100000)
+
+
+def fs_from_times(path: Path, t: np.ndarray, label: str = "time column", resolution_s: float = 0.0,
+                  first_row: int = 1) -> float:
+    """fs from a time axis in seconds, checking it increases and is uniformly spaced.
+
+    ``resolution_s`` is the quantum of the stamps (1 ms for stamps with milliseconds), tolerated as jitter.
+    ``first_row`` is the file row of ``t[0]`` for messages.
+    """
+    t = np.asarray(t, dtype=float)
+    if t.size < 2:
+        raise ReadError(path, f"the {label} has fewer than two samples; cannot derive the sampling rate, give --fs HZ")
+    if not np.all(np.isfinite(t)):
+        k = int(np.flatnonzero(~np.isfinite(t))[0])
+        raise ReadError(path, f"the {label} has an empty or non-numeric value at row {first_row + k}")
+    dt = np.diff(t)
+    bad = np.flatnonzero(dt <= 0)
+    if bad.size:
+        k = int(bad[0])
+        raise ReadError(path, f"the {label} goes backwards or repeats at row {first_row + k + 1} "
+                              f"({t[k]:.6g} s then {t[k + 1]:.6g} s): non-monotonic time; sort or split the file")
+    med = float(np.median(dt))
+    tol = max(0.02 * med, 1.01 * resolution_s)
+    gap = np.flatnonzero(dt > max(med + tol, 1.5 * med))
+    if gap.size:
+        k = int(gap[0])
+        raise ReadError(path, f"the {label} jumps by {dt[k]:.6g} s at row {first_row + k + 1} where samples are "
+                              f"{med:.6g} s apart ({gap.size} gap(s) in all): split the file at the gaps")
+    jitter = np.flatnonzero(np.abs(dt - med) > tol)
+    if jitter.size:
+        k = int(jitter[0])
+        raise ReadError(path, f"the {label} is not uniformly spaced: step {dt[k]:.6g} s at row {first_row + k + 1} "
+                              f"against {med:.6g} s elsewhere; resample the data or give --fs HZ")
+    span = float(t[-1] - t[0])
+    if resolution_s > 0:  # stamps rounded to ``resolution_s``: a common logger rate inside the bounds wins
+        lo = (t.size - 1) / (span + resolution_s)
+        hi = (t.size - 1) / max(span - resolution_s, 1e-300)
+        inside = [r for r in COMMON_RATES_HZ if lo <= r <= hi]
+        if inside:
+            estimate = (t.size - 1) / span
+            return float(min(inside, key=lambda r: abs(r - estimate)))
+    return snap_fs((t.size - 1) / span)
+
+
+# ----------------------------------------------------------------------------------------------------- start
+def to_naive_utc(value: Optional[datetime]) -> Optional[datetime]:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def parse_datetime(text: str) -> Optional[datetime]:
+    """An ISO-like (``2026-03-01T03:00:00.5``, ``2026/03/01 03:00``) or German (``01.03.2026 03:00:00``) date-time."""
+    s = str(text).strip().strip('"').strip()
+    if not s:
+        return None
+    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(.*)", s)
+    if m:
+        s = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}{m.group(4)}"
+    s = re.sub(r"^(\d{4})/(\d{1,2})/(\d{1,2})", lambda g: f"{g[1]}-{int(g[2]):02d}-{int(g[3]):02d}", s)
+    s = re.sub(r"(\d\d:\d\d:\d\d),(\d+)", r"\1.\2", s)
+    s = re.sub(r"\s*(?:UTC|GMT)$", "+00:00", s, flags=re.I)
+    s = re.sub(r"Z$", "+00:00", s)
+    s = re.sub(r"(\.\d{6})\d+", r"\1", s)  # fromisoformat keeps microseconds at most
+    try:
+        return to_naive_utc(datetime.fromisoformat(s))
+    except ValueError:
+        return None
+
+
+def choose_start(path: Path, from_file: Optional[datetime]) -> Optional[datetime]:
+    """The file's own start time, else the stamp in the file name, else None."""
+    if from_file is not None:
+        return to_naive_utc(from_file)
+    return start_from_filename(path)
+
+
+# --------------------------------------------------------------------------------------------------- channels
+def unique_names(names: Iterable[Optional[str]]) -> list[str]:
+    """Channel names with blanks filled (``ch3``) and duplicates numbered (``A1``, ``A1_2``)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        base = str(name).strip() if name is not None and str(name).strip() else f"ch{i + 1}"
+        cand, k = base, 2
+        while cand in seen:
+            cand, k = f"{base}_{k}", k + 1
+        seen.add(cand)
+        out.append(cand)
+    return out
+
+
+def _as_name_list(channels) -> Optional[list]:
+    if channels is None:
+        return None
+    if isinstance(channels, str):
+        return [c.strip() for c in channels.split(",") if c.strip()]
+    return list(channels)
+
+
+def select_columns(path: Path, names: Sequence[str], channels) -> list[int]:
+    """Column indices for the ``channels=`` option (names, or integer positions), all columns when None."""
+    wanted = _as_name_list(channels)
+    if wanted is None:
+        return list(range(len(names)))
+    index = {n: i for i, n in enumerate(names)}
+    lowered = {n.lower(): i for i, n in enumerate(names)}
+    cols = []
+    for w in wanted:
+        if isinstance(w, (int, np.integer)) and not isinstance(w, bool):
+            if not 0 <= int(w) < len(names):
+                raise ReadError(path, f"channel index {w} is out of range; the file has {len(names)} channels")
+            cols.append(int(w))
+        elif str(w) in index:
+            cols.append(index[str(w)])
+        elif str(w).lower() in lowered:
+            cols.append(lowered[str(w).lower()])
+        else:
+            raise ReadError(path, f"no channel named {w!r}; available: {', '.join(names)}")
+    if not cols:
+        raise ReadError(path, "the channel selection is empty")
+    return cols
+
+
+def repair_gaps(data: np.ndarray, fs_hz: float, names: Sequence[str], max_gap_s: float = MAX_GAP_S
+                ) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
+    """Bridge short NaN/Inf runs by linear interpolation; refuse long ones.
+
+    Parameters
+    ----------
+    data : (n_samples, n_channels) float array (not modified)
+    fs_hz : sampling rate, Hz
+    names : channel names, for the report
+    max_gap_s : longest run bridged, s (runs at either end are filled with the nearest good value)
+
+    Returns
+    -------
+    repaired : (n_samples, n_channels) array with every value finite
+    gaps : list of ``(channel, start_s, length_s)`` that were bridged
+
+    Raises
+    ------
+    ValueError
+        A one-line message naming the channel and the time span when a run is longer than ``max_gap_s`` or a
+        channel holds no finite value at all.
+    """
+    bad = ~np.isfinite(data)
+    if not bad.any():
+        return data, []
+    out = np.array(data, dtype=float, copy=True)
+    gaps: list[tuple[str, float, float]] = []
+    n = data.shape[0]
+    for j in np.flatnonzero(bad.any(axis=0)):
+        col_bad = bad[:, j]
+        if col_bad.all():
+            raise ValueError(f"channel {names[j]!r} holds no valid number (all NaN/Inf); leave it out with the "
+                             f"channel selection")
+        edges = np.diff(np.concatenate(([0], col_bad.view(np.int8), [0])))
+        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        lengths = stops - starts
+        too_long = np.flatnonzero(lengths / fs_hz > max_gap_s)
+        if too_long.size:
+            k = int(too_long[0])
+            raise ValueError(
+                f"channel {names[j]!r} has {lengths[k]} missing (NaN/Inf) samples from {starts[k] / fs_hz:.3f} s to "
+                f"{stops[k] / fs_hz:.3f} s ({lengths[k] / fs_hz:.3g} s, longer than the {max_gap_s:g} s the app "
+                f"bridges); trim the recording or split it at the gap")
+        good = ~col_bad
+        idx = np.arange(n)
+        out[col_bad, j] = np.interp(idx[col_bad], idx[good], out[good, j])
+        gaps.extend((str(names[j]), float(s / fs_hz), float(l / fs_hz)) for s, l in zip(starts, lengths))
+    return out, gaps
+
+
+def make_recording(path: Path, data, *, fs_hz: float, names: Sequence[Optional[str]],
+                   source_units: Sequence[Optional[str]] | Optional[str] = None, start: Optional[datetime] = None,
+                   fmt: str, metadata: Optional[dict] = None, directions: Optional[Sequence[Optional[str]]] = None,
+                   channels=None, max_gap_s: float = MAX_GAP_S, **_other_options) -> Recording:
+    """The one way readers build a :class:`Recording`: channel selection, unit conversion to m/s², NaN-gap
+    repair, start from the file name when the file has none. Options other readers take are ignored.
+
+    ``source_units`` is one unit per channel (or one for all); None means the file states none (m/s² assumed).
+    Units that are not accelerations (°C, V, µε) are kept unconverted and listed in
+    ``metadata["non_acceleration_channels"]``.
+    """
+    data = np.asarray(data)
+    if data.ndim == 1:
+        data = data[:, None]
+    if data.ndim != 2:
+        raise ReadError(path, f"the signal array has {data.ndim} dimensions; expected (samples, channels)")
+    if data.shape[0] == 0 or data.shape[1] == 0:
+        raise ReadError(path, f"the signal array is empty (shape {data.shape})")
+    if data.dtype.kind not in "fiub":
+        raise ReadError(path, f"the signal array holds {data.dtype} values, not numbers")
+    names = unique_names(names)
+    if len(names) != data.shape[1]:
+        raise ReadError(path, f"{data.shape[1]} data columns but {len(names)} channel names")
+    if source_units is None or isinstance(source_units, str):
+        source_units = [source_units] * len(names)
+    directions = list(directions) if directions is not None else [None] * len(names)
+    fs_hz = check_fs(path, fs_hz, "the file")
+    cols = select_columns(path, names, channels)
+    data = np.asarray(data[:, cols], dtype=float)
+    names = [names[i] for i in cols]
+    source_units = [source_units[i] for i in cols]
+    directions = [directions[i] for i in cols]
+    meta = dict(metadata or {})
+    out_channels, factors, other = [], [], []
+    for name, unit, direction in zip(names, source_units, directions):
+        unit = None if unit is None or str(unit).strip() == "" else str(unit).strip()
+        factor = factor_to_si(unit)
+        if factor is None:
+            factor = 1.0
+            other.append(name)
+            out_channels.append(Channel(name=name, unit=unit, source_unit=unit, direction=direction))
+        else:
+            out_channels.append(Channel(name=name, unit=APP_UNIT, source_unit=normalise_unit(unit) if unit else None,
+                                        direction=direction))
+        factors.append(factor)
+    if other:
+        meta["non_acceleration_channels"] = other
+    factors_arr = np.asarray(factors)
+    if np.any(factors_arr != 1.0):
+        data = data * factors_arr
+    try:
+        data, gaps = repair_gaps(data, fs_hz, names, max_gap_s=max_gap_s)
+    except ValueError as exc:
+        raise ReadError(path, str(exc)) from None
+    if gaps:
+        meta["repaired_gaps"] = gaps
+    return Recording(data=data, fs_hz=float(fs_hz), channels=tuple(out_channels), start=choose_start(path, start),
+                     source=str(path), format=fmt, metadata=meta)
+
+
+def unit_help() -> str:
+    return ", ".join(known_units())
+
+
+# ------------------------------------------------------------------------------- metadata in containers
+# names under which containers (npz, MATLAB, HDF5 attributes, sidecars) commonly keep things, lower case
+SIGNAL_NAMES = ("data", "signals", "signal", "acc", "acceleration", "accel", "accelerations", "values", "y",
+                "recording", "measurement", "measurements", "timeseries", "time_series", "x", "a", "dati")
+FS_NAMES = ("fs", "fs_hz", "sampling_rate", "sample_rate", "samplerate", "sampling_frequency", "sample_frequency",
+            "samplingrate", "srate", "sf", "rate", "freq", "frequency")
+DT_NAMES = ("dt", "delta_t", "sample_interval", "sampling_interval", "sampleinterval", "wf_increment", "increment",
+            "delta", "ts", "timestep", "time_step")
+NAME_NAMES = ("channels", "channel_names", "channelnames", "names", "labels", "chan_names", "sensor_names",
+              "sensors", "channel")
+UNIT_NAMES = ("units", "unit", "unit_string", "channel_units", "einheit")
+START_NAMES = ("start", "start_time", "starttime", "t0", "time_start", "wf_start_time", "datetime", "trigger_time",
+               "start_utc")
+TIME_NAMES = ("time", "t", "time_s", "times", "timestamps", "tt")
+
+
+def lookup(mapping, names: Sequence[str]):
+    """``(key, value)`` of the first of ``names`` present in ``mapping`` (case-insensitive), else ``(None, None)``."""
+    lowered = {str(k).lower(): k for k in mapping.keys()}
+    for n in names:
+        if n in lowered:
+            key = lowered[n]
+            return key, mapping[key]
+    return None, None
+
+
+def as_text(value) -> Optional[str]:
+    """A string from str, bytes, 0-d/1-element arrays or MATLAB char arrays; None if it is none of those."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace").strip("\x00").strip()
+    if isinstance(value, str):
+        return value.strip()
+    arr = np.asarray(value)
+    if arr.dtype.kind in "SU" and arr.size == 1:
+        return as_text(arr.reshape(-1)[0].item())
+    if arr.dtype.kind == "O" and arr.size == 1:
+        return as_text(arr.reshape(-1)[0])
+    if arr.dtype == np.uint16 and arr.ndim <= 2 and 0 < arr.size < 4096:  # MATLAB v7.3 char array
+        return "".join(chr(int(c)) for c in arr.reshape(-1, order="F")).strip("\x00").strip()
+    return None
+
+
+def as_text_list(value) -> Optional[list[str]]:
+    """A list of names from a string (comma/semicolon separated), an array of strings or a cell array."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)):
+        text = as_text(value) or ""
+        return [t.strip() for t in re.split(r"[,;\t]", text)] if text else None
+    arr = np.asarray(value, dtype=object if isinstance(value, (list, tuple)) else None)
+    if arr.dtype.kind in "SU":
+        return [as_text(v) or "" for v in arr.reshape(-1)]
+    if arr.dtype.kind == "O":
+        return [as_text(v) or "" for v in arr.reshape(-1)]
+    text = as_text(value)
+    return as_text_list(text) if text else None
+
+
+def as_float(value) -> Optional[float]:
+    """A scalar number from a number, a 1-element array or a string like ``'100 Hz'``; None otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)):
+        return parse_number(as_text(value) or "")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        text = as_text(value)
+        return parse_number(text) if text else None
+    if arr.size != 1:
+        return None
+    x = float(arr.reshape(-1)[0])
+    return x if np.isfinite(x) else None
+
+
+def as_datetime(value) -> Optional[datetime]:
+    """A start time from an ISO string, a numpy datetime64, a datetime or Unix epoch seconds."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return to_naive_utc(value)
+    if isinstance(value, np.datetime64) or (isinstance(value, np.ndarray) and value.dtype.kind == "M"):
+        v = np.asarray(value).reshape(-1)[0].astype("datetime64[us]").item()
+        return v if isinstance(v, datetime) else None
+    text = as_text(value)
+    if text is not None:
+        return parse_datetime(text)
+    x = as_float(value)
+    if x is not None and 1e8 < x < 1e11:
+        return datetime(1970, 1, 1) + (np.datetime64(int(round(x * 1e6)), "us") - np.datetime64(0, "us")).item()
+    return None
+
+
+def fs_from_mapping(mapping) -> tuple[Optional[float], Optional[str]]:
+    """fs (Hz) from fs-like or dt-like entries of a mapping; returns ``(fs, key it came from)``."""
+    key, value = lookup(mapping, FS_NAMES)
+    fs = as_float(value)
+    if fs is not None:
+        return fs, str(key)
+    key, value = lookup(mapping, DT_NAMES)
+    dt = as_float(value)
+    if dt is not None and dt > 0:
+        return snap_fs(1.0 / dt), str(key)
+    return None, None
+
+
+def orient(path: Path, data: np.ndarray, n_names: Optional[int] = None) -> tuple[np.ndarray, bool]:
+    """Samples along axis 0: transpose a ``(n_channels, n_samples)`` matrix (few rows, many columns)."""
+    if data.ndim == 1:
+        return data[:, None], False
+    if data.ndim != 2:
+        squeezed = np.squeeze(data)
+        if squeezed.ndim > 2:
+            raise ReadError(path, f"the signal array has shape {data.shape}; expected (samples, channels)")
+        return orient(path, squeezed, n_names)
+    rows, cols = data.shape
+    if n_names is not None and rows == n_names and cols != n_names:
+        return data.T, True
+    if n_names is None and rows < cols and rows <= 256:
+        return data.T, True
+    return data, False

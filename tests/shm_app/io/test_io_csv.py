@@ -1,0 +1,209 @@
+"""CSV/TXT reader: the layouts loggers really write, generated variants (Hypothesis) and the bundled sample."""
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from io_support import REPO, simulated
+from shm_app import io
+from shm_app.errors import ReadError
+from shm_app.units import G0
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_bundled_sample_gzip_csv_still_reads():
+    path = sorted((REPO / "resources" / "sample" / "recordings").glob("*.csv.gz"))[0]
+    rec = io.read(path)
+    assert rec.fs_hz == 40.0
+    assert rec.n_channels == 8 and rec.n_samples == 12000
+    assert rec.start == datetime(2026, 3, 2, 0, 0, 0)
+    assert rec.channels[0].name == "A01L_z" and rec.channels[0].source_unit == "g"
+    assert rec.channels[0].unit == "m/s^2"
+    first = gzip.decompress(path.read_bytes()).decode().splitlines()[6].split(",")[0]
+    assert rec.data[0, 0] == pytest.approx(float(first) * G0)
+
+
+def test_semicolon_decimal_comma_german_time_column(tmp_path):
+    p = write(tmp_path, "a.csv", "Zeit [s];ACC01_z [g];A2 (m/s2)\n0,000;0,1;1,5\n0,005;0,2;1,6\n0,010;0,3;1,7\n")
+    rec = io.read(p)
+    assert rec.fs_hz == 200.0
+    assert rec.channel_names == ["ACC01_z", "A2"]
+    assert [c.source_unit for c in rec.channels] == ["g", "m/s^2"]
+    np.testing.assert_allclose(rec.data[:, 0], np.array([0.1, 0.2, 0.3]) * G0)
+    np.testing.assert_allclose(rec.data[:, 1], [1.5, 1.6, 1.7])
+
+
+def test_preamble_key_value_lines_and_datetime_stamps_with_milliseconds(tmp_path):
+    rows = "\n".join(f"2026-03-01 03:00:00.{20 * k:03d},{k},{2 * k}" for k in range(10))
+    p = write(tmp_path, "logger.csv", "Logger: X123\nSerial: 42\ntimestamp,A1 (mg),A2 (mg)\n" + rows + "\n")
+    rec = io.read(p)
+    assert rec.fs_hz == 50.0
+    assert rec.start == datetime(2026, 3, 1, 3, 0, 0)
+    assert rec.metadata["logger"] == "X123"
+    np.testing.assert_allclose(rec.data[:, 1], 2 * np.arange(10) * G0 * 1e-3)
+
+
+def test_german_stamps_with_utc_offset_are_converted_to_naive_utc(tmp_path):
+    rows = "\n".join(f"01.03.2026 04:00:00,{k:03d}+01:00;{k}" for k in range(0, 1000, 10))
+    p = write(tmp_path, "de.csv", "Datum/Zeit;Kanal1 [m/s²]\n" + rows + "\n")
+    rec = io.read(p)
+    assert rec.fs_hz == 100.0
+    assert rec.start == datetime(2026, 3, 1, 3, 0, 0)
+
+
+def test_whitespace_delimited_with_comment_header_and_fs(tmp_path):
+    p = write(tmp_path, "w.txt", "% fs: 10\n% x y\n1 2\n3 4\n5 6\n")
+    rec = io.read(p)
+    assert rec.fs_hz == 10.0 and rec.channel_names == ["x", "y"]
+    assert rec.channels[0].source_unit is None  # unstated: m/s² assumed
+
+
+def test_whitespace_header_keeps_units_with_their_names(tmp_path):
+    p = write(tmp_path, "w.txt", "time [s]   A1 (m/s2)   A2 [gal]\n0.0 1 2\n0.5 1 2\n1.0 1 2\n")
+    rec = io.read(p)
+    assert rec.fs_hz == 2.0 and rec.channel_names == ["A1", "A2"]
+    assert rec.channels[1].source_unit == "gal"
+    assert rec.data[0, 1] == pytest.approx(0.02)
+
+
+def test_time_in_milliseconds_and_dt_line(tmp_path):
+    p = write(tmp_path, "ms.csv", "t [ms],a\n0,1\n4,2\n8,3\n12,4\n")
+    assert io.read(p).fs_hz == 250.0
+    p = write(tmp_path, "dt.txt", "# dt = 0.02 s\na b\n1 2\n3 4\n")
+    assert io.read(p).fs_hz == 50.0
+
+
+def test_unix_epoch_time_column_gives_start(tmp_path):
+    t0 = 1772334000.0  # 2026-03-01T03:00:00Z
+    rows = "\n".join(f"{t0 + k / 100:.2f},{k}" for k in range(50))
+    rec = io.read(write(tmp_path, "epoch.csv", "timestamp,a [g]\n" + rows + "\n"))
+    assert rec.start == datetime(2026, 3, 1, 3, 0, 0)
+    assert rec.fs_hz == 100.0
+
+
+def test_first_column_is_not_time_just_because_it_increases(tmp_path):
+    p = write(tmp_path, "inc.csv", "index,a\n0,1\n1,2\n2,3\n")
+    with pytest.raises(ReadError, match="--fs"):
+        io.read(p)
+    rec = io.read(p, fs=100)
+    assert rec.channel_names == ["index", "a"]
+
+
+def test_fs_option_overrides_and_channels_option_selects(tmp_path):
+    p = write(tmp_path, "x.csv", "# fs = 50\na,b,c\n1,2,3\n4,5,6\n")
+    rec = io.read(p, fs=20.0, channels="c,a")
+    assert rec.fs_hz == 20.0 and rec.channel_names == ["c", "a"]
+    np.testing.assert_allclose(rec.data, [[3, 1], [6, 4]])
+    with pytest.raises(ReadError, match="no channel named 'z'"):
+        io.read(p, channels=["z"])
+
+
+def test_trailing_delimiter_and_quoted_fields(tmp_path):
+    p = write(tmp_path, "q.csv", '# fs = 10\n"A1";"A2";\n"1,5";"2,5";\n"3,5";"4,5";\n')
+    rec = io.read(p)
+    assert rec.channel_names == ["A1", "A2"]
+    np.testing.assert_allclose(rec.data, [[1.5, 2.5], [3.5, 4.5]])
+
+
+def test_short_nan_gap_is_interpolated_and_reported(tmp_path):
+    rows = "\n".join(f"{k / 100:.2f},{'' if k in (10, 11) else k}" for k in range(100))
+    rec = io.read(write(tmp_path, "gap.csv", "time,a\n" + rows + "\n"))
+    np.testing.assert_allclose(rec.data[:, 0], np.arange(100))
+    assert rec.metadata["repaired_gaps"] == [("a", 0.1, 0.02)]
+
+
+def test_non_acceleration_channel_is_kept_in_its_unit(tmp_path):
+    rec = io.read(write(tmp_path, "t.csv", "# fs = 1\nA1 [g],Temp [°C]\n1,20\n1,21\n"))
+    assert rec.channels[1].unit == "°C" and rec.data[1, 1] == 21
+    assert rec.metadata["non_acceleration_channels"] == ["Temp"]
+
+
+# ------------------------------------------------------------------------------------------------ generated files
+DELIMS = {"comma": ",", "semicolon": ";", "tab": "\t", "space": " "}
+UNITS = {"g": G0, "mg": G0 * 1e-3, "gal": 1e-2, "cm/s²": 1e-2, "mm/s²": 1e-3, "m/s²": 1.0}
+
+
+@st.composite
+def csv_layouts(draw):
+    return dict(
+        delim=draw(st.sampled_from(sorted(DELIMS))),
+        decimal_comma=draw(st.booleans()),
+        unit=draw(st.sampled_from(sorted(UNITS))),
+        bracket=draw(st.sampled_from(["[]", "()"])),
+        time=draw(st.sampled_from(["none", "seconds", "stamps"])),
+        time_name=draw(st.sampled_from(["time", "t", "Zeit", "timestamp", "Time"])),
+        fs=draw(st.sampled_from([20.0, 50.0, 100.0, 128.0, 200.0])),
+        n_channels=draw(st.integers(1, 5)),
+        n_samples=draw(st.integers(3, 300)),
+        preamble=draw(st.sampled_from(["none", "hash", "percent", "keyvalue"])),
+        seed=draw(st.integers(0, 2**16)),
+        crlf=draw(st.booleans()),
+        gz=draw(st.booleans()),
+    )
+
+
+def render(layout: dict) -> tuple[str, np.ndarray, list[str], datetime]:
+    d = DELIMS[layout["delim"]]
+    if layout["decimal_comma"] and d == ",":
+        d = ";"
+    values = simulated(layout["n_samples"], layout["n_channels"], layout["fs"], layout["seed"]) / UNITS[layout["unit"]]
+    values = np.round(values, 6)
+    names = [f"ACC{j + 1:02d}_z" for j in range(layout["n_channels"])]
+    lo, hi = layout["bracket"]
+    header = [f"{n} {lo}{layout['unit']}{hi}" for n in names]
+    start = datetime(2026, 3, 1, 3, 0, 0)
+    lines: list[str] = []
+    if layout["time"] == "none" or layout["time"] == "stamps":
+        pass
+    key = {"none": None, "hash": "# ", "percent": "% ", "keyvalue": ""}[layout["preamble"]]
+    if layout["time"] == "none":
+        key = "# " if key is None else key
+    if key is not None:
+        lines += [f"{key}Logger: SIM-1", f"{key}fs = {layout['fs']:g}" if key else f"Sampling rate: {layout['fs']:g} Hz",
+                  f"{key}start = {start.isoformat()}" if key else f"Start: {start.isoformat()}"]
+    if layout["time"] != "none":
+        header = [layout["time_name"] + (" [s]" if layout["time"] == "seconds" else "")] + header
+    if d == " ":
+        header = [h.replace(" ", "") for h in header]
+    lines.append(d.join(header))
+    fmt = (lambda x: f"{x:.6f}".replace(".", ",")) if layout["decimal_comma"] else (lambda x: f"{x:.6f}")
+    for k, row in enumerate(values):
+        cells = [fmt(x) for x in row]
+        if layout["time"] == "seconds":
+            cells = [fmt(k / layout["fs"])] + cells
+        elif layout["time"] == "stamps":
+            stamp = start + timedelta(microseconds=round(k * 1e6 / layout["fs"]))
+            cells = [stamp.isoformat(sep=" ", timespec="milliseconds")] + cells
+        lines.append(d.join(cells))
+    eol = "\r\n" if layout["crlf"] else "\n"
+    return eol.join(lines) + eol, values, names, start
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(layout=csv_layouts())
+def test_generated_logger_files_round_trip(tmp_path, layout):
+    text, values, names, start = render(layout)
+    suffix = ".csv" if layout["delim"] != "space" else ".txt"
+    path = tmp_path / (f"rec{suffix}.gz" if layout["gz"] else f"rec{suffix}")
+    raw = text.encode("utf-8")
+    path.write_bytes(gzip.compress(raw) if layout["gz"] else raw)
+    rec = io.read(path)
+    assert rec.channel_names == names
+    assert rec.n_samples == layout["n_samples"]
+    assert rec.fs_hz == pytest.approx(layout["fs"], rel=1e-6)
+    expected_unit = {"cm/s²": "cm/s^2", "mm/s²": "mm/s^2", "m/s²": "m/s^2"}.get(layout["unit"], layout["unit"])
+    assert all(c.source_unit == expected_unit and c.unit == "m/s^2" for c in rec.channels)
+    np.testing.assert_allclose(rec.data, values * UNITS[layout["unit"]], rtol=1e-9, atol=1e-12)
+    if layout["time"] == "stamps" or layout["preamble"] != "none" or layout["time"] == "none":
+        assert rec.start == start
