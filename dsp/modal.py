@@ -87,18 +87,19 @@ def mpc(shape) -> np.ndarray:
 def mpd(shape) -> np.ndarray:
     """Mean phase deviation, degrees, of each column of ``shape`` from its best straight line in the complex plane.
 
-    The line is the principal direction of the components (total least squares); deviations are weighted by
-    the components' moduli (Reynders, Houbrechts & De Roeck 2012). 0° for a real (normal) mode.
+    The line through the origin is the principal direction of the components (total least squares, closed form
+    for the 2×2 scatter matrix); deviations are weighted by the components' moduli (Reynders, Houbrechts &
+    De Roeck 2012). 0° for a real (normal) mode, at most 90°.
     """
     phi = np.asarray(shape, dtype=complex)
     p = phi[:, None] if phi.ndim == 1 else phi
-    out = np.empty(p.shape[1])
-    for k in range(p.shape[1]):  # per mode: a 2×n SVD, cheap
-        re_im = np.column_stack([np.real(p[:, k]), np.imag(p[:, k])])
-        _, _, vt = np.linalg.svd(re_im, full_matrices=False)
-        direction = vt[0]
-        mod = np.abs(p[:, k])
-        cos = np.divide(np.abs(re_im @ direction), mod, out=np.ones_like(mod), where=mod > 0)
-        dev = np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
-        out[k] = np.sum(mod * dev) / np.sum(mod) if np.sum(mod) > 0 else 0.0
+    re, im = np.real(p), np.imag(p)
+    sxx, syy, sxy = np.sum(re * re, axis=0), np.sum(im * im, axis=0), np.sum(re * im, axis=0)
+    theta = 0.5 * np.arctan2(2 * sxy, sxx - syy)  # principal axis of the scatter matrix, all columns at once
+    mod = np.abs(p)
+    proj = np.abs(re * np.cos(theta) + im * np.sin(theta))
+    cos = np.divide(proj, mod, out=np.ones_like(mod), where=mod > 0)
+    dev = np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
+    total = mod.sum(axis=0)
+    out = np.divide(np.sum(mod * dev, axis=0), total, out=np.zeros_like(total), where=total > 0)
     return float(out[0]) if phi.ndim == 1 else out

@@ -1,7 +1,8 @@
 """Spectral estimates: Welch PSD, the cross-spectral-density matrix, and its singular values (the FDD view)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 from scipy import signal
@@ -35,11 +36,15 @@ class SingularValueSpectrum:
     frequencies_hz : (n_freqs,) Hz
     singular_values : (n_freqs, n_channels), (unit)²/Hz, descending along axis 1
     first_vectors : (n_freqs, n_channels) complex, first singular vector at each frequency (unit norm)
+    n_segments : number of Welch segments averaged (sets the statistical scatter, ≈ 4.34/√n dB); None if unknown
+    vectors : (n_freqs, n_channels, n_channels) complex, all singular vectors (columns), when requested
     """
 
     frequencies_hz: np.ndarray
     singular_values: np.ndarray
     first_vectors: np.ndarray
+    n_segments: Optional[int] = None
+    vectors: Optional[np.ndarray] = field(default=None, repr=False)
 
 
 def _segment_length(n_samples: int, fs: float, nperseg, resolution_hz) -> int:
@@ -105,8 +110,15 @@ def csd_matrix(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: fl
     return SpectralMatrix(frequencies_hz=freqs, csd=g, n_segments=segs.shape[0])
 
 
-def singular_value_spectrum(spectral_matrix: SpectralMatrix) -> SingularValueSpectrum:
-    """Singular values (descending) and first singular vectors of the spectral matrix at every frequency."""
-    u, s, _ = np.linalg.svd(spectral_matrix.csd, hermitian=True)
+def singular_value_spectrum(spectral_matrix: SpectralMatrix, *, keep_vectors: bool = False) -> SingularValueSpectrum:
+    """Singular values (descending) and first singular vectors of the spectral matrix at every frequency.
+
+    The matrix is Hermitian positive semi-definite, so its SVD is its eigendecomposition (one batched ``eigh``).
+    ``keep_vectors`` also stores every singular vector (EFDD needs them for closely spaced modes).
+    """
+    w, v = np.linalg.eigh(spectral_matrix.csd)
+    w, v = w[:, ::-1], v[:, :, ::-1]  # descending
+    s = np.maximum(w, 0.0)
     return SingularValueSpectrum(frequencies_hz=spectral_matrix.frequencies_hz, singular_values=s,
-                                 first_vectors=u[:, :, 0])
+                                 first_vectors=np.ascontiguousarray(v[:, :, 0]), n_segments=spectral_matrix.n_segments,
+                                 vectors=v if keep_vectors else None)

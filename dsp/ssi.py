@@ -1,10 +1,12 @@
 """Covariance-driven stochastic subspace identification (SSI-COV) over a sweep of model orders.
 
 Peeters & De Roeck (1999), "Reference-based stochastic subspace identification for output-only modal analysis",
-MSSP 13(6). One SVD of the block Toeplitz matrix of output correlations serves every model order; the
-shift-invariance least-squares problems of all orders share a single QR factorisation (the leading columns of a
-QR factorisation are the QR factorisation of the leading columns), so each order costs one small triangular
-solve and one small eigenvalue problem.
+MSSP 13(6). The output correlations come from FFTs of short overlapping blocks (exact, not a spectral estimate);
+one SVD of the block Toeplitz matrix serves every model order (a randomized range finder with power iterations,
+Halko, Martinsson & Tropp 2011, when only a few leading singular triplets are needed); the shift-invariance
+least-squares problems of all orders share a single QR factorisation (the leading columns of a QR factorisation are
+the QR factorisation of the leading columns), so each order costs one small triangular solve and one small
+eigenvalue problem.
 """
 from __future__ import annotations
 
@@ -12,13 +14,12 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
+from scipy import fft as sfft
 from scipy import linalg
 
 from dsp import _validate
-from dsp.modal import mpc as _mpc
-from dsp.modal import normalise_shape
 from dsp.progress import CancelToken, ProgressFn, report
-from dsp.stabilization import StabilizationCriteria, StabilizationDiagram, flag_stable
+from dsp.stabilization import StabilizationCriteria, StabilizationDiagram, make_diagram
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,27 @@ def default_block_rows(fs_hz: float, fmin_hz: float, n_channels: int) -> int:
     return int(np.clip(i, 10, max(10, min(200, 2000 // max(n_channels, 1)))))
 
 
-def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int]) -> np.ndarray:
+def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *, block: int = 4096) -> np.ndarray:
     """Unbiased output correlations ``R[k] = E[y(t+k) y_ref(t)ᵀ]`` for k = 0 … max_lag: (max_lag+1, n_ch, n_ref).
 
-    One BLAS matrix product per lag (the sample sums run in compiled code).
+    Exact sums computed blockwise in the frequency domain: for blocks ``x_j = y_ref[jB:(j+1)B]`` and
+    ``z_j = y[jB : jB+B+max_lag]``, ``Σ_t y(t+k) y_ref(t)ᵀ = Σ_j IFFT(Z_j X_jᴴ)[k]`` with an FFT long enough that
+    nothing wraps round. Cost O(n·(log B + n_ch·n_ref)), independent of ``max_lag`` (the lag-by-lag product is
+    O(n·n_ch·n_ref·max_lag)).
     """
-    n = y.shape[0]
-    yr = y[:, list(reference)]
-    out = np.empty((max_lag + 1, y.shape[1], yr.shape[1]))
-    for k in range(max_lag + 1):
-        out[k] = y[k:].T @ yr[: n - k] / (n - k)
-    return out
+    n, l = y.shape
+    ref = list(reference)
+    b = int(min(block, max(n, 1)))
+    nb = -(-n // b)
+    padded = np.zeros((nb * b + max_lag, l))
+    padded[:n] = y
+    nfft = sfft.next_fast_len(b + max_lag, real=True)
+    x = sfft.rfft(padded[: nb * b, ref].reshape(nb, b, len(ref)), nfft, axis=1)  # (nb, nf, r)
+    z_blocks = np.lib.stride_tricks.sliding_window_view(padded, b + max_lag, axis=0)[::b][:nb]  # (nb, l, b+L)
+    z = sfft.rfft(z_blocks, nfft, axis=2)  # (nb, l, nf)
+    cross = np.matmul(z.transpose(2, 1, 0), np.conj(x).transpose(1, 0, 2))  # (nf, l, r), summed over blocks
+    corr = sfft.irfft(cross, nfft, axis=0)[: max_lag + 1]
+    return corr / (n - np.arange(max_lag + 1))[:, None, None]
 
 
 def block_toeplitz(correlations: np.ndarray, block_rows: int) -> np.ndarray:
@@ -59,6 +70,86 @@ def block_toeplitz(correlations: np.ndarray, block_rows: int) -> np.ndarray:
     blocks = correlations[lag]  # (i, i, n_ch, n_ref)
     l, r = correlations.shape[1:]
     return blocks.transpose(0, 2, 1, 3).reshape(i * l, i * r)
+
+
+def leading_svd(a: np.ndarray, k: int, *, power_iterations: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` leading left singular vectors and values of ``a``: (m, k), (k,).
+
+    A full SVD when ``k`` is a sizeable part of the matrix; otherwise a randomized range finder with
+    ``power_iterations`` orthonormalised power iterations and 2k + 20 probes (Halko, Martinsson & Tropp 2011,
+    SIAM Review 53(2), algorithms 4.4 and 5.1), deterministic through ``seed``.
+    """
+    m = min(a.shape)
+    p = min(m, 2 * k + 20)
+    if p >= m // 2:
+        u, s, _ = linalg.svd(a, full_matrices=False, check_finite=False)
+        return u[:, :k], s[:k]
+    rng = np.random.default_rng(seed)
+    q = a @ rng.standard_normal((a.shape[1], p))
+    for _ in range(power_iterations):
+        q, _ = linalg.qr(q, mode="economic", check_finite=False)
+        w, _ = linalg.qr(a.T @ q, mode="economic", check_finite=False)
+        q = a @ w
+    q, _ = linalg.qr(q, mode="economic", check_finite=False)
+    ub, s, _ = linalg.svd(q.T @ a, full_matrices=False, check_finite=False)
+    return (q @ ub)[:, :k], s[:k]
+
+
+def validate_ssi(y: np.ndarray, block_rows, orders, reference_channels, *, min_samples_per_row: int = 20):
+    """Common checks of SSI-COV and SSI-DAT; returns ``(block_rows, orders, reference)``."""
+    n, l = y.shape
+    if l < 2:
+        raise ValueError(f"SSI needs at least 2 channels to identify mode shapes; got {l}")
+    ref = tuple(range(l)) if reference_channels is None else tuple(int(c) for c in reference_channels)
+    if not ref or min(ref) < 0 or max(ref) >= l or len(set(ref)) != len(ref):
+        raise ValueError(f"reference_channels must be distinct channel indices 0…{l - 1}; got {reference_channels}")
+    i = int(block_rows)
+    if i < 2:
+        raise ValueError(f"block_rows must be at least 2; got {block_rows}")
+    if n < min_samples_per_row * i:
+        raise ValueError(
+            f"block_rows={i} needs at least {min_samples_per_row * i} samples ({min_samples_per_row} × block rows); "
+            f"the signal has {n}. Use fewer block rows (a higher fmin) or a longer record"
+        )
+    orders = tuple(sorted({int(o) for o in orders}))
+    max_order = i * len(ref)
+    if not orders or orders[0] < 1 or orders[-1] > max_order:
+        raise ValueError(
+            f"orders must lie between 1 and block_rows × n_references = {max_order}; got "
+            f"{orders[0] if orders else None}…{orders[-1] if orders else None}"
+        )
+    return i, orders, ref
+
+
+def poles_from_observability(obs: np.ndarray, n_outputs: int, fs: float, orders: Sequence[int],
+                             criteria: StabilizationCriteria, progress=None, cancel=None) -> StabilizationDiagram:
+    """Poles of every order from the extended observability matrix ``obs`` (i·n_outputs, max_order).
+
+    ``A`` of order n solves ``obs[:-l, :n] A = obs[l:, :n]`` in the least-squares sense, through one QR
+    factorisation shared by all orders. Only one pole of each complex-conjugate pair is kept; real poles (no
+    conjugate) cannot be vibration modes and are dropped.
+    """
+    l = n_outputs
+    q, r = linalg.qr(obs[:-l], mode="economic", check_finite=False)
+    m = q.T @ obs[l:]
+    out_f, out_z, out_o, out_shapes = [], [], [], []
+    for k, order in enumerate(orders):
+        report(progress, cancel, k / len(orders), f"model order {order}")
+        if abs(r[order - 1, order - 1]) < 1e-12 * abs(r[0, 0]):
+            continue  # numerically rank-deficient at this order: no meaningful poles
+        a = linalg.solve_triangular(r[:order, :order], m[:order, :order], check_finite=False)
+        lam, psi = linalg.eig(a, check_finite=False)
+        keep = (np.imag(lam) > 0) & (np.abs(lam) > 0)
+        lam, psi = lam[keep], psi[:, keep]
+        mu = np.log(lam) * fs
+        out_f.append(np.abs(mu) / (2 * np.pi))
+        out_z.append(-np.real(mu) / np.abs(mu))
+        out_o.append(np.full(lam.size, order))
+        out_shapes.append(obs[:l, :order] @ psi)
+    if not out_o:
+        return make_diagram(np.zeros(0, int), np.zeros(0), np.zeros(0), np.zeros((l, 0), complex), criteria)
+    return make_diagram(np.concatenate(out_o), np.concatenate(out_f), np.concatenate(out_z),
+                        np.concatenate(out_shapes, axis=1), criteria)
 
 
 def ssi_cov(
@@ -76,71 +167,31 @@ def ssi_cov(
 
     Parameters
     ----------
-    x : (n_samples, n_channels) output signals (zero mean), any unit.
+    x : (n_samples, n_channels) output signals, any unit (the mean is removed).
     fs_hz : sampling rate, Hz.
-    block_rows : block rows ``i``; needs ``i·n_ref ≥ max(orders)`` and ``n_samples > 2i``.
+    block_rows : block rows ``i``; needs ``i·n_ref ≥ max(orders)`` and ``n_samples ≥ 20·i``.
     orders : model orders (state dimension), e.g. ``range(2, 81, 2)``.
     reference_channels : indices of reference outputs (default all).
 
     Returns
     -------
     StabilizationDiagram holding, per pole, its order, frequency (Hz), damping ratio, complex shape
-    (normalised, rows = channels) and stability flags.
+    (normalised, rows = channels), MPC, MPD (degrees) and stability flags.
     """
     y = _validate.signals(x, min_samples=4)
     fs = _validate.positive(fs_hz, "fs_hz")
-    n, l = y.shape
-    ref = tuple(range(l)) if reference_channels is None else tuple(int(c) for c in reference_channels)
-    if not ref or min(ref) < 0 or max(ref) >= l or len(set(ref)) != len(ref):
-        raise ValueError(f"reference_channels must be distinct channel indices 0…{l - 1}; got {reference_channels}")
-    i = int(block_rows)
-    if i < 2:
-        raise ValueError(f"block_rows must be at least 2; got {block_rows}")
-    if n < 20 * i:
-        raise ValueError(
-            f"block_rows={i} needs at least {20 * i} samples (20 × block rows); the signal has {n}. "
-            f"Use fewer block rows (a higher fmin) or a longer record"
-        )
-    orders = tuple(sorted({int(o) for o in orders}))
-    max_order = i * len(ref)
-    if not orders or orders[0] < 1 or orders[-1] > max_order:
-        raise ValueError(
-            f"orders must lie between 1 and block_rows × n_references = {max_order}; got {orders[0] if orders else None}"
-            f"…{orders[-1] if orders else None}"
-        )
+    i, orders, ref = validate_ssi(y, block_rows, orders, reference_channels)
+    l = y.shape[1]
     report(progress, cancel, 0.0, "output correlations")
     y = y - y.mean(axis=0)
     corr = output_correlations(y, 2 * i - 1, ref)
     report(progress, cancel, 0.25, "SVD of the block Toeplitz matrix")
-    t = block_toeplitz(corr, i)
-    u, s, _ = linalg.svd(t, full_matrices=False, check_finite=False)
-    n_max = orders[-1]
-    obs = u[:, :n_max] * np.sqrt(s[:n_max])
-    q, r = linalg.qr(obs[:-l], mode="economic", check_finite=False)
-    m = q.T @ obs[l:]
-    out_f, out_z, out_o, out_shapes = [], [], [], []
-    for k, order in enumerate(orders):
-        report(progress, cancel, 0.35 + 0.6 * k / len(orders), f"model order {order}")
-        if abs(r[order - 1, order - 1]) < 1e-12 * abs(r[0, 0]):
-            continue  # numerically rank-deficient at this order: no meaningful poles
-        a = linalg.solve_triangular(r[:order, :order], m[:order, :order], check_finite=False)
-        lam, psi = linalg.eig(a, check_finite=False)
-        keep = np.imag(lam) > 0  # one pole of each complex-conjugate pair; real poles are not vibration modes
-        lam, psi = lam[keep], psi[:, keep]
-        mu = np.log(lam) * fs
-        out_f.append(np.abs(mu) / (2 * np.pi))
-        out_z.append(-np.real(mu) / np.abs(mu))
-        out_o.append(np.full(lam.size, order))
-        out_shapes.append(obs[:l, :order] @ psi)
-    report(progress, cancel, 0.95, "stability checks")
-    shapes = normalise_shape(np.concatenate(out_shapes, axis=1)) if out_shapes else np.zeros((l, 0), complex)
-    diagram = StabilizationDiagram(
-        orders=np.concatenate(out_o).astype(int) if out_o else np.zeros(0, int),
-        frequencies_hz=np.concatenate(out_f) if out_f else np.zeros(0),
-        damping_ratios=np.concatenate(out_z) if out_z else np.zeros(0),
-        shapes=shapes,
-        mpc=_mpc(shapes) if shapes.shape[1] else np.zeros(0),
-    )
-    diagram = flag_stable(diagram, criteria)
+    u, s = leading_svd(block_toeplitz(corr, i), orders[-1])
+    obs = u * np.sqrt(s)
+
+    def sub(fraction: float, message: str) -> None:
+        report(progress, cancel, 0.35 + 0.6 * fraction, message)
+
+    diagram = poles_from_observability(obs, l, fs, orders, criteria, sub, cancel)
     report(progress, cancel, 1.0, "done")
     return diagram

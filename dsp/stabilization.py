@@ -1,18 +1,30 @@
 """Stabilization diagram and automated mode selection by hierarchical clustering of stable poles.
 
-The selection follows the automated-OMA literature (Magalhães, Cunha & Caetano 2009, MSSP 23(2); Reynders,
-Houbrechts & De Roeck 2012, MSSP 29): spurious poles are dropped by hard criteria, the remaining stable poles are
-clustered with a distance that combines relative frequency difference and (1 − MAC), and clusters that recur over
-many model orders are the modes.
+The selection follows the automated-OMA literature in three stages:
+
+1. Pole-level hard criteria remove spurious poles before any clustering (Reynders, Houbrechts & De Roeck 2012,
+   "Fully automated (operational) modal analysis", MSSP 29, stage 1): negative or excessive damping, weakly
+   collinear shapes (low MPC, high MPD: noise modes are strongly complex), and poles that are not stable against
+   the previous model order (classical stabilization criteria). Real eigenvalues, which have no complex
+   conjugate, are already dropped by the identification methods.
+2. The remaining poles are clustered hierarchically (average linkage) on the distance ``|Δf|/max(f) + (1 − MAC)``
+   (Magalhães, Cunha & Caetano 2009, "Online automatic identification of the modal parameters of a long span arch
+   bridge", MSSP 23(2)).
+3. Each cluster keeps at most one pole per model order (Reynders et al. 2012), outliers in frequency and damping
+   are removed with Tukey's fences (as in Neu, Janser, Khatibi & Orifici 2017, "Fully automated operational modal
+   analysis using multi-stage clustering", MSSP 84), and a cluster is a mode only when it recurs over a large
+   fraction of the swept orders, is not much smaller than the best clusters, and its poles agree in frequency.
+   Each mode is reported as the cluster's medoid shape with the median frequency and damping and their scatter.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Optional
 
 import numpy as np
 from scipy.cluster import hierarchy
 
-from dsp.modal import Mode, mac, mpd
+from dsp.modal import Mode, mac, mpc, mpd, normalise_shape
 
 
 @dataclass(frozen=True)
@@ -28,7 +40,11 @@ class StabilizationCriteria:
 
 @dataclass(frozen=True)
 class StabilizationDiagram:
-    """All poles of an order sweep. Arrays are (n_poles,); ``shapes`` is (n_channels, n_poles) complex."""
+    """All poles of an order sweep. Arrays are (n_poles,); ``shapes`` is (n_channels, n_poles) complex.
+
+    frequencies_hz in Hz, damping_ratios as ratios, mpc 0..1, mpd_deg in degrees; ``stable_*`` flags compare each
+    pole with the nearest pole of the previous order (see :class:`StabilizationCriteria`).
+    """
 
     orders: np.ndarray
     frequencies_hz: np.ndarray
@@ -38,6 +54,7 @@ class StabilizationDiagram:
     stable_frequency: np.ndarray = None
     stable_damping: np.ndarray = None
     stable_shape: np.ndarray = None
+    mpd_deg: np.ndarray = None
 
     @property
     def stable(self) -> np.ndarray:
@@ -47,6 +64,21 @@ class StabilizationDiagram:
     @property
     def n_orders(self) -> int:
         return int(np.unique(self.orders).size)
+
+
+def make_diagram(orders, frequencies_hz, damping_ratios, shapes, criteria: StabilizationCriteria) -> StabilizationDiagram:
+    """Assemble a diagram from raw poles: normalise shapes, compute MPC and MPD, flag stability."""
+    shapes = np.asarray(shapes, dtype=complex)
+    shapes = normalise_shape(shapes) if shapes.shape[1] else shapes
+    diagram = StabilizationDiagram(
+        orders=np.asarray(orders, dtype=int),
+        frequencies_hz=np.asarray(frequencies_hz, dtype=float),
+        damping_ratios=np.asarray(damping_ratios, dtype=float),
+        shapes=shapes,
+        mpc=np.atleast_1d(mpc(shapes)) if shapes.shape[1] else np.zeros(0),
+        mpd_deg=np.atleast_1d(mpd(shapes)) if shapes.shape[1] else np.zeros(0),
+    )
+    return flag_stable(diagram, criteria)
 
 
 def flag_stable(diagram: StabilizationDiagram, criteria: StabilizationCriteria) -> StabilizationDiagram:
@@ -70,7 +102,10 @@ def flag_stable(diagram: StabilizationDiagram, criteria: StabilizationCriteria) 
         sf[ic] = df <= criteria.max_frequency_change
         sz[ic] = dz <= criteria.max_damping_change
         sm[ic] = macs >= criteria.min_mac
-    return replace(diagram, stable_frequency=sf, stable_damping=sz, stable_shape=sm)
+    mpd_deg = diagram.mpd_deg
+    if mpd_deg is None:
+        mpd_deg = np.atleast_1d(mpd(diagram.shapes)) if n else np.zeros(0)
+    return replace(diagram, stable_frequency=sf, stable_damping=sz, stable_shape=sm, mpd_deg=mpd_deg)
 
 
 @dataclass(frozen=True)
@@ -80,66 +115,134 @@ class SelectionSettings:
     fmin_hz, fmax_hz : frequency band of interest, Hz
     max_damping : poles with damping ratio outside (0, max_damping] are spurious
     min_mpc : poles whose shape is less collinear than this are spurious (noise modes are strongly complex)
+    max_mpd_deg : poles whose mean phase deviation exceeds this, degrees, are spurious
     cluster_distance : linkage cut on ``|Δf|/f + (1 − MAC)``
     min_orders_fraction : a cluster must contain poles from at least this fraction of the swept orders
+    min_relative_size : a cluster must hold at least this fraction of the poles of the largest clusters (the
+        median size of the ``n`` largest, ``n`` = number of clusters passing the order criterion, at most 3)
+    outlier_fence : Tukey fence multiplier (of the interquartile range) for outliers inside a cluster
+    max_frequency_cov : after outlier removal, the relative scatter (std/median) of a cluster's frequencies must
+        stay below this; a physical mode is identified consistently at every order
     """
 
     fmin_hz: float = 0.0
     fmax_hz: float = np.inf
     max_damping: float = 0.20
-    min_mpc: float = 0.5
+    min_mpc: float = 0.7
+    max_mpd_deg: float = 30.0
     cluster_distance: float = 0.04
     min_orders_fraction: float = 0.3
+    min_relative_size: float = 0.4
+    outlier_fence: float = 1.5
+    max_frequency_cov: float = 0.002
+
+
+def physical_poles(diagram: StabilizationDiagram, settings: SelectionSettings = SelectionSettings()) -> np.ndarray:
+    """Boolean mask of poles that pass the hard criteria (band, damping, MPC, MPD) and are stable."""
+    f, z = diagram.frequencies_hz, diagram.damping_ratios
+    mpd_deg = diagram.mpd_deg if diagram.mpd_deg is not None else np.atleast_1d(mpd(diagram.shapes))
+    return (
+        diagram.stable
+        & (f >= settings.fmin_hz) & (f <= settings.fmax_hz)
+        & (z > 0) & (z <= settings.max_damping)
+        & (diagram.mpc >= settings.min_mpc)
+        & (mpd_deg <= settings.max_mpd_deg)
+    )
+
+
+@dataclass(frozen=True)
+class PoleClusters:
+    """Result of clustering: ``poles`` indices into the diagram, ``labels`` their cluster (1…), ``distance`` the
+    (n, n) pole distance matrix used."""
+
+    poles: np.ndarray
+    labels: np.ndarray
+    distance: np.ndarray
+
+
+def cluster_poles(diagram: StabilizationDiagram, candidate: np.ndarray, cluster_distance: float) -> PoleClusters:
+    """Average-linkage hierarchical clustering of the candidate poles on ``|Δf|/max(f) + (1 − MAC)``."""
+    idx = np.flatnonzero(candidate)
+    fi = diagram.frequencies_hz[idx]
+    dist = np.abs(fi[:, None] - fi[None, :]) / np.maximum(np.maximum(fi[:, None], fi[None, :]), 1e-12)
+    dist += 1.0 - mac(diagram.shapes[:, idx], diagram.shapes[:, idx]) if idx.size else 0.0
+    np.fill_diagonal(dist, 0.0)
+    if idx.size < 2:
+        return PoleClusters(idx, np.ones(idx.size, int), dist)
+    cond = np.maximum(dist[np.triu_indices(idx.size, 1)], 0.0)
+    labels = hierarchy.fcluster(hierarchy.linkage(cond, method="average"), t=cluster_distance, criterion="distance")
+    return PoleClusters(idx, labels, dist)
+
+
+def _one_per_order(orders: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Indices (into the arrays) keeping, for each order, the member with the smallest ``cost``."""
+    keep = np.lexsort((cost, orders))
+    first = np.ones(keep.size, bool)
+    first[1:] = orders[keep][1:] != orders[keep][:-1]
+    return np.sort(keep[first])
+
+
+def _inliers(values: np.ndarray, fence: float) -> np.ndarray:
+    """Tukey's fences: values within ``fence`` interquartile ranges of the quartiles."""
+    q1, q3 = np.percentile(values, [25, 75])
+    iqr = q3 - q1
+    return (values >= q1 - fence * iqr) & (values <= q3 + fence * iqr)
 
 
 def select_modes(diagram: StabilizationDiagram, settings: SelectionSettings = SelectionSettings()) -> tuple[Mode, ...]:
     """Modes as clusters of stable, physical poles recurring over the order sweep, sorted by frequency.
 
-    Each mode reports the median frequency and damping of its cluster with their standard deviations, and the
-    shape of the cluster's medoid (the pole closest to all others).
+    Each mode reports the median frequency and damping of its cluster (after outlier removal) with their standard
+    deviations, and the shape, MPC and MPD of the cluster's medoid (the pole closest to all others).
     """
-    f, z = diagram.frequencies_hz, diagram.damping_ratios
-    candidate = (
-        diagram.stable
-        & (f >= settings.fmin_hz) & (f <= settings.fmax_hz)
-        & (z > 0) & (z <= settings.max_damping)
-        & (diagram.mpc >= settings.min_mpc)
-    )
-    idx = np.flatnonzero(candidate)
-    if idx.size == 0:
+    candidate = physical_poles(diagram, settings)
+    clusters = cluster_poles(diagram, candidate, settings.cluster_distance)
+    if clusters.poles.size == 0:
         return ()
-    if idx.size == 1:
-        labels = np.array([1])
-    else:
-        fi = f[idx]
-        dist = np.abs(fi[:, None] - fi[None, :]) / np.maximum(fi[:, None], fi[None, :])
-        dist += 1.0 - mac(diagram.shapes[:, idx], diagram.shapes[:, idx])
-        np.fill_diagonal(dist, 0.0)
-        cond = dist[np.triu_indices(idx.size, 1)]
-        labels = hierarchy.fcluster(hierarchy.linkage(np.maximum(cond, 0.0), method="average"),
-                                    t=settings.cluster_distance, criterion="distance")
-        full_dist = dist
+    f, z, orders = diagram.frequencies_hz, diagram.damping_ratios, diagram.orders
     min_orders = max(2, int(np.ceil(settings.min_orders_fraction * diagram.n_orders)))
-    modes = []
-    for lab in np.unique(labels):
-        members = np.flatnonzero(labels == lab)
-        if np.unique(diagram.orders[idx[members]]).size < min_orders:
+    groups = []
+    for lab in np.unique(clusters.labels):
+        members = np.flatnonzero(clusters.labels == lab)  # positions in clusters.poles
+        d = clusters.distance[np.ix_(members, members)]
+        members = members[_one_per_order(orders[clusters.poles[members]], d.sum(axis=1))]
+        poles = clusters.poles[members]
+        if poles.size >= 4:
+            ok = _inliers(f[poles], settings.outlier_fence) & _inliers(z[poles], settings.outlier_fence)
+            members, poles = members[ok], poles[ok]
+        if np.unique(orders[poles]).size < min_orders:
             continue
-        poles = idx[members]
-        if members.size > 1:
-            medoid = poles[np.argmin(full_dist[np.ix_(members, members)].sum(axis=1))]
-        else:
-            medoid = poles[0]
-        shape = diagram.shapes[:, medoid]
-        modes.append(Mode(
-            frequency_hz=float(np.median(f[poles])),
-            damping_ratio=float(np.median(z[poles])),
-            shape=shape,
-            mpc=float(diagram.mpc[medoid]),
-            mpd_deg=float(mpd(shape)),
-            frequency_std_hz=float(np.std(f[poles], ddof=1)) if poles.size > 1 else 0.0,
-            damping_std=float(np.std(z[poles], ddof=1)) if poles.size > 1 else 0.0,
-            n_poles=int(poles.size),
-        ))
+        groups.append(members)
+    if not groups:
+        return ()
+    sizes = np.array([g.size for g in groups])
+    reference_size = np.median(np.sort(sizes)[::-1][: min(3, sizes.size)])
+    modes = []
+    for members in groups:
+        if members.size < settings.min_relative_size * reference_size:
+            continue
+        poles = clusters.poles[members]
+        f_med = float(np.median(f[poles]))
+        f_std = float(np.std(f[poles], ddof=1)) if poles.size > 1 else 0.0
+        if f_std > settings.max_frequency_cov * f_med:
+            continue
+        medoid = poles[np.argmin(clusters.distance[np.ix_(members, members)].sum(axis=1))]
+        modes.append(_mode_from_poles(diagram, poles, medoid))
     modes.sort(key=lambda m: m.frequency_hz)
     return tuple(modes)
+
+
+def _mode_from_poles(diagram: StabilizationDiagram, poles: np.ndarray, medoid: int) -> Mode:
+    f, z = diagram.frequencies_hz[poles], diagram.damping_ratios[poles]
+    shape = diagram.shapes[:, medoid]
+    mpd_deg: Optional[np.ndarray] = diagram.mpd_deg
+    return Mode(
+        frequency_hz=float(np.median(f)),
+        damping_ratio=float(np.median(z)),
+        shape=normalise_shape(shape),
+        mpc=float(diagram.mpc[medoid]),
+        mpd_deg=float(mpd_deg[medoid]) if mpd_deg is not None else float(mpd(shape)),
+        frequency_std_hz=float(np.std(f, ddof=1)) if poles.size > 1 else 0.0,
+        damping_std=float(np.std(z, ddof=1)) if poles.size > 1 else 0.0,
+        n_poles=int(poles.size),
+    )

@@ -1,5 +1,9 @@
 """Modal identification pipeline: channel selection, detrend, anti-alias decimation matched to fmax, the chosen
-method, automated mode selection, and the JSON contract of ``shm-app identify``."""
+method, automated mode selection, and the JSON contract of ``shm-app identify``.
+
+Methods (``METHODS``): ``ssi-cov`` and ``ssi-dat`` (time domain, order sweep, stabilization diagram, automated
+selection by clustering), ``fdd`` and ``efdd`` (singular values of the spectral-density matrix), ``peak`` (peak
+picking on the averaged normalised PSD, the only method that accepts a single channel)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,10 +12,15 @@ from typing import Callable, Optional
 import numpy as np
 
 from dsp import preprocess
+from dsp.efdd import efdd_from_spectrum
+from dsp.fdd import fdd_from_spectrum
 from dsp.modal import Mode
+from dsp.peak_picking import PeakSettings, peak_picking_from_matrix
 from dsp.progress import CancelToken, ProgressFn, report
-from dsp.spectral import SingularValueSpectrum, csd_matrix, singular_value_spectrum
+from dsp.spectral import SingularValueSpectrum, SpectralMatrix, csd_matrix, singular_value_spectrum
 from dsp.ssi import default_block_rows, ssi_cov
+from dsp.ssi_dat import default_block_rows as dat_block_rows
+from dsp.ssi_dat import ssi_dat
 from dsp.stabilization import SelectionSettings, StabilizationDiagram, select_modes
 from shm_app.errors import SettingsError
 from shm_app.recording import Recording
@@ -32,6 +41,8 @@ class IdentificationSettings:
     max_order: int = 80
     order_step: int = 2
     detrend: str = "linear"
+    reference_channels: Optional[tuple[str, ...]] = None
+    resolution_hz: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,14 @@ class ResolvedSettings:
     orders: tuple[int, int]
     order_step: int
     detrend: str
+    reference_channels: Optional[tuple[str, ...]] = None
+    resolution_hz: float = 0.0
+    nperseg: int = 0
+
+    @property
+    def time_domain(self) -> bool:
+        """True for the SSI methods (block rows, orders and a stabilization diagram apply)."""
+        return self.method in TIME_DOMAIN_METHODS
 
 
 @dataclass(frozen=True)
@@ -61,50 +80,139 @@ class IdentificationResult:
     spectrum: Optional[SingularValueSpectrum] = field(default=None, repr=False)
 
 
-Method = Callable[[np.ndarray, ResolvedSettings, Optional[ProgressFn], Optional[CancelToken]],
+Method = Callable[[np.ndarray, ResolvedSettings, "_Context", Optional[ProgressFn], Optional[CancelToken]],
                   tuple[tuple[Mode, ...], Optional[StabilizationDiagram]]]
 
 
-def _ssi_cov(y, s: ResolvedSettings, progress, cancel):
+@dataclass(frozen=True)
+class _Context:
+    """What the pipeline computed before the method runs: channel names and the spectral matrix."""
+
+    channels: tuple[str, ...]
+    spectral_matrix: SpectralMatrix
+    spectrum: SingularValueSpectrum
+
+
+def _reference_indices(s: ResolvedSettings, ctx: _Context):
+    if s.reference_channels is None:
+        return None
+    return [ctx.channels.index(c) for c in s.reference_channels]
+
+
+def _selection(s: ResolvedSettings) -> SelectionSettings:
+    return SelectionSettings(fmin_hz=s.fmin_hz, fmax_hz=s.fmax_hz)
+
+
+def _peak_settings(s: ResolvedSettings) -> PeakSettings:
+    return PeakSettings(fmin_hz=s.fmin_hz, fmax_hz=s.fmax_hz)
+
+
+def _ssi_cov(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
     diagram = ssi_cov(y, s.analysis_fs_hz, block_rows=s.block_rows,
                       orders=range(s.orders[0], s.orders[1] + 1, s.order_step),
-                      progress=progress, cancel=cancel)
-    modes = select_modes(diagram, SelectionSettings(fmin_hz=s.fmin_hz, fmax_hz=s.fmax_hz))
-    return modes, diagram
+                      reference_channels=_reference_indices(s, ctx), progress=progress, cancel=cancel)
+    return select_modes(diagram, _selection(s)), diagram
 
 
-METHODS: dict[str, Method] = {"ssi-cov": _ssi_cov}
+def _ssi_dat(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
+    diagram = ssi_dat(y, s.analysis_fs_hz, block_rows=s.block_rows,
+                      orders=range(s.orders[0], s.orders[1] + 1, s.order_step),
+                      reference_channels=_reference_indices(s, ctx), progress=progress, cancel=cancel)
+    return select_modes(diagram, _selection(s)), diagram
+
+
+def _fdd(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
+    return fdd_from_spectrum(ctx.spectrum, _peak_settings(s)).modes, None
+
+
+def _efdd(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
+    spectrum = singular_value_spectrum(ctx.spectral_matrix, keep_vectors=True)
+    return efdd_from_spectrum(spectrum, s.analysis_fs_hz, s.nperseg, _peak_settings(s)).modes, None
+
+
+def _peak(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
+    return peak_picking_from_matrix(ctx.spectral_matrix, _peak_settings(s)).modes, None
+
+
+METHODS: dict[str, Method] = {"ssi-cov": _ssi_cov, "ssi-dat": _ssi_dat, "fdd": _fdd, "efdd": _efdd, "peak": _peak}
+TIME_DOMAIN_METHODS = ("ssi-cov", "ssi-dat")
+SINGLE_CHANNEL_METHODS = ("peak",)
+METHOD_DESCRIPTIONS = {
+    "ssi-cov": "covariance-driven stochastic subspace identification (order sweep, automated selection)",
+    "ssi-dat": "data-driven stochastic subspace identification (QR projection, order sweep, automated selection)",
+    "fdd": "frequency domain decomposition (peaks of the first singular value)",
+    "efdd": "enhanced FDD (damping and frequency from the SDOF correlation function)",
+    "peak": "peak picking on the averaged normalised PSD (also for a single channel)",
+}
 
 
 def resolve(recording: Recording, settings: IdentificationSettings) -> ResolvedSettings:
-    """Fill defaults from the recording and refuse impossible settings (names the parameter and the range)."""
+    """Fill defaults from the recording and refuse impossible settings (names the parameter and the range).
+
+    ``recording`` holds the channels the analysis uses (after ``settings.channels`` was applied).
+    """
+    src = recording.source
     if settings.method not in METHODS:
-        raise SettingsError(f"method must be one of {', '.join(METHODS)}; got {settings.method!r}", recording.source)
+        raise SettingsError(f"method must be one of {', '.join(METHODS)}; got {settings.method!r}", src)
+    n_ch = len(settings.channels) if settings.channels else recording.n_channels
+    if n_ch < 2 and settings.method not in SINGLE_CHANNEL_METHODS:
+        raise SettingsError(f"channels: method {settings.method!r} needs at least 2 channels (mode shapes); got {n_ch}"
+                            f" (use --method peak for a single channel)", src)
+    if settings.detrend not in ("constant", "linear"):
+        raise SettingsError(f"detrend must be 'constant' or 'linear'; got {settings.detrend!r}", src)
     nyq = recording.fs_hz / 2
     fmax = min(DEFAULT_FMAX_HZ, recording.fs_hz / 2.5) if settings.fmax_hz is None else float(settings.fmax_hz)
-    if not 0 < fmax < nyq:
-        raise SettingsError(f"fmax must be between 0 and the Nyquist frequency {nyq:g} Hz; got {fmax:g}", recording.source)
+    if not (np.isfinite(fmax) and 0 < fmax < nyq):
+        raise SettingsError(f"fmax must be between 0 and the Nyquist frequency {nyq:g} Hz (exclusive); got {fmax:g}",
+                            src)
     fmin = min(DEFAULT_FMIN_HZ, fmax / 10) if settings.fmin_hz is None else float(settings.fmin_hz)
-    if not 0 < fmin < fmax:
-        raise SettingsError(f"fmin must be between 0 and fmax ({fmax:g} Hz); got {fmin:g}", recording.source)
+    if not (np.isfinite(fmin) and 0 < fmin < fmax):
+        raise SettingsError(f"fmin must be between 0 and fmax ({fmax:g} Hz) (exclusive); got {fmin:g}", src)
     q = preprocess.decimation_factor_for(recording.fs_hz, fmax)
     fs_an = recording.fs_hz / q
-    n_ch = len(settings.channels) if settings.channels else recording.n_channels
-    i = settings.block_rows or default_block_rows(fs_an, fmin, n_ch)
-    if i < 2:
-        raise SettingsError(f"block_rows must be at least 2; got {i}", recording.source)
     n_an = recording.n_samples // q
-    if n_an < 20 * i:
+    refs = None
+    if settings.reference_channels:
+        refs = tuple(settings.reference_channels)
+        names = list(recording.channel_names)
+        unknown = [c for c in refs if c not in names]
+        if unknown or len(set(refs)) != len(refs):
+            raise SettingsError(f"reference_channels must be distinct names among {', '.join(names)}; got "
+                                f"{', '.join(refs)}", src)
+    n_ref = len(refs) if refs else n_ch
+    if settings.block_rows is not None and settings.block_rows < 2:
+        raise SettingsError(f"block_rows must be at least 2; got {settings.block_rows}", src)
+    default_rows = dat_block_rows if settings.method == "ssi-dat" else default_block_rows
+    i = settings.block_rows or default_rows(fs_an, fmin, n_ch)
+    if settings.method in TIME_DOMAIN_METHODS and n_an < 20 * i:
         raise SettingsError(
             f"block_rows={i} needs at least {20 * i} samples at {fs_an:g} Hz ({20 * i / fs_an:.0f} s); "
-            f"the record has {n_an} ({n_an / fs_an:.0f} s): raise fmin or lower block_rows", recording.source
+            f"the record has {n_an} ({n_an / fs_an:.0f} s): raise fmin or lower block_rows (at most {n_an // 20})", src
         )
-    max_order = min(int(settings.max_order), i * n_ch)
-    if settings.order_step < 1 or max_order < 2:
-        raise SettingsError(f"max_order must be at least 2 and order_step at least 1", recording.source)
+    if settings.order_step < 1:
+        raise SettingsError(f"order_step must be at least 1; got {settings.order_step}", src)
+    if settings.max_order < 2:
+        raise SettingsError(f"max_order must be at least 2; got {settings.max_order}", src)
+    max_order = min(int(settings.max_order), i * n_ref)
+    nperseg, resolution = _segments(fs_an, fmin, n_an, settings.resolution_hz, src)
     return ResolvedSettings(method=settings.method, fmin_hz=fmin, fmax_hz=fmax, analysis_fs_hz=fs_an,
                             decimation=q, block_rows=i, orders=(settings.order_step, max_order),
-                            order_step=settings.order_step, detrend=settings.detrend)
+                            order_step=settings.order_step, detrend=settings.detrend, reference_channels=refs,
+                            resolution_hz=resolution, nperseg=nperseg)
+
+
+def _segments(fs: float, fmin: float, n: int, resolution_hz: Optional[float], src) -> tuple[int, int]:
+    """Welch segment length and resolution: fine enough to separate modes 2 % apart at fmin (at most 0.05 Hz),
+    coarse enough for at least 15 averaged segments (50 % overlap)."""
+    if resolution_hz is None:
+        resolution_hz = min(0.05, max(fmin * 0.02, fs / 16384))
+        resolution_hz = max(resolution_hz, 8 * fs / n)
+    finest = 2 * fs / n
+    if not (np.isfinite(resolution_hz) and finest <= resolution_hz < fs / 16):
+        raise SettingsError(f"resolution must be between {finest:.4g} Hz (half the record) and {fs / 16:g} Hz; got "
+                            f"{resolution_hz:g}", src)
+    nperseg = max(16, int(round(fs / resolution_hz)))
+    return nperseg, fs / nperseg
 
 
 def identify(recording: Recording, settings: IdentificationSettings = IdentificationSettings(), *,
@@ -121,21 +229,18 @@ def identify(recording: Recording, settings: IdentificationSettings = Identifica
     if resolved.decimation > 1:
         y = preprocess.decimate(y, recording.fs_hz, resolved.decimation).data
     report(progress, cancel, 0.1, "spectral matrix")
-    spectrum = singular_value_spectrum(
-        csd_matrix(y, resolved.analysis_fs_hz, resolution_hz=_resolution(resolved), fmax_hz=resolved.analysis_fs_hz / 2))
+    matrix = csd_matrix(y, resolved.analysis_fs_hz, nperseg=resolved.nperseg)
+    spectrum = singular_value_spectrum(matrix)
+    ctx = _Context(channels=tuple(recording.channel_names), spectral_matrix=matrix, spectrum=spectrum)
 
     def sub(fraction: float, message: str) -> None:
         report(progress, cancel, 0.15 + 0.85 * fraction, message)
 
-    modes, diagram = METHODS[resolved.method](y, resolved, sub, cancel)
+    modes, diagram = METHODS[resolved.method](y, resolved, ctx, sub, cancel)
+    report(progress, cancel, 1.0, "done")
     return IdentificationResult(file=recording.source, fs_hz=recording.fs_hz, n_samples=recording.n_samples,
                                 channels=tuple(recording.channel_names), settings=resolved, modes=modes,
                                 diagram=diagram, spectrum=spectrum)
-
-
-def _resolution(s: ResolvedSettings) -> float:
-    """Frequency resolution of the spectra: fine enough to separate modes 2 % apart at fmin, at most 0.05 Hz."""
-    return min(0.05, max(s.fmin_hz * 0.02, s.analysis_fs_hz / 16384))
 
 
 def result_to_json(result: IdentificationResult) -> dict:
@@ -148,8 +253,12 @@ def result_to_json(result: IdentificationResult) -> dict:
         "channels": list(result.channels),
         "method": s.method,
         "settings": {"fmin_hz": s.fmin_hz, "fmax_hz": s.fmax_hz, "analysis_fs_hz": s.analysis_fs_hz,
-                     "decimation": s.decimation, "block_rows": s.block_rows, "orders": list(s.orders),
-                     "order_step": s.order_step, "detrend": s.detrend},
+                     "decimation": s.decimation,
+                     "block_rows": s.block_rows if s.time_domain else None,
+                     "orders": list(s.orders) if s.time_domain else None,
+                     "order_step": s.order_step if s.time_domain else None,
+                     "reference_channels": list(s.reference_channels) if s.reference_channels else None,
+                     "resolution_hz": s.resolution_hz, "detrend": s.detrend},
         "modes": [
             {"frequency_hz": round(m.frequency_hz, 6), "damping_ratio": round(m.damping_ratio, 6),
              "mpc": round(m.mpc, 4), "mpd_deg": round(m.mpd_deg, 3),

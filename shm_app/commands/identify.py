@@ -1,4 +1,6 @@
-"""``shm-app identify FILE [--method ...] [--fmin HZ] [--fmax HZ] [--channels A,B] [--fs HZ] [--json OUT] [--csv OUT]``"""
+"""``shm-app identify FILE [--method ssi-cov|ssi-dat|fdd|efdd|peak] [--fmin HZ] [--fmax HZ] [--channels A,B]
+[--reference-channels A,B] [--block-rows N] [--max-order N] [--order-step N] [--resolution HZ] [--fs HZ]
+[--json OUT] [--csv OUT] [--uff OUT]``"""
 from __future__ import annotations
 
 import json
@@ -7,19 +9,26 @@ from shm_app.cli import csv_list, progress_printer, write_text
 
 
 def add_parser(sub) -> None:
-    from shm_app.identify import METHODS
+    from shm_app.identify import METHOD_DESCRIPTIONS
 
+    methods = "; ".join(f"{k}: {v}" for k, v in METHOD_DESCRIPTIONS.items())
     p = sub.add_parser("identify", help="modal identification with automated mode selection")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--method", default="ssi-cov", help=f"one of: {', '.join(METHODS)} (default ssi-cov)")
+    p.add_argument("--method", default="ssi-cov", help=f"one of {methods} (default ssi-cov)")
     p.add_argument("--fmin", type=float, help="lowest frequency of interest, Hz (default 0.5)")
     p.add_argument("--fmax", type=float, help="highest frequency of interest, Hz (default min(20, fs/2.5))")
     p.add_argument("--channels", type=csv_list, help="comma-separated channel names to use (default all)")
     p.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
-    p.add_argument("--block-rows", type=int, help="SSI block rows (default from fmin and fs)")
-    p.add_argument("--max-order", type=int, default=80, help="highest model order of the sweep (default 80)")
+    p.add_argument("--reference-channels", type=csv_list,
+                   help="SSI reference channels, comma-separated names (default all channels)")
+    p.add_argument("--block-rows", type=int, help="SSI block rows (default from fmin and the analysis rate)")
+    p.add_argument("--max-order", type=int, default=80, help="highest model order of the SSI sweep (default 80)")
+    p.add_argument("--order-step", type=int, default=2, help="step of the SSI order sweep (default 2)")
+    p.add_argument("--resolution", type=float,
+                   help="frequency resolution of the spectra, Hz (default 2 %% of fmin, at most 0.05 Hz)")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT", help="write the modes table as CSV ('-' for standard output)")
+    p.add_argument("--uff", metavar="OUT", help="write the mode shapes as a universal file (dataset 55)")
     p.set_defaults(run=run)
 
 
@@ -29,13 +38,20 @@ def run(args) -> int:
 
     recording = io.read(args.file, fs=args.fs)
     settings = IdentificationSettings(method=args.method, fmin_hz=args.fmin, fmax_hz=args.fmax,
-                                      channels=args.channels, block_rows=args.block_rows, max_order=args.max_order)
+                                      channels=args.channels, block_rows=args.block_rows, max_order=args.max_order,
+                                      order_step=args.order_step, reference_channels=args.reference_channels,
+                                      resolution_hz=args.resolution)
     result = identify(recording, settings, progress=progress_printer())
     doc = result_to_json(result)
     if args.json:
         write_text(args.json, json.dumps(doc, indent=2) + "\n")
     if args.csv:
         write_text(args.csv, modes_csv(doc))
+    if args.uff:
+        from shm_app.export_uff import write_uff
+
+        by_name = {c.name: c.direction for c in recording.channels}
+        write_uff(args.uff, result, [by_name.get(c) for c in result.channels])
     if "-" not in (args.json, args.csv):
         print(f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
               f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")

@@ -1,0 +1,96 @@
+"""SSI-COV: correlations, SVD, known modes of the simulator (close pair, 10 % noise), validation."""
+import numpy as np
+import pytest
+from scipy import linalg
+
+from dsp import ssi
+from dsp.stabilization import select_modes, SelectionSettings
+from tests.dsp.conftest import FS_HZ, assert_accuracy
+
+ORDERS = range(2, 81, 2)
+
+
+def test_output_correlations_equal_direct_lagged_sums():
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal((5000, 3))
+    got = ssi.output_correlations(y, 37, [0, 2], block=512)  # several blocks, lags spanning block edges
+    for k in (0, 1, 17, 37):
+        want = y[k:].T @ y[: 5000 - k, [0, 2]] / (5000 - k)
+        np.testing.assert_allclose(got[k], want, rtol=1e-10, atol=1e-12)  # exact sums, rounding only
+
+
+def test_block_toeplitz_layout():
+    corr = np.arange(7 * 2 * 1, dtype=float).reshape(7, 2, 1)
+    t = ssi.block_toeplitz(corr, 3)
+    assert t.shape == (6, 3)
+    np.testing.assert_array_equal(t[0:2, 0], corr[3, :, 0])  # T[0,0] = R[i]
+    np.testing.assert_array_equal(t[4:6, 0], corr[5, :, 0])  # T[2,0] = R[i+2]
+    np.testing.assert_array_equal(t[0:2, 2], corr[1, :, 0])  # T[0,2] = R[i-2]
+
+
+def test_leading_svd_matches_full_svd():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((400, 30)) @ np.diag(np.logspace(0, -3, 30)) @ rng.standard_normal((30, 400))
+    a += 1e-6 * rng.standard_normal(a.shape)
+    u, s = ssi.leading_svd(a, 20)
+    u_full, s_full, _ = linalg.svd(a)
+    np.testing.assert_allclose(s, s_full[:20], rtol=1e-8)  # power iterations converge to machine-level accuracy
+    # same subspace: the projections onto each other's columns have unit singular values
+    np.testing.assert_allclose(linalg.svdvals(u.T @ u_full[:, :20]), 1.0, atol=1e-6)
+
+
+def test_free_decay_poles_are_exact():
+    """A free decay is exactly a 2n-state system: SSI at that order must return its poles to rounding level."""
+    from dsp.simulate import bridge_deck_model
+
+    model, _ = bridge_deck_model()
+    fs, t = 40.0, np.arange(36000) / 40.0
+    w = 2 * np.pi * model.natural_frequencies_hz
+    wd = w * np.sqrt(1 - model.damping_ratios ** 2)
+    q = np.exp(-model.damping_ratios[None] * w[None] * t[:, None]) * np.cos(wd[None] * t[:, None] + [0.3, 1.1, 2.0, 0.5])
+    y = q @ model.mode_shapes.T
+    d = ssi.ssi_cov(y, fs, block_rows=40, orders=[8])  # the true state dimension: 4 modes × 2
+    order = np.argsort(d.frequencies_hz)
+    np.testing.assert_allclose(d.frequencies_hz[order], model.natural_frequencies_hz, rtol=1e-6)
+    # the unbiased 1/(n − k) scaling of lag k adds ≈ fs/n = 0.0011 1/s to each decay rate: < 1 % of ζ here
+    np.testing.assert_allclose(d.damping_ratios[order], model.damping_ratios, rtol=0.01)
+
+
+def test_ssi_cov_close_pair_accuracy(close_pair):
+    i = ssi.default_block_rows(FS_HZ, 0.5, close_pair.acceleration.shape[1])
+    diagram = ssi.ssi_cov(close_pair.acceleration, FS_HZ, block_rows=i, orders=ORDERS)
+    modes = select_modes(diagram, SelectionSettings(fmin_hz=0.5, fmax_hz=15.0))
+    # issue targets: frequency < 0.3 %, damping < 25 %, MAC > 0.98, at most 2 spurious modes
+    assert_accuracy(modes, close_pair.model, max_frequency_error=0.003, max_damping_error=0.25)
+    pair = [m for m in modes if 2.1 < m.frequency_hz < 2.4]
+    assert len(pair) == 2  # the bending/torsion pair 5 % apart comes out as two modes
+
+
+def test_reference_channels_subset_identifies_the_same_modes(close_pair):
+    refs = [0, 1, 4, 5]  # two sections, both edges: every mode is seen by a reference
+    diagram = ssi.ssi_cov(close_pair.acceleration, FS_HZ, block_rows=60, orders=ORDERS, reference_channels=refs)
+    modes = select_modes(diagram, SelectionSettings(fmin_hz=0.5, fmax_hz=15.0))
+    assert_accuracy(modes, close_pair.model, max_frequency_error=0.003, max_damping_error=0.25)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(block_rows=1, orders=[2]), "block_rows must be at least 2"),
+    (dict(block_rows=600, orders=[2]), "block_rows=600 needs at least 12000 samples"),
+    (dict(block_rows=10, orders=[2, 90]), "orders must lie between 1 and block_rows × n_references = 40"),
+    (dict(block_rows=10, orders=[2], reference_channels=[0, 9]), "reference_channels must be distinct channel"),
+])
+def test_impossible_settings_are_refused_naming_the_parameter(kwargs, message):
+    y = np.random.default_rng(0).standard_normal((10000, 4))
+    with pytest.raises(ValueError, match=message):
+        ssi.ssi_cov(y, 50.0, **kwargs)
+
+
+def test_single_channel_is_refused():
+    with pytest.raises(ValueError, match="at least 2 channels"):
+        ssi.ssi_cov(np.random.default_rng(0).standard_normal((5000, 1)), 50.0, block_rows=10, orders=[2])
+
+
+def test_default_block_rows_span_two_periods_of_fmin():
+    assert ssi.default_block_rows(50.0, 0.5, 8) == 100      # (2i − 1)/fs ≈ 2 / fmin
+    assert ssi.default_block_rows(50.0, 0.5, 40) == 50      # capped: Toeplitz at most ~2000 rows
+    assert ssi.default_block_rows(50.0, 20.0, 8) == 10      # at least 10
