@@ -342,7 +342,8 @@ def make_recording(path: Path, data, *, fs_hz: float, names: Sequence[Optional[s
         meta["non_acceleration_channels"] = other
     factors_arr = np.asarray(factors)
     if np.any(factors_arr != 1.0):
-        data = data * factors_arr
+        with np.errstate(over="ignore"):  # an overflow becomes Inf and is judged like any other bad value
+            data = data * factors_arr
     try:
         data, gaps = repair_gaps(data, fs_hz, names, max_gap_s=max_gap_s)
     except ValueError as exc:
@@ -480,3 +481,34 @@ def orient(path: Path, data: np.ndarray, n_names: Optional[int] = None) -> tuple
     if n_names is None and rows < cols and rows <= 256:
         return data.T, True
     return data, False
+
+
+def choose_signal(path: Path, shapes: dict, wanted: Optional[str], option: str) -> str:
+    """The name of the signal matrix among named numeric arrays ``{name: shape}``.
+
+    ``wanted`` (the user's ``variable=``/``dataset=``) wins; otherwise a common signal name (data, acc, ...),
+    otherwise the one clearly largest array. Ties are refused with the list to choose from.
+    """
+    if wanted is not None:
+        if wanted not in shapes:
+            raise ReadError(path, f"no numeric array named {wanted!r}; choose {option}= from: {describe(shapes)}")
+        return wanted
+    if not shapes:
+        raise ReadError(path, "no numeric signal array found in the file")
+    by_leaf = {}
+    for name in shapes:
+        by_leaf.setdefault(name.rsplit("/", 1)[-1].rsplit(".", 1)[-1].lower(), []).append(name)
+    for sig in SIGNAL_NAMES:
+        names = [n for n in by_leaf.get(sig, []) if int(np.prod(shapes[n])) > 1]
+        if len(names) == 1:
+            return names[0]
+    sizes = sorted(((int(np.prod(s)), n) for n, s in shapes.items()), reverse=True)
+    if len(sizes) > 1 and sizes[0][0] == sizes[1][0] and len(shapes[sizes[0][1]]) == 2:
+        raise ReadError(path, f"several arrays could be the signal matrix; choose one with {option}= "
+                              f"(e.g. --{option} NAME): {describe(shapes)}")
+    return sizes[0][1]
+
+
+def describe(shapes: dict) -> str:
+    return ", ".join(f"{n} {tuple(int(x) for x in s)}" for n, s in list(shapes.items())[:12]) + \
+        (" ..." if len(shapes) > 12 else "")

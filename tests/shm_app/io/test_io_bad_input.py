@@ -186,3 +186,59 @@ def test_randomly_corrupted_csv_is_read_or_refused_cleanly(tmp_path, mutation, g
     p = tmp_path / ("c.csv.gz" if gz else "c.csv")
     p.write_bytes(gzip.compress(raw) if gz else raw)
     assert_read_or_refused(p)
+
+
+# ----------------------------------------------------------------------------- binary formats: damaged files
+from io_support import (write_hdf5_generic, write_mat_v5, write_mat_v73, write_mseed, write_tdms,  # noqa: E402
+                        write_uff58)
+
+WRITERS = {
+    "r.mat": lambda p, d: write_mat_v5(p, d, 100.0),
+    "r73.mat": lambda p, d: write_mat_v73(p, d, 100.0),
+    "r.h5": lambda p, d: write_hdf5_generic(p, d, 100.0),
+    "r.tdms": lambda p, d: write_tdms(p, d, 100.0),
+    "r.uff": lambda p, d: write_uff58(p, d, 100.0),
+    "r.mseed": lambda p, d: write_mseed(p, d, 100.0),
+}
+
+
+@pytest.fixture(scope="module")
+def good_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("good")
+    data = simulated(600, 3, 100.0, seed=3)
+    return {name: write(folder / name, data).read_bytes() for name, write in WRITERS.items()}
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+@pytest.mark.parametrize("keep", [0.5, 0.9])
+def test_truncated_binary_files_are_refused_in_one_line(tmp_path, good_files, name, keep, capsys):
+    raw = good_files[name]
+    p = tmp_path / name
+    p.write_bytes(raw[: int(len(raw) * keep)])
+    try:
+        rec = io.read(p)
+    except ReadError as exc:
+        assert "\n" not in str(exc)
+    else:  # a format with the data first may still hold whole records: then they must be honest
+        assert name in ("r.mseed", "r.uff") and np.all(np.isfinite(rec.data))
+    assert main(["info", str(p)]) in (0, 2)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) <= 1 and all(line.startswith(f"shm-app: error: {p}: ") for line in err)
+
+
+@pytest.mark.parametrize("name", ["r.mat", "r.h5", "r.tdms", "r.uff", "r.mseed", "r.npy", "r.npz"])
+def test_text_junk_with_binary_suffix_is_refused(tmp_path, name):
+    p = tmp_path / name
+    p.write_text("this is a text file, not a recording\n" * 20)
+    with pytest.raises(ReadError):
+        io.read(p, fs=100)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(sorted(WRITERS)), mutation=_mutations())
+def test_randomly_corrupted_binary_files_are_read_or_refused_cleanly(tmp_path, good_files, name, mutation):
+    if mutation[0] in ("drop_line", "text_token"):
+        mutation = ("overwrite", mutation[1], b"\xff\x00junk")
+    p = tmp_path / name
+    p.write_bytes(corrupt(good_files[name], mutation))
+    assert_read_or_refused(p)

@@ -1,0 +1,82 @@
+"""NI TDMS recordings (LabVIEW, NI DAQ loggers) through npTDMS.
+
+One group's channels become the recording (``group=`` chooses; by default the first group holding data).
+fs from the channels' ``wf_increment`` (s), start from ``wf_start_time``, units from ``unit_string`` (or
+``NI_UnitDescription``). A channel named like a time axis is used for fs only.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from shm_app.errors import ReadError
+from shm_app.io._common import (TIME_NAMES, as_datetime, as_float, as_text, check_fs, choose_fs, fs_from_times,
+                                make_recording, snap_fs)
+from shm_app.recording import Recording
+
+FORMAT = "tdms"
+UNIT_PROPERTIES = ("unit_string", "NI_UnitDescription", "unit", "Unit", "units")
+
+
+def _open(path: Path):
+    from nptdms import TdmsFile
+
+    try:
+        return TdmsFile.read(path)
+    except (ValueError, EOFError, OSError, KeyError, IndexError, TypeError) as exc:
+        raise ReadError(path, f"the TDMS file is damaged or truncated ({str(exc)[:100] or type(exc).__name__}); "
+                              f"copy it again") from None
+
+
+def read(path: Path, *, fs: Optional[float] = None, group: Optional[str] = None, **options) -> Recording:
+    """Read a TDMS recording. Options: ``fs``, ``group``, ``channels``, ``max_gap_s``."""
+    path = Path(path)
+    tdms = _open(path)
+    groups = tdms.groups()
+    if group is not None:
+        chosen = [g for g in groups if g.name == group]
+        if not chosen:
+            raise ReadError(path, f"no group {group!r}; the file holds: {', '.join(g.name for g in groups) or 'none'}")
+        grp = chosen[0]
+    else:
+        with_data = [g for g in groups if any(len(c) > 1 for c in g.channels())]
+        if not with_data:
+            raise ReadError(path, "the TDMS file holds no channel data")
+        grp = with_data[0]
+    channels = [c for c in grp.channels() if len(c) > 0]
+    time_channels = [c for c in channels if c.name.strip().lower() in TIME_NAMES]
+    signals = [c for c in channels if c not in time_channels and np.asarray(c[:1]).dtype.kind in "fiu"]
+    if not signals:
+        raise ReadError(path, f"group {grp.name!r} holds no numeric channels")
+    lengths = {c.name: len(c) for c in signals}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{k}: {v}" for k, v in list(lengths.items())[:6])
+        raise ReadError(path, f"the channels of group {grp.name!r} have different lengths ({detail}); mismatched "
+                              f"channel lengths, choose channels of equal length with the channel selection")
+    increments = {round(as_float(c.properties.get("wf_increment")) or 0.0, 12) for c in signals}
+    increments.discard(0.0)
+    fs_file, origin = None, "the file"
+    if len(increments) > 1:
+        raise ReadError(path, f"the channels of group {grp.name!r} have different wf_increment values "
+                              f"({', '.join(f'{x:g}' for x in sorted(increments))} s)")
+    if increments:
+        fs_file, origin = snap_fs(1.0 / increments.pop()), "wf_increment"
+    elif time_channels and fs is None:
+        t = np.asarray(time_channels[0][:], dtype=float)
+        if t.size == len(signals[0]):
+            fs_file, origin = fs_from_times(path, t, f"time channel {time_channels[0].name!r}"), "the time channel"
+    if fs_file is not None:
+        check_fs(path, fs_file, origin)
+    fs_hz = choose_fs(path, fs, fs_file, origin, "the TDMS channels carry no wf_increment and there is no time "
+                                                 "channel; give the sampling rate with --fs HZ")
+    data = np.column_stack([np.asarray(c[:], dtype=float) for c in signals])
+    units = []
+    for c in signals:
+        unit = next((as_text(c.properties[k]) for k in UNIT_PROPERTIES if k in c.properties), None)
+        units.append(unit or None)
+    start = as_datetime(signals[0].properties.get("wf_start_time"))
+    metadata = {"group": grp.name, "groups": [g.name for g in groups]}
+    return make_recording(path, data, fs_hz=fs_hz, names=[c.name for c in signals], source_units=units, start=start,
+                          fmt=FORMAT, metadata=metadata, **options)

@@ -1,0 +1,173 @@
+"""MATLAB, HDF5, TDMS, UFF58, miniSEED: round trips of simulated recordings written by each format's library."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from io_support import (NAMES, REPO, write_hdf5_generic, write_mat_v5, write_mat_v73, write_mseed, write_tdms, write_uff58,
+                        simulated)
+from shm_app import io
+from shm_app.errors import ReadError
+from shm_app.units import G0
+
+FS = 200.0
+START = datetime(2026, 3, 1, 3, 0, 0)
+
+
+@pytest.fixture()
+def data():
+    return simulated(1000, 3, FS, seed=7)
+
+
+def check(rec, data, factor, unit, names=NAMES, fmt=None):
+    assert rec.fs_hz == FS
+    assert rec.n_samples == data.shape[0]
+    assert rec.channel_names == names
+    assert rec.start == START
+    assert all(c.source_unit == unit and c.unit == "m/s^2" for c in rec.channels)
+    np.testing.assert_allclose(rec.data, data * factor, rtol=1e-6, atol=1e-9)
+    if fmt:
+        assert rec.format == fmt
+
+
+def test_mat_v5_round_trip(tmp_path, data):
+    check(io.read(write_mat_v5(tmp_path / "r.mat", data, FS, "g")), data, G0, "g", fmt="mat")
+
+
+def test_mat_v5_struct_and_user_choice(tmp_path, data):
+    import scipy.io
+
+    p = tmp_path / "s.mat"
+    scipy.io.savemat(p, {"rec": {"data": data, "Fs": FS, "names": np.array(NAMES, dtype=object)},
+                         "other": data.copy()})
+    rec = io.read(p)
+    assert rec.metadata["variable"] == "rec.data" and rec.channel_names == NAMES and rec.fs_hz == FS
+    rec = io.read(p, variable="other", fs=10)
+    assert rec.metadata["variable"] == "other" and rec.fs_hz == 10
+    with pytest.raises(ReadError, match="no numeric array named 'nope'"):
+        io.read(p, variable="nope")
+
+
+def test_mat_ambiguous_matrices_ask_the_user(tmp_path, data):
+    import scipy.io
+
+    p = tmp_path / "amb.mat"
+    scipy.io.savemat(p, {"run1": data, "run2": data, "fs": FS})
+    with pytest.raises(ReadError, match="choose one with variable="):
+        io.read(p)
+    assert io.read(p, variable="run2").n_samples == 1000
+
+
+def test_mat_v73_round_trip(tmp_path, data):
+    rec = io.read(write_mat_v73(tmp_path / "r73.mat", data, FS, "mg"))
+    check(rec, data, G0 * 1e-3, "mg", names=["ch1", "ch2", "ch3"], fmt="mat")
+    assert rec.metadata["mat_version"] == "7.3"
+
+
+def test_hdf5_generic_round_trip(tmp_path, data):
+    check(io.read(write_hdf5_generic(tmp_path / "r.h5", data, FS, "cm/s^2")), data, 1e-2, "cm/s^2", fmt="hdf5")
+
+
+def test_hdf5_one_dataset_per_channel_and_time_vector(tmp_path, data):
+    import h5py
+
+    p = tmp_path / "chan.hdf5"
+    with h5py.File(p, "w") as h5:
+        for j, name in enumerate(NAMES):
+            h5.create_dataset(f"run/{name}", data=data[:, j]).attrs["unit"] = "mm/s2"
+        h5.create_dataset("run/time", data=np.arange(1000) / FS)
+        h5["run"].attrs["start"] = "2026-03-01T03:00:00"
+    check(io.read(p), data, 1e-3, "mm/s^2")
+
+
+def test_hdf5_mismatched_channel_lengths_refused(tmp_path, data):
+    import h5py
+
+    p = tmp_path / "mm.h5"
+    with h5py.File(p, "w") as h5:
+        h5.create_dataset("run/A", data=data[:, 0])
+        h5.create_dataset("run/B", data=data[:900, 1])
+        h5.attrs["fs"] = FS
+    with pytest.raises(ReadError, match="mismatched channel lengths"):
+        io.read(p)
+
+
+def test_app_hdf5_layout_round_trip_keeps_everything(tmp_path, data):
+    from shm_app.io.hdf5_writer import write_recording
+
+    rec = io.read(write_mat_v5(tmp_path / "r.mat", data, FS, "g"))
+    out = write_recording(rec, tmp_path / "copy.h5")
+    back = io.read(out)
+    check(back, data, G0, "g", fmt="hdf5")
+    assert back.metadata["variable"] == "acc"
+
+
+def test_tdms_round_trip(tmp_path, data):
+    rec = io.read(write_tdms(tmp_path / "r.tdms", data, FS, "g"))
+    check(rec, data, G0, "g", fmt="tdms")
+    assert rec.metadata["group"] == "Accelerations"
+
+
+def test_tdms_mismatched_lengths_and_unknown_group(tmp_path, data):
+    from nptdms import ChannelObject, GroupObject, RootObject, TdmsWriter
+
+    p = tmp_path / "mm.tdms"
+    with TdmsWriter(str(p)) as w:
+        w.write_segment([RootObject(), GroupObject("G"), ChannelObject("G", "a", data[:, 0], {"wf_increment": 0.005}),
+                         ChannelObject("G", "b", data[:500, 1], {"wf_increment": 0.005})])
+    with pytest.raises(ReadError, match="mismatched channel lengths"):
+        io.read(p)
+    with pytest.raises(ReadError, match="no group 'X'"):
+        io.read(p, group="X")
+
+
+def test_uff58_round_trip(tmp_path, data):
+    rec = io.read(write_uff58(tmp_path / "r.uff", data, FS, "m/s^2"))
+    check(rec, data, 1.0, "m/s^2", names=["101+Z", "102+Y", "103+X"], fmt="uff58")
+    assert [c.direction for c in rec.channels] == ["z", "y", "x"]
+
+
+def test_mseed_round_trip_and_short_gap(tmp_path, data):
+    pytest.importorskip("obspy")
+    rec = io.read(write_mseed(tmp_path / "r.mseed", data, FS))
+    names = ["XB.BR01.00.HNE", "XB.BR01.00.HNN", "XB.BR01.00.HNZ"]
+    assert rec.channel_names == names and rec.fs_hz == FS and rec.start == START and rec.n_samples == 1000
+    order = [2, 1, 0]  # traces come back sorted by id
+    np.testing.assert_allclose(rec.data, data[:, order])
+    assert all(c.source_unit is None for c in rec.channels)  # miniSEED states no unit
+    from obspy import Stream, UTCDateTime, read
+
+    tr = read(str(tmp_path / "r.mseed"))[0]
+    t0 = UTCDateTime(START)
+    Stream([tr.slice(t0, t0 + 1.0), tr.slice(t0 + 1.1, t0 + 4.995)]).write(str(tmp_path / "g.mseed"), format="MSEED")
+    gappy = io.read(tmp_path / "g.mseed")
+    assert gappy.n_samples == 1000 and np.all(np.isfinite(gappy.data))
+    assert gappy.metadata["repaired_gaps"][0][0] == "XB.BR01.00.HNZ"
+
+
+def test_missing_obspy_names_the_extra(tmp_path, data, monkeypatch):
+    p = tmp_path / "r.mseed"
+    p.write_bytes(b"\x00" * 512)
+    monkeypatch.setitem(sys.modules, "obspy", None)
+    with pytest.raises(ReadError, match=r"pip install shm-app\[seismic\]"):
+        io.read(p)
+
+
+def test_file_dialog_filter_lists_every_format():
+    text = io.file_dialog_filter()
+    for suffix in io.READERS:
+        assert f"*{suffix}" in text.split(";;")[0]
+    assert "MATLAB (*.mat)" in text and "NI TDMS (*.tdms)" in text and text.endswith("All files (*)")
+
+
+def test_readers_import_no_qt():
+    import subprocess
+
+    code = ("import sys, shm_app.io as io, shm_app.io.csv_reader, shm_app.io.hdf5_reader, shm_app.io.mat_reader;"
+            "io.file_dialog_filter();"
+            "bad=[m for m in sys.modules if m.startswith(('PySide6','pyqtgraph','obspy'))];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=REPO).returncode == 0
