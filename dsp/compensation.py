@@ -288,3 +288,38 @@ def fit_pca(frequencies_hz, *, n_major: Optional[int] = None, explained: float =
     if not 0 <= n_major < p:
         raise ValueError(f"n_major must be between 0 and {p - 1}; got {n_major}")
     return PCAModel(mean_hz=mean, std_hz=std, components=vt.T, variances=variances, n_major=int(n_major))
+
+
+@dataclass(frozen=True)
+class MeanModel:
+    """No compensation: the baseline mean of every track (to show what compensation buys, and for a single mode
+    without covariates). mean_hz : (n_tracks,) Hz"""
+
+    mean_hz: np.ndarray
+
+    kind = "none"
+    covariate_names: tuple[str, ...] = ()
+
+    @property
+    def n_parameters(self) -> int:
+        return 1
+
+    def predict(self, frequencies_hz=None) -> np.ndarray:
+        if frequencies_hz is None:
+            return self.mean_hz.copy()
+        return np.broadcast_to(self.mean_hz, np.asarray(frequencies_hz).shape).copy()
+
+    def residuals(self, frequencies_hz, covariates=None) -> np.ndarray:
+        f = _frequencies(frequencies_hz)
+        return f / self.mean_hz - 1.0
+
+    def novelty_features(self, frequencies_hz, covariates=None) -> np.ndarray:
+        return self.residuals(frequencies_hz)
+
+
+def fit_mean(frequencies_hz) -> MeanModel:
+    """The baseline mean of every track, Hz (NaN ignored)."""
+    f = _frequencies(frequencies_hz)
+    if np.any(np.sum(np.isfinite(f), axis=0) == 0):
+        raise ValueError("every track needs at least one baseline frequency")
+    return MeanModel(mean_hz=np.nanmean(f, axis=0))

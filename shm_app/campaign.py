@@ -1,0 +1,579 @@
+"""Monitoring campaigns: identify every recording, track modes, compensate the environment, raise damage alarms.
+
+Pipeline (``shm-app campaign``, the GUI campaign view):
+
+1. :func:`discover` turns files, folders and globs into recording paths.
+2. :func:`identify_recordings` runs :func:`identify_file` — one independent task per recording that reads the file,
+   runs the SSI-COV identification with the campaign's shared settings and returns a small
+   :class:`RecordingModes` — on a local process pool or a Dask distributed cluster, with a bounded number of tasks
+   in flight so memory stays flat however long the campaign. A recording that fails is recorded with its error.
+3. :func:`analyse` orders the recordings by start, establishes reference tracks from the baseline, tracks the modes,
+   fits the environmental compensation on the baseline only (regression on covariates with a frost hinge, or PCA
+   without covariates), computes the Hotelling T² novelty index with its control limit, applies the k-of-m alarm
+   rule and measures which tracks moved. :func:`analyse_table` does steps 3 on a frequency table.
+
+The numerics live in :mod:`dsp.tracking`, :mod:`dsp.compensation` and :mod:`dsp.novelty`.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from dsp.compensation import MeanModel, PCAModel, RegressionModel, fit_mean, fit_pca, fit_regression
+from dsp.novelty import NoveltyModel, NoveltySettings, TrackShift, alarm_rule, fit_novelty, hotelling_t2, track_shifts
+from dsp.progress import CancelToken, ProgressFn, report
+from dsp.tracking import ModeSet, ReferenceTracks, TrackingSettings, establish_tracks, track_modes
+from shm_app.environment import EnvironmentLog
+from shm_app.errors import SettingsError, ShmError
+from shm_app.identify import IdentificationSettings
+from shm_app.recording import start_from_filename
+
+__all__ = ["CampaignSettings", "CampaignResult", "Track", "RecordingModes", "discover", "identify_file",
+           "identify_recordings", "analyse", "analyse_table", "run_campaign", "campaign_to_json"]
+
+DEFAULT_BASELINE_FRACTION = 1 / 3
+COMPENSATIONS = ("auto", "regression", "pca", "none")
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """Everything a campaign result depends on (stored with it, printed in reports).
+
+    identification : shared by every recording (SSI-COV)
+    baseline_count / baseline_until : the baseline is the first N recordings, or those starting up to this time
+        (naive UTC); neither: the first third of the campaign
+    env_columns : covariates to use from the environment log (default all its columns)
+    compensation : "auto" (regression on covariates when there are any, else PCA), "regression", "pca" or
+        "none" (raw deviations from the baseline mean: shows what compensation buys)
+    frost_hinge : add the frost hinge ``max(0, T0 − T)`` on the first covariate whose name contains "temp"
+    workers : local worker processes (default ``os.cpu_count()``)
+    scheduler : address of a Dask distributed scheduler; the tasks then run on its cluster
+    read_options : extra keyword options for :func:`shm_app.io.read` (e.g. ``(("fs", 40.0),)``)
+    """
+
+    identification: IdentificationSettings = IdentificationSettings()
+    baseline_count: Optional[int] = None
+    baseline_until: Optional[datetime] = None
+    env_columns: Optional[tuple[str, ...]] = None
+    compensation: str = "auto"
+    frost_hinge: bool = True
+    workers: Optional[int] = None
+    scheduler: Optional[str] = None
+    tracking: TrackingSettings = TrackingSettings()
+    novelty: NoveltySettings = NoveltySettings()
+    read_options: tuple[tuple[str, object], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.baseline_count is not None and self.baseline_until is not None:
+            raise SettingsError("give the baseline either as a number of recordings or as an end time, not both")
+        if self.baseline_count is not None and self.baseline_count < 1:
+            raise SettingsError(f"baseline must be a positive number of recordings; got {self.baseline_count}")
+        if self.workers is not None and self.workers < 1:
+            raise SettingsError(f"workers must be at least 1; got {self.workers}")
+        if self.compensation not in COMPENSATIONS:
+            raise SettingsError(f"compensation must be one of {', '.join(COMPENSATIONS)}; got {self.compensation!r}")
+        if self.identification.method != "ssi-cov":
+            raise SettingsError(f"campaigns use the SSI-COV identification; got method {self.identification.method!r}")
+
+
+@dataclass(frozen=True)
+class Track:
+    """A tracked mode. ``shift`` is how far it moved after the first alarm (None without an alarm)."""
+
+    id: str
+    reference_frequency_hz: float
+    reference_shape: Optional[np.ndarray]
+    presence: float
+    shift: Optional[TrackShift] = None
+
+
+@dataclass(frozen=True, eq=False)
+class CampaignResult:
+    """Everything the campaign view, the report and the JSON need. Arrays are ``(n_recordings, …)``, sorted by start.
+
+    frequencies_hz, damping_ratios : (n, n_tracks), NaN where a track found no mode
+    covariates : (n, n_covariates) at each recording's start, NaN where the log has no value
+    predicted_hz : (n, n_tracks) environmental prediction (regression on covariates, or the PCA major part)
+    residuals : (n, n_tracks) relative residuals ``(f − f̂)/f̂`` (×100 for %)
+    novelty, limit : (n,) Hotelling T² and its control limit (NaN without a verdict)
+    exceed, alarm, baseline : (n,) bool
+    """
+
+    files: tuple[str, ...]
+    starts: tuple[Optional[datetime], ...]
+    errors: tuple[Optional[str], ...]
+    covariate_names: tuple[str, ...]
+    covariates: np.ndarray
+    frequencies_hz: np.ndarray
+    damping_ratios: np.ndarray
+    predicted_hz: np.ndarray
+    residuals: np.ndarray
+    novelty: np.ndarray
+    limit: np.ndarray
+    exceed: np.ndarray
+    alarm: np.ndarray
+    baseline: np.ndarray
+    tracks: tuple[Track, ...]
+    compensation: Union[RegressionModel, PCAModel, MeanModel]
+    novelty_model: NoveltyModel
+    residual_std: np.ndarray
+    first_alarm_index: Optional[int]
+    settings: CampaignSettings
+    warnings: tuple[str, ...] = ()
+    channels: Optional[tuple[str, ...]] = None
+
+    @property
+    def n_recordings(self) -> int:
+        return len(self.files)
+
+    @property
+    def track_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.tracks)
+
+    @property
+    def threshold(self) -> float:
+        """Control limit of the novelty index when every track is present."""
+        return self.novelty_model.limit()
+
+    @property
+    def first_alarm(self) -> Optional[datetime]:
+        return None if self.first_alarm_index is None else self.starts[self.first_alarm_index]
+
+    @property
+    def moved_tracks(self) -> tuple[Track, ...]:
+        return tuple(t for t in self.tracks if t.shift is not None and t.shift.moved)
+
+    def predict(self, covariates) -> np.ndarray:
+        """Compensation curve: frequencies (Hz) the baseline model expects for ``covariates`` (n, n_covariates).
+
+        For the PCA model (no covariates) the argument is a frequency array and the result its environmental part.
+        """
+        return self.compensation.predict(covariates)
+
+
+# -- inputs --------------------------------------------------------------------------------------------------------
+
+def _is_recording(path: Path) -> bool:
+    from shm_app.io import READERS
+
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in READERS
+
+
+def discover(inputs: Sequence[Union[str, Path]]) -> list[Path]:
+    """Recording paths from files, folders (every supported recording in it) and glob patterns, without duplicates.
+
+    Raises ShmError naming the input that yields nothing.
+    """
+    out: dict[str, Path] = {}
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(q for q in p.iterdir() if q.is_file() and _is_recording(q))
+            if not found:
+                raise ShmError(f"{p}: no supported recordings in this folder")
+        elif p.is_file():
+            found = [p]
+        elif glob.has_magic(str(item)):
+            found = sorted(Path(q) for q in glob.glob(str(item), recursive=True)
+                           if Path(q).is_file() and _is_recording(Path(q)))
+            if not found:
+                raise ShmError(f"{item}: no supported recordings match this pattern")
+        else:
+            raise ShmError(f"{item}: file not found")
+        for q in found:
+            out.setdefault(str(q.resolve()), q)
+    if not out:
+        raise ShmError("no recordings given")
+    return list(out.values())
+
+
+# -- per-recording tasks --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class RecordingModes:
+    """The small result of one recording's task: its start and identified modes, or the error that stopped it.
+
+    frequencies_hz, damping_ratios : (n_modes,) Hz, ratio;  shapes : (n_channels, n_modes) real, largest entry +1
+    """
+
+    file: str
+    start: Optional[datetime]
+    channels: tuple[str, ...]
+    frequencies_hz: np.ndarray
+    damping_ratios: np.ndarray
+    shapes: np.ndarray
+    error: Optional[str] = None
+
+
+def identify_file(path: Union[str, Path], identification: IdentificationSettings = IdentificationSettings(),
+                  read_options: tuple[tuple[str, object], ...] = ()) -> RecordingModes:
+    """Read one recording and identify its modes (a picklable task for process pools and Dask workers).
+
+    Known errors (unreadable file, impossible settings) are returned in ``error``, never raised, so one bad
+    recording does not stop the campaign.
+    """
+    from shm_app import io
+    from shm_app.identify import identify
+
+    path = str(path)
+    try:
+        recording = io.read(path, **dict(read_options))
+        result = identify(recording, identification)
+    except (ShmError, ValueError, np.linalg.LinAlgError) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
+                              error=reason)
+    shapes = np.array([m.real_shape for m in result.modes]).T if result.modes else np.zeros((len(result.channels), 0))
+    return RecordingModes(file=path, start=recording.start, channels=tuple(result.channels),
+                          frequencies_hz=np.array([m.frequency_hz for m in result.modes]),
+                          damping_ratios=np.array([m.damping_ratio for m in result.modes]), shapes=shapes)
+
+
+@contextmanager
+def _single_threaded_children():
+    """Worker processes started inside run one BLAS thread each: the pool already uses every core."""
+    keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {k: os.environ.get(k) for k in keys}
+    for k in keys:
+        os.environ.setdefault(k, "1")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def identify_recordings(paths: Sequence[Union[str, Path]], settings: CampaignSettings = CampaignSettings(), *,
+                        progress: Optional[ProgressFn] = None,
+                        cancel: Optional[CancelToken] = None) -> list[RecordingModes]:
+    """Run :func:`identify_file` on every path on a local process pool (``settings.workers``) or on
+    the Dask cluster at ``settings.scheduler``. Results come back in completion order. At most a few tasks per
+    worker are in flight, so memory stays flat with the campaign's length. Cancelling stops submitting, cancels
+    what is queued and raises :class:`~dsp.progress.Cancelled`.
+    """
+    paths = [str(p) for p in paths]
+    args = (settings.identification, tuple(settings.read_options))
+    total = len(paths)
+    out: list[RecordingModes] = []
+
+    def done(r: RecordingModes) -> None:
+        out.append(r)
+        report(progress, cancel, len(out) / total, f"{len(out)}/{total} {Path(r.file).name}")
+
+    report(progress, cancel, 0.0, f"identifying {total} recordings")
+    if settings.scheduler:
+        _run_dask(paths, args, settings.scheduler, settings.workers, done, cancel)
+    else:
+        # even one worker is a separate process: it keeps a GUI responsive, and its single-threaded BLAS is much
+        # faster on these small SVDs than a multithreaded one competing for the same cores
+        _run_pool(paths, args, min(settings.workers or os.cpu_count() or 1, total), done, cancel)
+    return out
+
+
+def _run_pool(paths, args, workers: int, done, cancel: Optional[CancelToken]) -> None:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # spawn: safe next to the GUI's threads and the same on every platform
+    with _single_threaded_children(), ProcessPoolExecutor(max_workers=workers,
+                                                          mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = iter(paths)
+        running = set()
+        try:
+            while True:
+                while len(running) < 4 * workers:
+                    p = next(pending, None)
+                    if p is None:
+                        break
+                    running.add(pool.submit(identify_file, p, *args))
+                if not running:
+                    break
+                finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    done(fut.result())
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+        except BaseException:
+            for fut in running:
+                fut.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _run_dask(paths, args, address: str, workers: Optional[int], done, cancel: Optional[CancelToken]) -> None:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as exc:  # optional dependency: pip install shm-app[cluster]
+        raise ShmError("--scheduler needs Dask: pip install 'dask[distributed]'") from exc
+    try:
+        client = Client(address, timeout="5s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ShmError(f"{address}: cannot reach the Dask scheduler ({exc})") from exc
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})), workers or 0)
+        pending = iter(paths)
+        first = [client.submit(identify_file, p, *args, pure=False)
+                 for _, p in zip(range(4 * n_workers), pending)]
+        futures = as_completed(first, loop=client.loop)
+        try:
+            for fut in futures:
+                done(fut.result())
+                fut.release()
+                nxt = next(pending, None)
+                if nxt is not None:
+                    futures.add(client.submit(identify_file, nxt, *args, pure=False))
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+        except BaseException:
+            client.cancel(list(futures.futures))
+            raise
+    finally:
+        client.close()
+
+
+# -- analysis ------------------------------------------------------------------------------------------------------
+
+def _order(starts: Sequence[Optional[datetime]], files: Sequence[str]) -> np.ndarray:
+    keys = [(s is None, s or datetime.min, Path(f).name) for s, f in zip(starts, files)]
+    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=int)
+
+
+def _baseline_mask(starts: Sequence[Optional[datetime]], usable: np.ndarray, settings: CampaignSettings) -> np.ndarray:
+    n = len(starts)
+    if settings.baseline_until is not None:
+        if any(s is None for s in starts):
+            raise SettingsError("--baseline-until needs every recording's start time; use --baseline N instead")
+        mask = np.array([s <= settings.baseline_until for s in starts])
+    else:
+        count = settings.baseline_count
+        if count is None:
+            count = max(1, int(round(DEFAULT_BASELINE_FRACTION * n)))
+        if count >= n:
+            raise SettingsError(f"the baseline of {count} recordings leaves none of the {n} to monitor; "
+                                f"give a smaller --baseline")
+        mask = np.arange(n) < count
+    return mask & usable
+
+
+def _hinge_column(names: Sequence[str], settings: CampaignSettings) -> Optional[int]:
+    if not settings.frost_hinge:
+        return None
+    return next((k for k, nm in enumerate(names) if "temp" in nm.lower()), None)
+
+
+def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTracks, ids, settings: CampaignSettings,
+            env: Optional[EnvironmentLog], channels=None, warnings=()) -> CampaignResult:
+    """Compensation, novelty, alarms and moved tracks on tracked frequencies already sorted by start."""
+    warnings = list(warnings)
+    n, p = frequencies.shape
+    usable = np.array([e is None for e in errors]) & np.any(np.isfinite(frequencies), axis=1)
+    base = _baseline_mask(starts, usable, settings)
+    if env is not None:
+        if any(s is None for s in starts):
+            raise SettingsError("--env needs every recording's start time (metadata or a stamp in the file name)")
+        cov = env.interpolate(starts)
+        names = env.names
+        outside = int(np.sum(~np.all(np.isfinite(cov), axis=1)))
+        if outside:
+            warnings.append(f"{outside} of {n} recordings fall outside the environment log (or in a gap of it): "
+                            f"no covariates, so no novelty verdict for them")
+        if not np.any(base & np.all(np.isfinite(cov), axis=1)):
+            raise SettingsError(f"{env.source}: the environment log does not cover the baseline recordings")
+    else:
+        cov = np.zeros((n, 0))
+        names = ()
+    n_base = int(base.sum())
+    if n_base < p + 4:
+        raise SettingsError(f"the baseline holds {n_base} usable recordings; at least {p + 4} are needed for "
+                            f"{p} tracks (give a longer --baseline)")
+    kind = settings.compensation
+    if kind == "auto":
+        kind = "regression" if names else "pca"
+    if kind == "regression" and not names:
+        raise SettingsError("regression compensation needs covariates: give --env ENV.csv")
+    try:
+        if kind == "regression":
+            model = fit_regression(frequencies[base], cov[base], covariate_names=names,
+                                   hinge_column=_hinge_column(names, settings))
+            ddof = model.n_parameters - 1
+            predicted = model.predict(cov)
+        elif kind == "pca":
+            model = fit_pca(frequencies[base])
+            ddof = 0
+            predicted = model.predict(frequencies)
+            warnings.append(f"PCA compensation removed {model.n_major} of {p} components; a uniform drop of all "
+                            f"frequencies is only {100 * model.visible_fraction(np.ones(p)):.0f} % visible to it"
+                            + ("" if names else " — give --env for a reliable alarm"))
+        else:
+            model = fit_mean(frequencies[base])
+            ddof = 0
+            predicted = model.predict(frequencies)
+            warnings.append("no environmental compensation: temperature changes raise alarms too")
+        features = model.novelty_features(frequencies, cov)
+        nov_model = fit_novelty(features[base], settings.novelty, ddof=ddof)
+    except ValueError as exc:
+        raise SettingsError(f"baseline: {exc}") from exc
+    residuals = (frequencies - predicted) / predicted
+    t2, limit, _ = hotelling_t2(nov_model, features)
+    exceed = np.where(np.isfinite(t2), t2 > limit, False)
+    monitored = ~_baseline_mask(starts, np.ones(n, bool), settings) if n_base else np.ones(n, bool)
+    alarm = alarm_rule(exceed & monitored, settings.novelty.alarm_k, settings.novelty.alarm_m) & monitored
+    first = int(np.flatnonzero(alarm)[0]) if alarm.any() else None
+    r_base = residuals[base]
+    dof = np.maximum(np.sum(np.isfinite(r_base), axis=0) - max(1, model.n_parameters), 1)
+    residual_std = np.sqrt(np.nansum((r_base - np.nanmean(r_base, axis=0)) ** 2, axis=0) / dof)
+    shifts = track_shifts(residuals[first:][monitored[first:]], residual_std) if first is not None else (None,) * p
+    tracks = tuple(Track(id=ids[j], reference_frequency_hz=float(reference.frequencies_hz[j]),
+                         reference_shape=None if reference.shapes is None else reference.shapes[:, j],
+                         presence=float(reference.presence[j]), shift=shifts[j]) for j in range(p))
+    return CampaignResult(files=tuple(files), starts=tuple(starts), errors=tuple(errors), covariate_names=tuple(names),
+                          covariates=cov, frequencies_hz=frequencies, damping_ratios=damping, predicted_hz=predicted,
+                          residuals=residuals, novelty=t2, limit=limit, exceed=exceed, alarm=alarm, baseline=base,
+                          tracks=tracks, compensation=model, novelty_model=nov_model, residual_std=residual_std,
+                          first_alarm_index=first, settings=settings, warnings=tuple(warnings), channels=channels)
+
+
+def analyse(results: Sequence[RecordingModes], settings: CampaignSettings = CampaignSettings(),
+            env: Optional[EnvironmentLog] = None) -> CampaignResult:
+    """Tracking, compensation, novelty and alarms on per-recording identification results (any order)."""
+    if not results:
+        raise ShmError("no recordings to analyse")
+    order = _order([r.start for r in results], [r.file for r in results])
+    res = [results[i] for i in order]
+    ok = [r for r in res if r.error is None]
+    if not ok:
+        raise ShmError(f"no recording could be identified; first error: {res[0].file}: {res[0].error}")
+    channels = ok[0].channels
+    warnings = [f"{Path(r.file).name}: {r.error}" for r in res if r.error is not None]
+    for r in ok:
+        if r.channels != channels:
+            raise ShmError(f"{r.file}: channels {', '.join(r.channels)} differ from {', '.join(channels)} of "
+                           f"{ok[0].file}; a campaign needs the same channels in every recording (use --channels)")
+    sets = [ModeSet(r.frequencies_hz, r.shapes, r.damping_ratios) for r in res]
+    usable = np.array([r.error is None for r in res])
+    base = _baseline_mask([r.start for r in res], usable, settings)
+    try:
+        reference = establish_tracks([s for s, b in zip(sets, base) if b], settings.tracking)
+    except ValueError as exc:
+        raise SettingsError(f"baseline: {exc}") from exc
+    tracked = track_modes(sets, reference, settings.tracking)
+    ids = tuple(f"M{k + 1}" for k in range(reference.n_tracks))
+    return _assess([r.file for r in res], [r.start for r in res], [r.error for r in res], tracked.frequencies_hz,
+                   tracked.damping_ratios, reference, ids, settings, env, channels=channels, warnings=warnings)
+
+
+def analyse_table(starts: Sequence[datetime], frequencies_hz, track_ids: Sequence[str],
+                  settings: CampaignSettings = CampaignSettings(), env: Optional[EnvironmentLog] = None,
+                  source: str = "frequencies") -> CampaignResult:
+    """Compensation, novelty and alarms on a frequency table (one column per mode, already tracked elsewhere)."""
+    f = np.asarray(frequencies_hz, dtype=float)
+    order = _order(list(starts), [source] * len(starts))
+    f = f[order]
+    st = [starts[i] for i in order]
+    n_base = int(_baseline_mask(st, np.ones(len(st), bool), settings).sum())
+    ref = ReferenceTracks(frequencies_hz=np.nanmedian(f[:n_base], axis=0), shapes=None,
+                          presence=np.mean(np.isfinite(f[:n_base]), axis=0))
+    return _assess([source] * len(st), st, [None] * len(st), f, np.full_like(f, np.nan), ref, tuple(track_ids),
+                   settings, env)
+
+
+def run_campaign(inputs: Sequence[Union[str, Path]], settings: CampaignSettings = CampaignSettings(), *,
+                 env: Optional[EnvironmentLog] = None, progress: Optional[ProgressFn] = None,
+                 cancel: Optional[CancelToken] = None) -> CampaignResult:
+    """The whole campaign from inputs (files, folders, globs): discovery, identification, analysis."""
+    paths = discover(inputs)
+    paths.sort(key=lambda q: (start_from_filename(q) is None, start_from_filename(q) or datetime.min, q.name))
+
+    def sub(fraction: float, message: str) -> None:
+        report(progress, cancel, 0.97 * fraction, message)
+
+    results = identify_recordings(paths, settings, progress=sub, cancel=cancel)
+    report(progress, cancel, 0.97, "tracking, compensation and novelty")
+    result = analyse(results, settings, env)
+    report(progress, cancel, 1.0, "done")
+    return result
+
+
+# -- JSON ----------------------------------------------------------------------------------------------------------
+
+def _num(x, digits: int = 6):
+    return None if x is None or not np.isfinite(x) else round(float(x), digits)
+
+
+def _iso(t: Optional[datetime]) -> Optional[str]:
+    return None if t is None else t.isoformat()
+
+
+def campaign_to_json(result: CampaignResult) -> dict:
+    """The ``shm-app campaign`` JSON document (shared/DESIGN.md), with extra keys for reports and the GUI."""
+    ids = result.track_ids
+    s = result.settings
+    model = result.compensation
+    base_starts = [t for t, b in zip(result.starts, result.baseline) if b and t is not None]
+    if isinstance(model, RegressionModel):
+        comp = {"kind": "regression", "features": list(model.feature_names),
+                "hinge_threshold": _num(model.hinge_threshold, 4),
+                "coefficients": {ids[j]: [_num(v, 9) for v in model.coefficients[:, j]] for j in range(len(ids))}}
+    elif isinstance(model, MeanModel):
+        comp = {"kind": "none", "mean_hz": {ids[j]: _num(model.mean_hz[j]) for j in range(len(ids))}}
+    else:
+        comp = {"kind": "pca", "n_major": model.n_major,
+                "explained_variance_ratio": [_num(v, 4) for v in model.explained_variance_ratio],
+                "uniform_drop_visible_fraction": _num(model.visible_fraction(np.ones(len(ids))), 4)}
+    recordings = []
+    for i in range(result.n_recordings):
+        rec = {"file": Path(result.files[i]).name, "start": _iso(result.starts[i]),
+               "covariates": {nm: _num(result.covariates[i, k], 4) for k, nm in enumerate(result.covariate_names)},
+               "frequencies_hz": {ids[j]: _num(result.frequencies_hz[i, j]) for j in range(len(ids))},
+               "novelty": _num(result.novelty[i], 4), "alarm": bool(result.alarm[i]),
+               "limit": _num(result.limit[i], 4), "exceed": bool(result.exceed[i]),
+               "baseline": bool(result.baseline[i]),
+               "residuals_percent": {ids[j]: _num(100 * result.residuals[i, j], 4) for j in range(len(ids))},
+               "damping_ratios": {ids[j]: _num(result.damping_ratios[i, j]) for j in range(len(ids))}}
+        if result.errors[i] is not None:
+            rec["error"] = result.errors[i]
+        recordings.append(rec)
+    tracks = []
+    for t in result.tracks:
+        doc = {"id": t.id, "reference_frequency_hz": _num(t.reference_frequency_hz),
+               "reference_shape": None if t.reference_shape is None else [_num(v, 5) for v in t.reference_shape],
+               "presence": _num(t.presence, 3)}
+        if t.shift is not None:
+            doc.update(shift_percent=_num(t.shift.shift_percent, 4), shift_sigma=_num(t.shift.shift_sigma, 3),
+                       moved=t.shift.moved)
+        tracks.append(doc)
+    return {
+        "recordings": recordings,
+        "tracks": tracks,
+        "baseline": {"n_recordings": int(result.baseline.sum()), "covariates": list(result.covariate_names),
+                     "threshold": _num(result.threshold, 4), "alpha": s.novelty.alpha,
+                     "alarm_rule": f"{s.novelty.alarm_k} of {s.novelty.alarm_m} consecutive records above the limit",
+                     "false_alarm_rate": _num(s.novelty.false_alarm_rate, 8),
+                     "start": _iso(min(base_starts)) if base_starts else None,
+                     "end": _iso(max(base_starts)) if base_starts else None,
+                     "compensation": comp,
+                     "residual_std_percent": {ids[j]: _num(100 * result.residual_std[j], 4) for j in range(len(ids))}},
+        "first_alarm": _iso(result.first_alarm),
+        "moved_tracks": [{"id": t.id, "change_percent": _num(t.shift.shift_percent, 4),
+                          "change_sigma": _num(t.shift.shift_sigma, 3)} for t in result.moved_tracks],
+        "channels": None if result.channels is None else list(result.channels),
+        "settings": {"identification": {k: (list(v) if isinstance(v, tuple) else v)
+                                        for k, v in vars(s.identification).items()},
+                     "baseline_count": s.baseline_count, "baseline_until": _iso(s.baseline_until),
+                     "compensation": s.compensation, "frost_hinge": s.frost_hinge, "tracking": dict(vars(s.tracking)),
+                     "novelty": dict(vars(s.novelty))},
+        "warnings": list(result.warnings),
+    }
