@@ -4,7 +4,8 @@ Brincker, Ventura & Andersen (2001), "Damping estimation by frequency domain dec
 Andersen & Brincker (2006), "Using EFDD as a robust technique for deterministic excitation in operational modal
 analysis". Around each FDD peak the singular values whose singular vectors keep MAC ≥ ``mac_threshold`` with the
 peak vector form the single-degree-of-freedom bell of that mode (second and later singular values are searched
-too, so the bell of a closely spaced mode is not cut where another mode dominates the first one). The bell, zero
+too, so the bell of a closely spaced mode is not cut where another mode dominates the first one); inside that band
+the bell is the spectral matrix projected on the peak vector. The bell, zero
 elsewhere, is taken back to the time domain by an inverse FFT: the SDOF correlation function. Its zero crossings
 give the damped frequency (linear regression of the crossing times), the logarithmic decrement of its extrema
 gives the damping (linear regression of ``ln|r|`` against time), and ``f_n = f_d / √(1 − ζ²)``.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 
 from dsp import _validate
 from dsp.fdd import fdd_peaks
@@ -68,34 +69,47 @@ def _lag_window(n: int, window: str) -> np.ndarray:
 
 
 def sdof_bell(spectrum: SingularValueSpectrum, k: int, mac_threshold: float, lo_limit: int = 0,
-              hi_limit: Optional[int] = None) -> np.ndarray:
-    """The SDOF bell of the peak at bin ``k``: at each bin, the singular value whose vector best matches the peak
-    vector, while that MAC stays ≥ ``mac_threshold`` (contiguous around the peak, and within the bins
-    ``lo_limit … hi_limit``, the midpoints to the neighbouring peaks, so a similar-looking neighbour's bell is not
-    taken for this one's), zero elsewhere."""
+              hi_limit: Optional[int] = None, *, max_drop_db: float = 30.0) -> np.ndarray:
+    """The SDOF bell of the peak at bin ``k`` (n_freqs,), zero outside its band.
+
+    Band: contiguous around the peak, where some singular vector keeps MAC ≥ ``mac_threshold`` with the peak
+    vector (gaps of up to three bins bridged: where two singular values cross between close modes their vectors
+    are ill-determined mixtures for a bin or two), where the bell stays within ``max_drop_db`` of its peak, and
+    within the bins ``lo_limit … hi_limit`` (midpoints to similar-looking neighbouring peaks, so their bell is not
+    taken for this one's). Value: with all singular vectors available, the spectral matrix projected on the peak
+    vector, ``φᴴ G φ = Σ_s σ_s |u_sᴴ φ|²`` (Zhang, Wang & Tamura 2010, "A frequency-spatial domain decomposition
+    (FSDD) method for operational modal analysis", MSSP 24(5)), which keeps an orthogonal close mode out of the
+    bell at every frequency; otherwise the first singular value.
+    """
     s = spectrum.singular_values
     vecs = spectrum.vectors
     ref = spectrum.first_vectors[k]
     ref = ref / np.linalg.norm(ref)
     if vecs is None:
         macs = np.abs(spectrum.first_vectors.conj() @ ref) ** 2 / np.sum(np.abs(spectrum.first_vectors) ** 2, axis=1)
-        best = np.zeros(s.shape[0], int)
+        values = s[:, 0]
     else:
         all_macs = np.abs(np.einsum("fcs,c->fs", vecs.conj(), ref)) ** 2  # vectors are unit norm
-        best = np.argmax(all_macs, axis=1)
-        macs = all_macs[np.arange(s.shape[0]), best]
-    ok = macs >= mac_threshold
+        macs = all_macs.max(axis=1)
+        values = np.sum(s * all_macs, axis=1)
+    ok = ndimage.binary_closing(macs >= mac_threshold, structure=np.ones(5, bool)) | (macs >= mac_threshold)
+    ok &= values >= values[k] * 10 ** (-max_drop_db / 10)
     ok[:lo_limit] = False
     if hi_limit is not None:
         ok[hi_limit + 1:] = False
+    ok[k] = True
     lo, hi = k, k
     while lo > 0 and ok[lo - 1]:
         lo -= 1
     while hi < s.shape[0] - 1 and ok[hi + 1]:
         hi += 1
     bell = np.zeros(s.shape[0])
-    bell[lo:hi + 1] = s[np.arange(lo, hi + 1), best[lo:hi + 1]]
+    bell[lo:hi + 1] = values[lo:hi + 1]
     return bell
+
+
+def _similar(spectrum: SingularValueSpectrum, a: int, b: int, threshold: float) -> bool:
+    return mac(spectrum.first_vectors[a], spectrum.first_vectors[b]) >= threshold
 
 
 def _crossing_times(r: np.ndarray, t: np.ndarray, stop: int) -> np.ndarray:
@@ -151,8 +165,14 @@ def efdd_from_spectrum(spectrum: SingularValueSpectrum, fs_hz: float, nperseg: i
     idx = fdd_peaks(spectrum, peak_settings)
     modes, sdof = [], []
     for n_peak, k in enumerate(idx):
-        lo_limit = (idx[n_peak - 1] + k) // 2 + 1 if n_peak > 0 else 0
-        hi_limit = (idx[n_peak + 1] + k) // 2 if n_peak < idx.size - 1 else None
+        # a neighbouring peak whose shape looks like ours would fall inside our bell: stop halfway to it. A
+        # neighbour with a different shape (a close mode) is kept out by the projection, and a needless hard cut
+        # would ring in the correlation function at the cut frequency.
+        lo_limit, hi_limit = 0, None
+        if n_peak > 0 and _similar(spectrum, k, idx[n_peak - 1], settings.mac_threshold):
+            lo_limit = (idx[n_peak - 1] + k) // 2 + 1
+        if n_peak < idx.size - 1 and _similar(spectrum, k, idx[n_peak + 1], settings.mac_threshold):
+            hi_limit = (idx[n_peak + 1] + k) // 2
         bell = sdof_bell(spectrum, k, settings.mac_threshold, lo_limit, hi_limit)
         full = np.zeros(n_bins_full)
         full[: bell.size] = bell[:n_bins_full]
