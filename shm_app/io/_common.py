@@ -56,7 +56,7 @@ def decode_text(raw: bytes) -> str:
 def read_text(path: Path, what: str = "CSV/TXT text") -> str:
     """Decoded text of a (possibly gzipped) text file; refuses binary content with a text suffix."""
     raw = read_bytes(path)
-    if not raw.strip():
+    if not raw[:65536].strip() and not raw.strip():
         raise ReadError(path, "the file is empty (no data)")
     if looks_binary(raw):
         raise ReadError(path, f"this is a binary file, not {what}; check the file type or its suffix")
@@ -321,7 +321,7 @@ def make_recording(path: Path, data, *, fs_hz: float, names: Sequence[Optional[s
     directions = list(directions) if directions is not None else [None] * len(names)
     fs_hz = check_fs(path, fs_hz, "the file")
     cols = select_columns(path, names, channels)
-    data = np.asarray(data[:, cols], dtype=float)
+    data = np.asarray(data if cols == list(range(data.shape[1])) else data[:, cols], dtype=float)
     names = [names[i] for i in cols]
     source_units = [source_units[i] for i in cols]
     directions = [directions[i] for i in cols]

@@ -14,8 +14,10 @@ vectorised byte arithmetic so ragged rows are found without a Python loop over t
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from datetime import datetime
+from io import StringIO
 from pathlib import Path
 from typing import Optional
 
@@ -255,7 +257,28 @@ def _locate_bad_token(tokens: list[bytes]) -> int:
     return -1
 
 
+def _fast_parse(body: str, lay: _Layout, n_cols: int) -> Optional[np.ndarray]:
+    """The common case through numpy's C reader; None when anything is unusual (the careful path then decides)."""
+    if lay.trailing or ("#" in body and "%" in body) or "//" in body:
+        return None
+    text = body.replace(",", ".") if lay.decimal_comma else body
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data"
+            stream = StringIO(text, newline=None if "\r" in text else "\n")  # translate only when there is a CR
+            values = np.loadtxt(stream, delimiter=lay.delim, comments="%" if "%" in text else "#",
+                                quotechar='"', dtype=float, ndmin=2)
+    except (ValueError, TypeError, IndexError):
+        return None
+    if values.shape[0] == 0 or values.shape[1] != n_cols:
+        return None
+    return values
+
+
 def _parse_numeric(path: Path, body: str, lay: _Layout, n_cols: int, names: list[str]) -> np.ndarray:
+    values = _fast_parse(body, lay, n_cols)
+    if values is not None:
+        return values
     if '"' in body:
         body = body.replace('"', "")
     if "#" in body or "%" in body:  # comment lines among the data: blank them, keep the line numbering
@@ -267,7 +290,8 @@ def _parse_numeric(path: Path, body: str, lay: _Layout, n_cols: int, names: list
         d = re.escape(delim)
         if lay.trailing:  # a delimiter ends every row
             body = re.sub(d + r"[ \t]*(?=\r?$)", "", body, flags=re.M)
-        if delim + delim in body or re.search(rf"(?m)^{d}|{d}[ \t]*\r?$", body):  # empty fields -> NaN
+        if delim + delim in body or body.startswith(delim) or f"\n{delim}" in body or f"{delim}\n" in body \
+                or f"{delim}\r" in body or body.rstrip(" \t").endswith(delim):  # empty fields -> NaN
             body = re.sub(rf"(?m)(?:^|(?<={d}))[ \t]*(?={d}|\r?$)", "nan", body)
             body = re.sub(r"(?m)^nan\r?$", "", body)  # blank lines stay blank
         body = body.replace(delim, " ")
@@ -411,7 +435,7 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     origin = "the file"
     if stamps is not None:
         t, start, resolution = _parse_stamps(path, stamps, f"time column {header[time_col]!r}")
-        data_cols = list(range(n_numeric))
+        data_cols = slice(None)
         specs = [names_units[i] for i in range(n_data_cols) if i != time_col]
         if fs is None:
             fs_file, origin = fs_from_times(path, t, f"time column {header[time_col]!r}", resolution,
@@ -421,6 +445,8 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
         t = table[:, time_col] * _time_unit_factor(name, unit)
         data_cols = [i for i in range(n_data_cols) if i != time_col]
         specs = [names_units[i] for i in data_cols]
+        if time_col == 0:
+            data_cols = slice(1, None)  # a view, no copy of a large table
         if np.isfinite(t[0]) and t[0] > 1e8:  # Unix epoch seconds (ms when beyond year 5000)
             epoch = t / 1e3 if t[0] > 1e11 else t
             start = datetime(1970, 1, 1) + (np.datetime64(int(round(epoch[0] * 1e6)), "us")
@@ -432,7 +458,7 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
             fs_file, origin = fs_from_times(path, t, f"time column {header[time_col]!r}", resolution * 0.5,
                                             lay.body_line + 1), "the time column"
     else:
-        data_cols = list(range(n_data_cols))
+        data_cols = slice(None)
         specs = names_units
     if fs_file is None and fs is None:
         value = _meta_lookup(lay.meta, FS_KEYS)
