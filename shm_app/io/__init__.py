@@ -12,6 +12,8 @@ Options understood (each reader ignores the ones it does not take):
 ``group``       HDF5/TDMS: the group holding the channels
 ``dataset``     HDF5: the dataset (or comma-separated datasets, one per channel) holding the signals
 ``component``   CSMIP/COSMOS zip: which processing level to read (``"V2"`` by default, or ``"V1"``)
+``unit``        miniSEED: the unit of the samples (the format states none)
+``geometry``    a geometry CSV path (or a dict from :func:`shm_app.geometry.read_geometry`) attached to the channels
 """
 from __future__ import annotations
 
@@ -170,10 +172,16 @@ def read(path: Union[str, Path], **options) -> Recording:
         if size > MAX_FILE_BYTES:
             raise ReadError(p, f"the file is {size / 2**30:.1f} GiB, above the {MAX_FILE_BYTES / 2**30:.0f} GiB "
                                f"limit; split it")
+        geometry = options.pop("geometry", None)
         module_name = _choose_module(p)
         module = importlib.import_module(f"shm_app.io.{module_name}")
         reader: Callable[..., Recording] = module.read
-        return reader(p, **options)
+        recording = reader(p, **options)
+        if geometry is not None:
+            from shm_app.geometry import attach_geometry
+
+            recording = attach_geometry(recording, geometry)
+        return recording
     except ReadError:
         raise
     except MemoryError:

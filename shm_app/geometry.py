@@ -1,0 +1,158 @@
+"""Sensor geometry: where each channel's sensor sits and which way it points, from a geometry CSV.
+
+The CSV has one row per channel: ``channel,x_m,y_m,z_m,direction`` (DESIGN.md). Also accepted: delimiter ``;``,
+tab or whitespace; column names ``channel``/``name``/``sensor``/``sName``; coordinates ``x``/``x_m``/``x [mm]``
+(m, cm or mm, converted to m); a direction as text (``z``, ``+y``, ``-x``, ``up``) or as vector columns
+``dx,dy,dz``. The pyOMA2 layout (``sens_coord.txt`` plus a ``sens_dir.txt`` of direction vectors in the same
+order) is read by passing the direction file as ``directions=``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from shm_app.errors import ReadError
+from shm_app.recording import Recording
+
+__all__ = ["SensorGeometry", "read_geometry", "attach_geometry"]
+
+_LENGTH = {"m": 1.0, "cm": 1e-2, "mm": 1e-3, "km": 1e3}
+_NAME_COLUMNS = ("channel", "name", "sensor", "sname", "channel_name", "kanal", "id")
+_AXES = {"x": "x", "y": "y", "z": "z", "up": "z", "vertical": "z", "vert": "z", "long": "x", "longitudinal": "x",
+         "tran": "y", "transverse": "y", "lat": "y", "lateral": "y"}
+
+
+@dataclass(frozen=True)
+class SensorGeometry:
+    """Position (m) and measuring direction of one channel's sensor."""
+
+    channel: str
+    position_m: tuple[float, float, float]
+    direction: Optional[str] = None
+
+
+def _split(line: str, delim: Optional[str]) -> list[str]:
+    return [c.strip().strip('"') for c in (line.split(delim) if delim else line.split())]
+
+
+def _column(header: list[str], names: Sequence[str]) -> Optional[int]:
+    for i, h in enumerate(header):
+        key = re.sub(r"\s*[\[(].*$", "", h).strip().lower()
+        if key in names:
+            return i
+    return None
+
+
+def _length_factor(label: str) -> float:
+    m = re.search(r"[\[(]\s*(\w+)\s*[\])]", label) or re.search(r"_(m|cm|mm)$", label.strip().lower())
+    return _LENGTH.get(m.group(1).lower(), 1.0) if m else 1.0
+
+
+def direction_label(text: Optional[str] = None, vector: Optional[Sequence[float]] = None) -> Optional[str]:
+    """``'z'``, ``'-y'`` from text or an axis-aligned unit vector; ``'(0.71, 0.71, 0)'`` for an oblique one."""
+    if vector is not None:
+        v = np.asarray(vector, dtype=float)
+        if not np.any(v):
+            return None
+        k = int(np.argmax(np.abs(v)))
+        if np.count_nonzero(v) == 1:
+            return ("-" if v[k] < 0 else "") + "xyz"[k]
+        return "(" + ", ".join(f"{x:g}" for x in v) + ")"
+    if text is None or not text.strip():
+        return None
+    t = text.strip().lower()
+    sign = "-" if t.startswith("-") else ""
+    axis = _AXES.get(t.lstrip("+-"))
+    return sign + axis if axis else text.strip()
+
+
+def read_geometry(path: Union[str, Path], *, directions: Union[str, Path, None] = None) -> dict[str, SensorGeometry]:
+    """Sensor geometry by channel name from a geometry CSV (see the module docstring).
+
+    Raises
+    ------
+    ReadError
+        Naming the file and the row when columns are missing, a coordinate is not a number or a channel repeats.
+    """
+    p = Path(path)
+    try:
+        lines = [ln for ln in p.read_text(encoding="utf-8-sig").splitlines() if ln.strip() and ln.strip()[0] not in "#%"]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadError(p, f"cannot read the geometry file ({exc})") from None
+    if len(lines) < 2:
+        raise ReadError(p, "the geometry file needs a header row and one row per channel")
+    head = lines[0]
+    delim = next((d for d in ("\t", ";", ",") if d in head), None)
+    header = _split(head, delim)
+    name_col = _column(header, _NAME_COLUMNS)
+    xyz = [_column(header, (a, f"{a}_m", f"{a}_mm", f"{a}_cm", f"{a}m")) for a in "xyz"]
+    if name_col is None or any(c is None for c in xyz):
+        raise ReadError(p, f"the geometry header must name the columns channel, x_m, y_m, z_m (found: {', '.join(header)})")
+    factors = [_length_factor(header[c]) for c in xyz]
+    dir_col = _column(header, ("direction", "dir", "axis", "orientation", "richtung"))
+    vec_cols = [_column(header, (f"d{a}", f"dir_{a}", f"n{a}")) for a in "xyz"]
+    dir_vectors = None
+    if directions is not None:
+        d = Path(directions)
+        try:
+            dir_vectors = np.atleast_2d(np.loadtxt(d))
+        except (OSError, ValueError) as exc:
+            raise ReadError(d, f"the direction file must hold one 'dx dy dz' row per sensor ({exc})") from None
+        if dir_vectors.shape != (len(lines) - 1, 3):
+            raise ReadError(d, f"{dir_vectors.shape[0]} direction rows for {len(lines) - 1} sensors in {p.name}")
+    out: dict[str, SensorGeometry] = {}
+    for row, line in enumerate(lines[1:], start=2):
+        cells = _split(line, delim)
+        if len(cells) < len(header) - (1 if dir_col is not None else 0):
+            raise ReadError(p, f"row {row} has {len(cells)} values for {len(header)} columns")
+        name = cells[name_col]
+        try:
+            pos = tuple(float(cells[c].replace(",", ".")) * f for c, f in zip(xyz, factors))
+        except (ValueError, IndexError):
+            raise ReadError(p, f"row {row} ({name}): coordinates must be numbers") from None
+        if not all(np.isfinite(pos)):
+            raise ReadError(p, f"row {row} ({name}): coordinates must be finite numbers")
+        direction = None
+        if dir_vectors is not None:
+            direction = direction_label(vector=dir_vectors[row - 2])
+        elif all(c is not None for c in vec_cols):
+            try:
+                direction = direction_label(vector=[float(cells[c]) for c in vec_cols])
+            except (ValueError, IndexError):
+                raise ReadError(p, f"row {row} ({name}): direction components must be numbers") from None
+        elif dir_col is not None and dir_col < len(cells):
+            direction = direction_label(cells[dir_col])
+        if name in out:
+            raise ReadError(p, f"channel {name!r} appears twice (row {row}); one row per channel")
+        out[name] = SensorGeometry(name, pos, direction)  # type: ignore[arg-type]
+    return out
+
+
+def attach_geometry(recording: Recording, geometry: Union[dict, str, Path], *,
+                    directions: Union[str, Path, None] = None) -> Recording:
+    """A copy of ``recording`` whose channels carry the positions and directions of ``geometry``.
+
+    Channels without a geometry row keep theirs and are listed in ``metadata["geometry_missing"]``; rows for
+    channels the recording does not have are listed in ``metadata["geometry_unused"]``.
+    """
+    if not isinstance(geometry, dict):
+        geometry = read_geometry(geometry, directions=directions)
+    channels, missing = [], []
+    for ch in recording.channels:
+        g = geometry.get(ch.name)
+        if g is None:
+            missing.append(ch.name)
+            channels.append(ch)
+        else:
+            channels.append(replace(ch, position_m=g.position_m, direction=g.direction or ch.direction))
+    meta = dict(recording.metadata)
+    if missing:
+        meta["geometry_missing"] = missing
+    unused = sorted(set(geometry) - set(recording.channel_names))
+    if unused:
+        meta["geometry_unused"] = unused
+    return replace(recording, channels=tuple(channels), metadata=meta)
