@@ -1,4 +1,4 @@
-"""Summaries of recordings: the ``shm-app info`` JSON contract."""
+"""Summaries of recordings: the ``shm-app info`` JSON contract, and the notes a reader left for the user."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +7,7 @@ from shm_app.recording import Recording
 
 
 def info_json(recording: Recording) -> dict:
+    """The ``shm-app info`` object of one recording, exactly as in shared/DESIGN.md."""
     rms = recording.rms()
     return {
         "file": Path(recording.source).name if recording.source else None,
@@ -18,3 +19,36 @@ def info_json(recording: Recording) -> dict:
         "channels": [{"name": c.name, "unit": c.unit, "source_unit": c.source_unit, "rms": float(r)}
                      for c, r in zip(recording.channels, rms)],
     }
+
+
+def recording_notes(recording: Recording) -> list[str]:
+    """One-line notes on what the reader did to the data or assumed (gaps bridged, channels trimmed, ...).
+
+    Shown under ``shm-app info`` and in the GUI's status, so nothing is changed silently.
+    """
+    meta = recording.metadata
+    notes = []
+    gaps = meta.get("repaired_gaps") or []
+    if gaps:
+        by_channel: dict[str, list] = {}
+        for name, _, length in gaps:
+            by_channel.setdefault(name, []).append(length)
+        detail = ", ".join(f"{name} ({len(v)} gap(s), longest {max(v):.3g} s)" for name, v in by_channel.items())
+        notes.append(f"short NaN/Inf gaps bridged by linear interpolation: {detail}")
+    trimmed = meta.get("trimmed_channels")
+    if trimmed:
+        notes.append(f"channels of unequal length cut to the common {meta.get('trimmed_to_samples')} samples: "
+                     + ", ".join(f"{k} had {v}" for k, v in list(trimmed.items())[:8])
+                     + (" ..." if len(trimmed) > 8 else ""))
+    if meta.get("transposed"):
+        notes.append("the signal matrix was stored channels x samples and has been transposed")
+    unstated = [c.name for c in recording.channels if c.source_unit is None and c.unit == "m/s^2"]
+    if unstated:
+        notes.append("no unit stated for " + (", ".join(unstated) if len(unstated) < len(recording.channels)
+                                               else "any channel") + ": m/s^2 assumed")
+    other = meta.get("non_acceleration_channels")
+    if other:
+        notes.append("kept in their own unit (not accelerations): " + ", ".join(other))
+    if recording.start is None:
+        notes.append("start time unknown (neither the file nor its name states it)")
+    return notes

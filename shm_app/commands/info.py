@@ -16,16 +16,22 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from shm_app import io
-    from shm_app.summary import info_json
+    from shm_app.summary import info_json, recording_notes
 
-    docs = [info_json(io.read(f, fs=args.fs)) for f in args.files]
+    docs, notes = [], []
+    for f in args.files:  # one recording in memory at a time
+        recording = io.read(f, fs=args.fs)
+        docs.append(info_json(recording))
+        notes.append(recording_notes(recording))
     if args.json:
         write_text(args.json, json.dumps(docs, indent=2) + "\n")
     if args.json != "-":
-        for d in docs:
+        for d, file_notes in zip(docs, notes):
             print(f"{d['file']}: {d['format']}, {len(d['channels'])} channels, {d['fs_hz']:g} Hz, "
                   f"{d['n_samples']} samples ({d['duration_s']:.1f} s), start {d['start'] or 'unknown'}")
             for c in d["channels"]:
                 print(f"  {c['name']:<16} {c['unit']:<7} (file: {c['source_unit'] or 'not stated, m/s^2 assumed'})"
                       f"  rms {c['rms']:.4g}")
+            for note in file_notes:
+                print(f"  note: {note}")
     return 0

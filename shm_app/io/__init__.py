@@ -1,7 +1,9 @@
 """Readers: ``shm_app.io.read(path, **options) -> Recording``, chosen by suffix and by sniffing content.
 
 One module per format, imported lazily so optional libraries (ObsPy, pyuff, npTDMS, h5py) load only when their
-format is read. Every failure is a :class:`ReadError` naming the file and what to do; nothing else escapes.
+format is read. Every failure is a :class:`ReadError` naming the file and what to do; nothing else escapes. Two subclasses let the
+GUI ask instead of failing: :class:`FsRequired` (no sampling rate in the file: ask for one, read again with ``fs=``)
+and :class:`ChoiceRequired` (several candidate signal arrays: offer ``.choices``, read again with ``.option=``).
 
 Options understood (each reader ignores the ones it does not take):
 
@@ -23,9 +25,11 @@ from pathlib import Path
 from typing import Callable, Union
 
 from shm_app.errors import ReadError
+from shm_app.io._common import ChoiceRequired, FsRequired
 from shm_app.recording import Recording
 
-__all__ = ["read", "ReadError", "READERS", "FORMATS", "supported_suffixes", "file_dialog_filter", "sniff_format"]
+__all__ = ["read", "ReadError", "FsRequired", "ChoiceRequired", "READERS", "FORMATS", "supported_suffixes",
+           "file_dialog_filter", "sniff_format"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,8 @@ READERS: dict[str, str] = {
     ".msd": "mseed_reader",
     ".v1": "csmip_reader",
     ".v2": "csmip_reader",
+    ".v1c": "csmip_reader",
+    ".v2c": "csmip_reader",
     ".zip": "csmip_reader",
 }
 
@@ -64,7 +70,7 @@ FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("NI TDMS", (".tdms",)),
     ("Universal File Format 58", (".uff", ".unv", ".uf")),
     ("miniSEED", (".mseed", ".miniseed", ".msd")),
-    ("CSMIP/COSMOS strong motion", (".v1", ".v2", ".zip")),
+    ("CSMIP/COSMOS strong motion", (".v1", ".v2", ".v1c", ".v2c", ".zip")),
 )
 
 MAX_FILE_BYTES = 8 * 2**30  # refuse absurd sizes before touching them (8 GiB)

@@ -23,6 +23,19 @@ MAX_VALUES = 2**30
 PathLike = Union[str, Path]
 
 
+class FsRequired(ReadError):
+    """The file states no sampling rate: ask the user (CLI ``--fs``, GUI a dialog) and read again with ``fs=``."""
+
+
+class ChoiceRequired(ReadError):
+    """Several arrays could be the signal: ask the user to pick one of ``choices`` and read again with ``option=``."""
+
+    def __init__(self, path: PathLike, reason: str, option: str, choices: Sequence[str]) -> None:
+        super().__init__(path, reason)
+        self.option = option
+        self.choices = list(choices)
+
+
 # ---------------------------------------------------------------------------------------------------- raw input
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped when it is a gzip stream (``deck.csv.gz``)."""
@@ -102,7 +115,7 @@ def choose_fs(path: Path, option, from_file: Optional[float], origin: str = "the
         return check_fs(path, option, "--fs")
     if from_file is not None:
         return check_fs(path, from_file, origin)
-    raise ReadError(path, missing)
+    raise FsRequired(path, missing)
 
 
 def snap_fs(fs_hz: float) -> float:
@@ -491,7 +504,8 @@ def choose_signal(path: Path, shapes: dict, wanted: Optional[str], option: str) 
     """
     if wanted is not None:
         if wanted not in shapes:
-            raise ReadError(path, f"no numeric array named {wanted!r}; choose {option}= from: {describe(shapes)}")
+            raise ChoiceRequired(path, f"no numeric array named {wanted!r}; choose {option}= from: {describe(shapes)}",
+                                 option, list(shapes))
         return wanted
     if not shapes:
         raise ReadError(path, "no numeric signal array found in the file")
@@ -504,8 +518,8 @@ def choose_signal(path: Path, shapes: dict, wanted: Optional[str], option: str) 
             return names[0]
     sizes = sorted(((int(np.prod(s)), n) for n, s in shapes.items()), reverse=True)
     if len(sizes) > 1 and sizes[0][0] == sizes[1][0] and len(shapes[sizes[0][1]]) == 2:
-        raise ReadError(path, f"several arrays could be the signal matrix; choose one with {option}= "
-                              f"(e.g. --{option} NAME): {describe(shapes)}")
+        raise ChoiceRequired(path, f"several arrays could be the signal matrix ({describe(shapes)}); choose one "
+                                   f"with the {option} option ({option}=NAME)", option, list(shapes))
     return sizes[0][1]
 
 

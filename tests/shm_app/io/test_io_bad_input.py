@@ -242,3 +242,27 @@ def test_randomly_corrupted_binary_files_are_read_or_refused_cleanly(tmp_path, g
     p = tmp_path / name
     p.write_bytes(corrupt(good_files[name], mutation))
     assert_read_or_refused(p)
+
+
+def test_cli_info_prints_the_readers_notes(tmp_path, capsys):
+    rows = "\n".join(f"{k / 100:.2f},{'nan' if k == 7 else k}" for k in range(100))
+    p = tmp_path / "gap.csv"
+    p.write_text("time,a\n" + rows + "\n")
+    assert main(["info", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "note: short NaN/Inf gaps bridged by linear interpolation: a (1 gap(s), longest 0.01 s)" in out
+    assert "m/s^2 assumed" in out and "start time unknown" in out
+
+
+def test_fs_required_and_choice_required_let_the_gui_ask(tmp_path):
+    import scipy.io
+
+    p = tmp_path / "a.csv"
+    p.write_text("a,b\n1,2\n3,4\n")
+    with pytest.raises(io.FsRequired):
+        io.read(p)
+    m = tmp_path / "two.mat"
+    scipy.io.savemat(m, {"run1": np.ones((10, 2)), "run2": np.ones((10, 2)), "fs": 5.0})
+    with pytest.raises(io.ChoiceRequired) as info:
+        io.read(m)
+    assert info.value.option == "variable" and sorted(info.value.choices) == ["run1", "run2"]

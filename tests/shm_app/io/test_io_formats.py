@@ -56,7 +56,7 @@ def test_mat_ambiguous_matrices_ask_the_user(tmp_path, data):
 
     p = tmp_path / "amb.mat"
     scipy.io.savemat(p, {"run1": data, "run2": data, "fs": FS})
-    with pytest.raises(ReadError, match="choose one with variable="):
+    with pytest.raises(ReadError, match="choose one with the variable option"):
         io.read(p)
     assert io.read(p, variable="run2").n_samples == 1000
 
