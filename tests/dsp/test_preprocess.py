@@ -1,0 +1,58 @@
+"""Preprocessing for OMA: detrend, Butterworth, anti-alias decimation and the factor matched to fmax."""
+import numpy as np
+import pytest
+
+from dsp.preprocess import butterworth, decimate, decimation_factor_for, detrend
+
+
+def test_detrend_removes_offset_and_drift():
+    t = np.linspace(0, 10, 1001)
+    x = np.column_stack([3.0 + 0.2 * t, -1.0 + np.zeros_like(t)])
+    np.testing.assert_allclose(detrend(x), 0.0, atol=1e-12)
+    np.testing.assert_allclose(detrend(x, kind="constant").mean(axis=0), 0.0, atol=1e-12)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        detrend(x, kind="cubic")
+
+
+def test_decimation_keeps_in_band_and_removes_aliases():
+    fs = 100.0
+    t = np.arange(60000) / fs
+    x = np.sin(2 * np.pi * 2.0 * t) + np.sin(2 * np.pi * 30.0 * t)  # 30 Hz would alias to 5 Hz at 25 Hz
+    out = decimate(x, fs, 4)
+    assert out.fs_hz == 25.0 and out.factor == 4 and out.data.shape == (15000, 1)
+    spec = np.abs(np.fft.rfft(out.data[:, 0] * np.hanning(15000)))
+    f = np.fft.rfftfreq(15000, 1 / 25.0)
+    assert spec[np.argmin(np.abs(f - 2.0))] > 1e3 * spec[np.argmin(np.abs(f - 5.0))]  # alias ≥ 60 dB down
+    # the in-band sine keeps its amplitude (zero-phase Chebyshev ripple 0.05 dB at most)
+    core = out.data[1000:-1000, 0]
+    assert np.max(np.abs(core)) == pytest.approx(1.0, abs=0.01)
+
+
+def test_staged_decimation_by_a_large_factor():
+    x = np.random.default_rng(0).standard_normal((200000, 2))
+    out = decimate(x, 1000.0, 40)  # 4 × 10
+    assert out.fs_hz == 25.0 and out.data.shape[0] == 5000
+
+
+@pytest.mark.parametrize("fs, fmax, factor", [(100.0, 20.0, 2), (100.0, 6.0, 6), (1000.0, 10.0, 40),
+                                               (50.0, 20.0, 1)])
+def test_decimation_factor_keeps_fmax_below_the_new_nyquist(fs, fmax, factor):
+    q = decimation_factor_for(fs, fmax)
+    assert q == factor
+    assert fs / q >= 2.5 * fmax - 1e-9
+
+
+def test_decimation_factor_refuses_fmax_above_nyquist():
+    with pytest.raises(ValueError, match="fmax_hz must be between"):
+        decimation_factor_for(100.0, 60.0)
+
+
+def test_butterworth_band_pass():
+    fs = 100.0
+    t = np.arange(20000) / fs
+    x = np.sin(2 * np.pi * 0.05 * t) + np.sin(2 * np.pi * 5.0 * t) + np.sin(2 * np.pi * 40.0 * t)
+    y = butterworth(x, fs, low_hz=1.0, high_hz=10.0)[2000:-2000, 0]
+    ref = np.sin(2 * np.pi * 5.0 * t)[2000:-2000]
+    assert np.max(np.abs(y - ref)) < 0.02
+    with pytest.raises(ValueError, match="low_hz .* must be below high_hz"):
+        butterworth(x, fs, low_hz=10.0, high_hz=1.0)
