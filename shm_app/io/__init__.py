@@ -194,6 +194,8 @@ def read(path: Union[str, Path], **options) -> Recording:
         raise ReadError(p, "not enough memory to load it; select fewer channels or split the file") from None
     except OSError as exc:
         raise ReadError(p, f"could not be read ({exc.strerror or exc})") from None
+    except (NameError, SyntaxError, RecursionError):
+        raise  # a bug of ours, not a damaged file: the CLI logs it as an internal error
     except Exception as exc:  # noqa: BLE001 - a library choking on a damaged file must not become a traceback
         log.debug("reader failed on %s", p, exc_info=True)
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

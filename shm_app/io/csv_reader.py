@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections import Counter
 from datetime import datetime
 from io import StringIO
 from pathlib import Path
@@ -25,213 +24,13 @@ import numpy as np
 
 from shm_app.errors import ReadError
 from shm_app.recording import Recording
+from shm_app.io._csv_layout import (token_kind, split_fields, split_header, data_tokens, split_name_unit, is_time_name,
+                                    time_unit_factor, meta_lookup, Layout, scan_head, FS_KEYS, DT_KEYS,
+                                    START_KEYS, UNIT_KEYS, NAME_KEYS, KEYVAL, DATE, CLOCK)
 from shm_app.io._common import (choose_fs, fs_from_times, make_recording, parse_datetime, parse_number, read_text,
                                 snap_fs)
 
 FORMAT = "csv"
-
-TIME_NAMES = {
-    "time", "t", "zeit", "timestamp", "time stamp", "timestamps", "time s", "t s", "seconds", "sec", "datetime",
-    "date time", "date/time", "datum/zeit", "datum zeit", "uhrzeit", "elapsed", "elapsed time", "relative time",
-    "abs time", "absolute time", "time utc", "utc", "date", "datum", "zeitstempel", "tiempo", "temps", "ts",
-    "time (s)", "epoch", "unix time", "sample time", "time [s]",
-}
-TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3}
-FS_KEYS = ("fs", "fs_hz", "fs hz", "sampling rate", "sampling_rate", "sample rate", "sample_rate", "samplerate",
-           "sampling frequency", "sampling_frequency", "sample frequency", "abtastrate", "abtastfrequenz",
-           "scan rate", "rate")
-DT_KEYS = ("dt", "delta t", "delta_t", "sample interval", "sampling interval", "sample_interval", "interval",
-           "time step", "abtastintervall")
-START_KEYS = ("start", "start time", "start_time", "starttime", "start date", "recording start", "trigger time",
-              "startzeit", "beginn", "date", "datetime")
-UNIT_KEYS = ("unit", "units", "einheit", "acc unit", "acceleration unit")
-NAME_KEYS = ("channels", "channel names", "channel_names", "names", "kanäle", "kanaele")
-
-_KEYVAL = re.compile(r"^\s*([A-Za-zÄÖÜäöü_][\w .()/\[\]-]*?)\s*(?:=|:(?!\d))\s*(.*?)\s*$")
-_UNIT_IN_NAME = re.compile(r"^(.*?)\s*[\[(]\s*([^\])]*?)\s*[\])]\s*$")
-_NUMBER = re.compile(r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity)", re.I)
-_TIME_PART = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z| ?UTC| ?GMT|[+-]\d\d:?\d\d)?"
-_DATE = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})" + _TIME_PART)
-_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
-_HEAD_CHARS = 1 << 20  # the preamble and header must lie in the first MiB
-
-
-def _token_kind(tok: str) -> str:
-    t = tok.strip().strip('"').strip()
-    if t == "":
-        return "empty"
-    if _NUMBER.fullmatch(t):
-        return "number"
-    if _DATE.fullmatch(t) or _CLOCK.fullmatch(t):
-        return "stamp"
-    return "text"
-
-
-def _is_data_row(line: str) -> bool:
-    """A row of numbers (and possibly date-time stamps or empty fields), no words."""
-    for splitter in (r"[;\t,|\s]+", r"[;\t|\s]+"):  # with and without commas (decimal-comma stamps)
-        kinds = [_token_kind(t) for t in re.split(splitter, line.strip()) if t]
-        if kinds and "text" not in kinds and ("number" in kinds or "stamp" in kinds):
-            return True
-    return False
-
-
-def _split(line: str, delim: Optional[str]) -> list[str]:
-    s = line.strip()
-    return [t.strip().strip('"').strip() for t in (s.split(delim) if delim else s.split())]
-
-
-def _split_header(line: str, delim: Optional[str]) -> list[str]:
-    if delim:
-        return _split(line, delim)
-    # whitespace: keep a bracketed unit with its name ("A1 (m/s2)", "time [s]")
-    return [t.strip('"') for t in re.findall(r'"[^"]*"|[^\s\[(]+(?:\s*[\[(][^\])]*[\])])?|[\[(][^\])]*[\])]', line)]
-
-
-def _valueish(tok: str, decimal_comma_ok: bool) -> bool:
-    kind = _token_kind(tok)
-    if kind == "number":
-        return decimal_comma_ok or "," not in tok
-    return kind in ("stamp", "empty")
-
-
-def _data_tokens(line: str, delim: Optional[str], trailing: bool) -> list[str]:
-    return _split(line.rstrip().rstrip(delim) if (delim and trailing) else line, delim)
-
-
-def _sniff_delimiter(sample: list[str], header: Optional[str]) -> tuple[Optional[str], bool]:
-    """The delimiter that splits the sample rows (and the header) consistently, and whether rows end with it."""
-    fallback = None
-    for delim in ("\t", ";", ",", "|"):
-        if not any(delim in s for s in sample):
-            continue
-        trailing = all(s.rstrip().endswith(delim) for s in sample)
-        rows = [_data_tokens(s, delim, trailing) for s in sample]
-        counts = [len(r) for r in rows]
-        mode = Counter(counts).most_common(1)[0][0]
-        if mode < 2:
-            continue
-        tokens = [t for r in rows for t in r]
-        valueish = sum(_valueish(t, delim != ",") for t in tokens) / len(tokens)
-        consistent = counts.count(mode) / len(counts)
-        header_match = header is not None and len(_split(header.rstrip().rstrip(delim) if trailing else header,
-                                                         delim)) in (mode, mode + 1)
-        if header_match and valueish >= 0.5:
-            return delim, trailing
-        if valueish >= 0.8 and consistent >= 0.8 and header is None:
-            return delim, trailing
-        if fallback is None and valueish >= 0.8 and consistent >= 0.8:
-            fallback = (delim, trailing)
-    if header is not None and fallback is not None:
-        counts = {len(_split(s, None)) for s in sample}
-        if len(counts) == 1 and len(_split_header(header, None)) in counts:
-            return None, False  # whitespace explains the header: the commas are decimal commas
-    return fallback or (None, False)
-
-
-def _split_name_unit(text: str) -> tuple[str, Optional[str]]:
-    m = _UNIT_IN_NAME.match(text.strip())
-    if m and m.group(1).strip():
-        return m.group(1).strip(), (m.group(2).strip() or None)
-    return text.strip(), None
-
-
-def _norm_key(key: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[\[(].*?[\])]", "", key).replace("_", " ").replace("-", " ")).strip().lower()
-
-
-def _is_time_name(name: str, unit: Optional[str]) -> bool:
-    n = _norm_key(name)
-    if n in TIME_NAMES or name.strip().lower() in TIME_NAMES:
-        return True
-    return unit is not None and unit.strip().lower() in TIME_UNITS and n in TIME_NAMES | {"", "x"}
-
-
-def _time_unit_factor(name: str, unit: Optional[str]) -> float:
-    if unit is not None and unit.strip().lower() in TIME_UNITS:
-        return TIME_UNITS[unit.strip().lower()]
-    return 1e-3 if re.search(r"(^|[\s_])ms$", name.strip().lower()) else 1.0
-
-
-def _meta_lookup(meta: dict, keys) -> Optional[str]:
-    normalised = {_norm_key(k): v for k, v in meta.items()}
-    for k in keys:
-        if _norm_key(k) in normalised:
-            return normalised[_norm_key(k)]
-    return None
-
-
-# ---------------------------------------------------------------------------------------------- preamble
-class _Layout:
-    """Where things are in the file: metadata, header, first data row, delimiter, decimal comma."""
-
-    def __init__(self) -> None:
-        self.meta: dict[str, str] = {}
-        self.comments: list[str] = []
-        self.header: Optional[str] = None
-        self.header_line = 0
-        self.body_offset = 0
-        self.body_line = 0
-        self.delim: Optional[str] = None
-        self.trailing = False
-        self.decimal_comma = False
-        self.sample: list[str] = []
-
-
-def _scan_head(path: Path, text: str) -> _Layout:
-    lay = _Layout()
-    head = text[:_HEAD_CHARS]
-    offset = 0
-    found = False
-    candidates: list[tuple[int, str]] = []
-    for lineno, line in enumerate(head.split("\n")):
-        if offset + len(line) >= len(head) and len(head) < len(text):
-            break
-        s = line.strip()
-        this_offset = offset
-        offset += len(line) + 1
-        if not s:
-            continue
-        if s[0] in "#%" or s.startswith("//"):
-            content = s.lstrip("#%/").strip()
-            lay.comments.append(content)
-            m = _KEYVAL.match(content)
-            if m:
-                lay.meta.setdefault(m.group(1).strip().lower(), m.group(2))
-            continue
-        if _is_data_row(s):
-            found = True
-            lay.body_offset, lay.body_line = this_offset, lineno
-            if candidates:
-                lay.header_line, lay.header = candidates[-1]
-                for _, other in candidates[:-1]:
-                    m = _KEYVAL.match(other)
-                    if m:
-                        lay.meta.setdefault(m.group(1).strip().lower(), m.group(2))
-            break
-        candidates.append((lineno, s))
-        m = _KEYVAL.match(s)
-        if m and not re.search(r"[;\t,]", m.group(1)) and m.group(2):
-            lay.meta.setdefault(m.group(1).strip().lower(), m.group(2))
-            candidates.pop()
-    if not found:
-        if len(head) < len(text):
-            raise ReadError(path, "no numeric data rows in the first MiB; is this really a recording?")
-        if candidates or lay.comments:
-            what = "a header but no data rows" if candidates else "only comments, no data rows"
-            raise ReadError(path, f"the file has {what}; was the export cut short?")
-        raise ReadError(path, "the file is empty (no data)")
-    sample = [ln for ln in text[lay.body_offset:lay.body_offset + 65536].split("\n")[:50]]
-    sample = [ln.strip() for ln in sample if ln.strip() and ln.strip()[0] not in "#%"]
-    if len(text) > lay.body_offset + 65536 and len(sample) > 1:
-        sample = sample[:-1]  # the last one may be cut
-    lay.sample = sample
-    lay.delim, lay.trailing = _sniff_delimiter(sample, lay.header)
-    if lay.delim != ",":
-        toks = [t for s in sample for t in _split(s, lay.delim)]
-        lay.decimal_comma = any(re.fullmatch(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?", t) for t in toks)
-    return lay
-
 
 # ---------------------------------------------------------------------------------------------- body
 def _count_tokens_per_line(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +56,7 @@ def _locate_bad_token(tokens: list[bytes]) -> int:
     return -1
 
 
-def _fast_parse(body: str, lay: _Layout, n_cols: int) -> Optional[np.ndarray]:
+def _fast_parse(body: str, lay: Layout, n_cols: int) -> Optional[np.ndarray]:
     """The common case through numpy's C reader; None when anything is unusual (the careful path then decides)."""
     if lay.trailing or ("#" in body and "%" in body) or "//" in body:
         return None
@@ -275,7 +74,7 @@ def _fast_parse(body: str, lay: _Layout, n_cols: int) -> Optional[np.ndarray]:
     return values
 
 
-def _parse_numeric(path: Path, body: str, lay: _Layout, n_cols: int, names: list[str]) -> np.ndarray:
+def _parse_numeric(path: Path, body: str, lay: Layout, n_cols: int, names: list[str]) -> np.ndarray:
     values = _fast_parse(body, lay, n_cols)
     if values is not None:
         return values
@@ -360,7 +159,7 @@ def _parse_stamps(path: Path, stamps: list[str], label: str) -> tuple[np.ndarray
     return t, times[0].astype("datetime64[us]").item(), resolution
 
 
-def _split_stamp_column(path: Path, body: str, lay: _Layout, time_col: int) -> tuple[list[str], str, int]:
+def _split_stamp_column(path: Path, body: str, lay: Layout, time_col: int) -> tuple[list[str], str, int]:
     """Take the stamp column out of every row; returns stamps, the remaining body and the dropped line offset."""
     stamps: list[str] = []
     rest: list[str] = []
@@ -374,7 +173,7 @@ def _split_stamp_column(path: Path, body: str, lay: _Layout, time_col: int) -> t
             parts = s.split(delim)
         else:
             parts = s.split()
-            if time_col == 0 and len(parts) > 1 and _CLOCK.fullmatch(parts[1]) and _DATE.fullmatch(parts[0]):
+            if time_col == 0 and len(parts) > 1 and CLOCK.fullmatch(parts[1]) and DATE.fullmatch(parts[0]):
                 parts = [parts[0] + " " + parts[1]] + parts[2:]
         if time_col >= len(parts):
             raise ReadError(path, f"a row has only {len(parts)} values; the time column is number {time_col + 1} "
@@ -388,39 +187,39 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     """Read a CSV/TXT recording. Options: ``fs`` (Hz, overrides the file), ``channels``, ``max_gap_s``."""
     path = Path(path)
     text = read_text(path)
-    lay = _scan_head(path, text)
-    first_tokens = _data_tokens(lay.sample[0], lay.delim, lay.trailing)
+    lay = scan_head(path, text)
+    first_tokens = data_tokens(lay.sample[0], lay.delim, lay.trailing)
     n_data_cols = len(first_tokens)
     # whitespace-separated stamps "2026-03-01 00:00:00.010" are one value
-    if lay.delim is None and len(first_tokens) > 1 and _DATE.fullmatch(first_tokens[0]) \
-            and _CLOCK.fullmatch(first_tokens[1]):
+    if lay.delim is None and len(first_tokens) > 1 and DATE.fullmatch(first_tokens[0]) \
+            and CLOCK.fullmatch(first_tokens[1]):
         n_data_cols -= 1
     header = None
     if lay.header is not None:
-        header = _split_header(lay.header.rstrip().rstrip(lay.delim) if lay.trailing else lay.header, lay.delim)
+        header = split_header(lay.header.rstrip().rstrip(lay.delim) if lay.trailing else lay.header, lay.delim)
         while len(header) > n_data_cols and header and header[-1] == "":
             header.pop()
         if len(header) != n_data_cols:
             raise ReadError(path, f"the header (line {lay.header_line + 1}) names {len(header)} columns but the data "
                                   f"rows have {n_data_cols}; check the delimiter or the header")
     else:
-        names_meta = _meta_lookup(lay.meta, NAME_KEYS)
-        cands = ([names_meta] if names_meta else []) + [c for c in reversed(lay.comments) if not _KEYVAL.match(c)][:1]
+        names_meta = meta_lookup(lay.meta, NAME_KEYS)
+        cands = ([names_meta] if names_meta else []) + [c for c in reversed(lay.comments) if not KEYVAL.match(c)][:1]
         for cand in cands:
-            h = _split_header(cand, lay.delim) if not (lay.delim is None and "," in cand) else _split(cand, ",")
+            h = split_header(cand, lay.delim) if not (lay.delim is None and "," in cand) else split_fields(cand, ",")
             if len(h) == n_data_cols:
                 header = h
                 break
     if header is None:
         header = [f"ch{i + 1}" for i in range(n_data_cols)]
-    names_units = [_split_name_unit(h) for h in header]
-    time_col = next((i for i, (nm, un) in enumerate(names_units) if _is_time_name(nm, un)), None)
-    stamp_kind = [_token_kind(t) for t in first_tokens]
+    names_units = [split_name_unit(h) for h in header]
+    time_col = next((i for i, (nm, un) in enumerate(names_units) if is_time_name(nm, un)), None)
+    stamp_kind = [token_kind(t) for t in first_tokens]
     if time_col is None and stamp_kind and stamp_kind[0] == "stamp":
         time_col = 0  # a date-time stamp is a time column whatever its name
     body = text[lay.body_offset:]
     stamps = None
-    if time_col is not None and _token_kind(first_tokens[time_col] if time_col < len(first_tokens) else "") == "stamp":
+    if time_col is not None and token_kind(first_tokens[time_col] if time_col < len(first_tokens) else "") == "stamp":
         stamps, body, _ = _split_stamp_column(path, body, lay, time_col)
     if time_col is not None and n_data_cols == 1:
         raise ReadError(path, "the file holds only a time column, no channel data")
@@ -442,7 +241,7 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
                                             lay.body_line + 1), "the time column"
     elif time_col is not None:
         name, unit = names_units[time_col]
-        t = table[:, time_col] * _time_unit_factor(name, unit)
+        t = table[:, time_col] * time_unit_factor(name, unit)
         data_cols = [i for i in range(n_data_cols) if i != time_col]
         specs = [names_units[i] for i in data_cols]
         if time_col == 0:
@@ -453,7 +252,7 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
                                             - np.datetime64(0, "us")).item()
             t = epoch - epoch[0]
         if fs is None:
-            digits = [len(m) for m in re.findall(r"\.(\d+)", " ".join(_data_tokens(s, lay.delim, lay.trailing)[time_col] for s in lay.sample))]
+            digits = [len(m) for m in re.findall(r"\.(\d+)", " ".join(data_tokens(s, lay.delim, lay.trailing)[time_col] for s in lay.sample))]
             resolution = 10.0 ** -max(digits) if digits else 1.0
             fs_file, origin = fs_from_times(path, t, f"time column {header[time_col]!r}", resolution * 0.5,
                                             lay.body_line + 1), "the time column"
@@ -461,7 +260,7 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
         data_cols = slice(None)
         specs = names_units
     if fs_file is None and fs is None:
-        value = _meta_lookup(lay.meta, FS_KEYS)
+        value = meta_lookup(lay.meta, FS_KEYS)
         if value is not None:
             fs_file, origin = parse_number(value), "the file's sampling-rate line"
             if fs_file is None:
@@ -469,22 +268,22 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
             if re.search(r"\bkhz\b", value, re.I):
                 fs_file *= 1e3
         else:
-            value = _meta_lookup(lay.meta, DT_KEYS)
+            value = meta_lookup(lay.meta, DT_KEYS)
             dt = parse_number(value) if value is not None else None
             if dt is not None and dt > 0:
                 dt *= 1e-3 if re.search(r"\bms\b", value) else 1.0
                 fs_file, origin = snap_fs(1.0 / dt), "the file's sample-interval line"
     fs_hz = choose_fs(path, fs, fs_file, origin)
     if start is None:
-        value = _meta_lookup(lay.meta, START_KEYS)
+        value = meta_lookup(lay.meta, START_KEYS)
         if value is not None:
             start = parse_datetime(value)
-            if start is None and _meta_lookup(lay.meta, ("time",)) is not None:
-                start = parse_datetime(f"{value} {_meta_lookup(lay.meta, ('time',))}")
+            if start is None and meta_lookup(lay.meta, ("time",)) is not None:
+                start = parse_datetime(f"{value} {meta_lookup(lay.meta, ('time',))}")
             if start is None:
                 raise ReadError(path, f"the start line says {value!r}, which is not a date-time "
                                       f"(use ISO 8601, e.g. 2026-03-01T03:00:00)")
-    default_unit = _meta_lookup(lay.meta, UNIT_KEYS)
+    default_unit = meta_lookup(lay.meta, UNIT_KEYS)
     units: list[Optional[str]] = [u for _, u in specs]
     if default_unit:
         per_channel = [u.strip() for u in re.split(r"[,;\t]", default_unit)]

@@ -15,9 +15,9 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import (NAME_NAMES, START_NAMES, TIME_NAMES, UNIT_NAMES, as_datetime, as_float,
-                                as_text_list, check_size, choose_fs, choose_signal, fs_from_mapping, fs_from_times,
-                                lookup, make_recording, orient)
+from shm_app.io._common import check_size, choose_fs, fs_from_times, make_recording
+from shm_app.io._containers import (NAME_NAMES, START_NAMES, TIME_NAMES, UNIT_NAMES, as_datetime, as_float,
+                                    as_text_list, choose_signal, fs_from_mapping, lookup, orient)
 from shm_app.recording import Recording
 
 FORMAT = "mat"

@@ -12,8 +12,8 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import (TIME_NAMES, as_datetime, as_float, as_text, check_fs, choose_fs, fs_from_times,
-                                make_recording, snap_fs)
+from shm_app.io._common import check_fs, choose_fs, fs_from_times, make_recording, snap_fs
+from shm_app.io._containers import TIME_NAMES, as_datetime, as_float, as_text
 from shm_app.recording import Recording
 
 FORMAT = "tdms"

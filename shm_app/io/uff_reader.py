@@ -12,7 +12,8 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import as_text, choose_fs, make_recording, parse_datetime, snap_fs
+from shm_app.io._common import choose_fs, make_recording, parse_datetime, snap_fs
+from shm_app.io._containers import as_text
 from shm_app.recording import Recording
 
 FORMAT = "uff58"
