@@ -30,7 +30,7 @@ def simulated(n_samples: int = 2000, n_channels: int = 3, fs_hz: float = 100.0, 
 
 # --------------------------------------------------------------------------- files written by each format's library
 START = "2026-03-01T03:00:00"
-NAMES = ["A01_z", "A02_y", "A03_x"]
+NAMES = ["A01_z", "A02_y", "A03_x", "B01_z", "B02_y", "B03_x"]
 
 
 def write_mat_v5(path: Path, data: np.ndarray, fs_hz: float, unit: str = "g") -> Path:
@@ -90,7 +90,7 @@ def write_uff58(path: Path, data: np.ndarray, fs_hz: float, unit: str = "m/s^2")
     for j in range(data.shape[1]):
         dset = pyuff.prepare_58(
             binary=0, id1="Time response", id2="", id3="", id4=START, id5="", func_type=1, ver_num=0, load_case_id=0,
-            rsp_ent_name="pt", rsp_node=101 + j, rsp_dir=3 - j, ref_ent_name="pt", ref_node=0, ref_dir=0,
+            rsp_ent_name="pt", rsp_node=101 + j, rsp_dir=(3, 2, 1, -3, -2, -1)[j], ref_ent_name="pt", ref_node=0, ref_dir=0,
             ord_data_type=4, num_pts=n, abscissa_spacing=1, abscissa_min=0.0, abscissa_inc=1.0 / fs_hz,
             z_axis_value=0.0, abscissa_spec_data_type=17, abscissa_len_unit_exp=0, abscissa_force_unit_exp=0,
             abscissa_temp_unit_exp=0, abscissa_axis_units_lab="s", ordinate_spec_data_type=12,
@@ -107,7 +107,14 @@ def write_mseed(path: Path, data: np.ndarray, fs_hz: float) -> Path:
     from obspy import Stream, Trace, UTCDateTime
 
     traces = [Trace(data=np.ascontiguousarray(data[:, j]), header={
-        "network": "XB", "station": "BR01", "location": "00", "channel": f"HN{'ZNE'[j]}", "sampling_rate": fs_hz,
+        "network": "XB", "station": f"BR{j // 3:02d}", "location": "00", "channel": f"HN{'ZNE'[j % 3]}",
+        "sampling_rate": fs_hz,
         "starttime": UTCDateTime(START)}) for j in range(data.shape[1])]
     Stream(traces).write(str(path), format="MSEED")
+    return path
+
+
+def write_npz(path: Path, data: np.ndarray, fs_hz: float, unit: str = "g") -> Path:
+    np.savez(path, data=data, fs=np.array(fs_hz), channels=np.array(NAMES[:data.shape[1]]), unit=np.array(unit),
+             start=np.array(START))
     return path

@@ -266,3 +266,31 @@ def test_fs_required_and_choice_required_let_the_gui_ask(tmp_path):
     with pytest.raises(io.ChoiceRequired) as info:
         io.read(m)
     assert info.value.option == "variable" and sorted(info.value.choices) == ["run1", "run2"]
+
+
+def test_absurd_sizes_are_refused_before_loading(tmp_path, monkeypatch):
+    import h5py
+
+    p = tmp_path / "huge.h5"
+    with h5py.File(p, "w") as h5:  # 2**36 x 6 float64 = 3 TiB declared, nothing written
+        h5.create_dataset("data", shape=(2**36, 6), dtype="f8", chunks=(1024, 6))
+        h5.attrs["fs"] = 100.0
+    with pytest.raises(ReadError, match="more than the"):
+        io.read(p)
+    small = tmp_path / "big.csv"
+    small.write_text(GOOD_CSV)
+    monkeypatch.setattr(io, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(ReadError, match="limit; split it"):
+        io.read(small)
+
+
+def test_failed_read_leaves_an_earlier_recording_intact(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD_CSV)
+    loaded = io.read(good)
+    before = loaded.data.copy()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(bytes(range(256)))
+    with pytest.raises(ReadError):
+        io.read(bad)
+    np.testing.assert_array_equal(loaded.data, before)
