@@ -59,13 +59,17 @@ class NoveltyModel:
     """Baseline statistics of the feature vector.
 
     mean : (p,) baseline mean;  covariance : (p, p) baseline covariance (ddof-corrected)
-    n_baseline : number of baseline records used;  alpha : per-record false-exceedance rate of the limit
+    n_baseline : number of baseline records behind the estimates (the smallest pairwise count)
+    alpha : per-record false-exceedance rate of the limit
+    pair_counts : (p, p) baseline records holding both features (None: all ``n_baseline``); a sub-vector's limit
+        uses the smallest count among its features
     """
 
     mean: np.ndarray
     covariance: np.ndarray
     n_baseline: int
     alpha: float
+    pair_counts: Optional[np.ndarray] = None
 
     @property
     def n_features(self) -> int:
@@ -75,9 +79,16 @@ class NoveltyModel:
     def std(self) -> np.ndarray:
         return np.sqrt(np.diag(self.covariance))
 
-    def limit(self, p: Optional[int] = None) -> float:
-        """Control limit for a vector of ``p`` available features (default all)."""
-        return t2_limit(self.n_features if p is None else p, self.n_baseline, self.alpha)
+    def limit(self, p: Optional[int] = None, n: Optional[int] = None) -> float:
+        """Control limit for a vector of ``p`` available features (default all) against ``n`` baseline records
+        (default ``n_baseline``)."""
+        return t2_limit(self.n_features if p is None else p, self.n_baseline if n is None else n, self.alpha)
+
+    def n_for(self, pattern: np.ndarray) -> int:
+        """Baseline records behind the sub-vector of the features where ``pattern`` is True."""
+        if self.pair_counts is None:
+            return self.n_baseline
+        return int(self.pair_counts[np.ix_(pattern, pattern)].min())
 
 
 def t2_limit(p: int, n: int, alpha: float) -> float:
@@ -99,18 +110,27 @@ def _as_features(x, name: str) -> np.ndarray:
 
 
 def _fit(x: np.ndarray, ddof: int, alpha: float) -> NoveltyModel:
-    complete = x[np.all(np.isfinite(x), axis=1)]
-    n, p = complete.shape
-    if n <= p + ddof + 1:
-        raise ValueError(f"the baseline needs more than {p + ddof + 1} complete records for {p} features; got {n}")
-    mean = complete.mean(axis=0)
-    d = complete - mean
-    cov = d.T @ d / (n - 1 - ddof)
-    return NoveltyModel(mean=mean, covariance=cov, n_baseline=int(n), alpha=float(alpha))
+    """Mean and covariance from every available value: each covariance entry from the records where both features
+    are present (pairwise), repaired to be positive definite if the pairwise estimate is not."""
+    avail = np.isfinite(x)
+    x, avail = x[avail.any(axis=1)], avail[avail.any(axis=1)]
+    p = x.shape[1]
+    counts = avail.T.astype(int) @ avail.astype(int)
+    if counts.min() <= p + ddof + 1:
+        raise ValueError(f"the baseline needs more than {p + ddof + 1} records holding each pair of the {p} features; "
+                         f"got {int(counts.min())}")
+    mean = np.nanmean(x, axis=0)
+    d = np.where(avail, x - mean, 0.0)
+    cov = d.T @ d / (counts - 1 - ddof)
+    w, v = np.linalg.eigh(cov)
+    if w.min() <= 1e-12 * w.max():
+        cov = (v * np.maximum(w, 1e-6 * w.max())) @ v.T
+    return NoveltyModel(mean=mean, covariance=cov, n_baseline=int(counts.min()), alpha=float(alpha),
+                        pair_counts=counts)
 
 
 def fit_novelty(baseline_features, settings: NoveltySettings = NoveltySettings(), *, ddof: int = 0) -> NoveltyModel:
-    """Mean and covariance of the baseline features (complete records), with one trimming pass.
+    """Mean and covariance of the baseline features (pairwise from every available value), with one trimming pass.
 
     ``ddof`` counts parameters already fitted to these records per feature beyond the mean (e.g. the regression
     slopes when the features are in-sample regression residuals), so the covariance is not underestimated.
@@ -119,8 +139,8 @@ def fit_novelty(baseline_features, settings: NoveltySettings = NoveltySettings()
     model = _fit(x, ddof, settings.alpha)
     if settings.trim_alpha is not None:
         t2, _, p_used = hotelling_t2(model, x)
-        keep = ~(t2 > np.array([t2_limit(int(k), model.n_baseline, settings.trim_alpha) if k else np.inf
-                                for k in p_used]))
+        limits = {k: t2_limit(int(k), model.n_baseline, settings.trim_alpha) for k in np.unique(p_used) if k}
+        keep = ~(t2 > np.array([limits.get(k, np.inf) for k in p_used]))
         if not keep.all():
             model = _fit(x[keep], ddof, settings.alpha)
     return model
@@ -145,12 +165,13 @@ def hotelling_t2(model: NoveltyModel, features) -> tuple[np.ndarray, np.ndarray,
         rows = np.flatnonzero(inverse.ravel() == k)
         p = int(pattern.sum())
         used[rows] = p
-        if p == 0 or p >= model.n_baseline:
+        n_eff = model.n_for(pattern) if p else 0
+        if p == 0 or p >= n_eff:
             continue
         d = x[np.ix_(rows, pattern)] - model.mean[pattern]
         sub = model.covariance[np.ix_(pattern, pattern)]
         t2[rows] = np.einsum("ij,ij->i", d, np.linalg.solve(sub, d.T).T)
-        limit[rows] = model.limit(p)
+        limit[rows] = model.limit(p, n_eff)
     return t2, limit, used
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import glob
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Optional, Sequence, Union
@@ -92,6 +92,7 @@ class Track:
     reference_shape: Optional[np.ndarray]
     presence: float
     shift: Optional[TrackShift] = None
+    watched: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,6 +127,7 @@ class CampaignResult:
     residual_std: np.ndarray
     first_alarm_index: Optional[int]
     settings: CampaignSettings
+    watched: Optional[np.ndarray] = None
     warnings: tuple[str, ...] = ()
     channels: Optional[tuple[str, ...]] = None
 
@@ -153,9 +155,15 @@ class CampaignResult:
     def predict(self, covariates) -> np.ndarray:
         """Compensation curve: frequencies (Hz) the baseline model expects for ``covariates`` (n, n_covariates).
 
-        For the PCA model (no covariates) the argument is a frequency array and the result its environmental part.
+        For the PCA model (no covariates) the argument is a frequency array (n, n_tracks) and the result its
+        environmental part. Tracks left out of the novelty index (``Track.watched`` False) give NaN.
         """
-        return self.compensation.predict(covariates)
+        if isinstance(self.compensation, RegressionModel):
+            return self.compensation.predict(covariates)
+        f = np.asarray(covariates, dtype=float)
+        out = np.full(f.shape, np.nan)
+        out[:, self.watched] = self.compensation.predict(f[:, self.watched])
+        return out
 
 
 # -- inputs --------------------------------------------------------------------------------------------------------
@@ -374,6 +382,54 @@ def _hinge_column(names: Sequence[str], settings: CampaignSettings) -> Optional[
     return next((k for k, nm in enumerate(names) if "temp" in nm.lower()), None)
 
 
+def _fit_model(f, cov, base, names, kind: str, settings: CampaignSettings):
+    """(model, ddof, predicted) of one compensation kind on the given tracks."""
+    if kind == "regression":
+        model = fit_regression(f[base], cov[base], covariate_names=names, hinge_column=_hinge_column(names, settings))
+        return model, model.n_parameters - 1, model.predict(cov)
+    model = fit_pca(f[base]) if kind == "pca" else fit_mean(f[base])
+    return model, 0, model.predict(f)
+
+
+def _fit_models(f, cov, base, names, kind: str, settings: CampaignSettings, ids, warnings: list):
+    """Fit compensation and novelty on the baseline. A track found in too few baseline recordings for the fit is
+    left out of the index (still tracked and reported, with a warning) rather than stopping the campaign."""
+    p = f.shape[1]
+    watched = np.ones(p, dtype=bool)
+    while True:
+        cols = np.flatnonzero(watched)
+        try:
+            model, ddof, pred = _fit_model(f[:, cols], cov, base, names, kind, settings)
+            features = model.novelty_features(f[:, cols], cov)
+            nov_model = fit_novelty(features[base], settings.novelty, ddof=ddof)
+            break
+        except ValueError as exc:
+            counts = np.sum(np.isfinite(f[np.ix_(base, cols)]), axis=0)
+            if cols.size <= (2 if kind == "pca" else 1) or counts.min() == counts.max():
+                raise SettingsError(f"baseline: {exc}") from exc
+            drop = cols[int(np.argmin(counts))]
+            watched[drop] = False
+            warnings.append(f"{ids[drop]}: found in only {counts.min()} baseline recordings, too few to learn its "
+                            f"variability; tracked, but left out of the novelty index")
+    predicted = np.full(f.shape, np.nan)
+    predicted[:, cols] = pred
+    if isinstance(model, RegressionModel) and cols.size < p:  # full width: NaN for tracks left out
+        full = {}
+        for name in ("coefficients", "residual_std", "n_baseline"):
+            a = getattr(model, name)
+            b = np.full(a.shape[:-1] + (p,), np.nan if a.dtype.kind == "f" else 0, dtype=a.dtype)
+            b[..., cols] = a
+            full[name] = b
+        model = replace(model, **full)
+    if isinstance(model, PCAModel):
+        warnings.append(f"PCA compensation removed {model.n_major} of {cols.size} components; a uniform drop of all "
+                        f"frequencies is only {100 * model.visible_fraction(np.ones(cols.size)):.0f} % visible to it"
+                        + ("" if names else " — give --env for a reliable alarm"))
+    elif isinstance(model, MeanModel):
+        warnings.append("no environmental compensation: temperature changes raise alarms too")
+    return model, predicted, features, nov_model, watched
+
+
 def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTracks, ids, settings: CampaignSettings,
             env: Optional[EnvironmentLog], channels=None, warnings=()) -> CampaignResult:
     """Compensation, novelty, alarms and moved tracks on tracked frequencies already sorted by start."""
@@ -404,28 +460,8 @@ def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTra
         kind = "regression" if names else "pca"
     if kind == "regression" and not names:
         raise SettingsError("regression compensation needs covariates: give --env ENV.csv")
-    try:
-        if kind == "regression":
-            model = fit_regression(frequencies[base], cov[base], covariate_names=names,
-                                   hinge_column=_hinge_column(names, settings))
-            ddof = model.n_parameters - 1
-            predicted = model.predict(cov)
-        elif kind == "pca":
-            model = fit_pca(frequencies[base])
-            ddof = 0
-            predicted = model.predict(frequencies)
-            warnings.append(f"PCA compensation removed {model.n_major} of {p} components; a uniform drop of all "
-                            f"frequencies is only {100 * model.visible_fraction(np.ones(p)):.0f} % visible to it"
-                            + ("" if names else " — give --env for a reliable alarm"))
-        else:
-            model = fit_mean(frequencies[base])
-            ddof = 0
-            predicted = model.predict(frequencies)
-            warnings.append("no environmental compensation: temperature changes raise alarms too")
-        features = model.novelty_features(frequencies, cov)
-        nov_model = fit_novelty(features[base], settings.novelty, ddof=ddof)
-    except ValueError as exc:
-        raise SettingsError(f"baseline: {exc}") from exc
+    model, predicted, features, nov_model, watched = _fit_models(frequencies, cov, base, names, kind, settings, ids,
+                                                                 warnings)
     residuals = (frequencies - predicted) / predicted
     t2, limit, _ = hotelling_t2(nov_model, features)
     exceed = np.where(np.isfinite(t2), t2 > limit, False)
@@ -438,12 +474,14 @@ def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTra
     shifts = track_shifts(residuals[first:][monitored[first:]], residual_std) if first is not None else (None,) * p
     tracks = tuple(Track(id=ids[j], reference_frequency_hz=float(reference.frequencies_hz[j]),
                          reference_shape=None if reference.shapes is None else reference.shapes[:, j],
-                         presence=float(reference.presence[j]), shift=shifts[j]) for j in range(p))
+                         presence=float(reference.presence[j]), shift=shifts[j], watched=bool(watched[j]))
+                   for j in range(p))
     return CampaignResult(files=tuple(files), starts=tuple(starts), errors=tuple(errors), covariate_names=tuple(names),
                           covariates=cov, frequencies_hz=frequencies, damping_ratios=damping, predicted_hz=predicted,
                           residuals=residuals, novelty=t2, limit=limit, exceed=exceed, alarm=alarm, baseline=base,
                           tracks=tracks, compensation=model, novelty_model=nov_model, residual_std=residual_std,
-                          first_alarm_index=first, settings=settings, warnings=tuple(warnings), channels=channels)
+                          first_alarm_index=first, settings=settings, watched=watched, warnings=tuple(warnings),
+                          channels=channels)
 
 
 def analyse(results: Sequence[RecordingModes], settings: CampaignSettings = CampaignSettings(),
@@ -532,7 +570,7 @@ def campaign_to_json(result: CampaignResult) -> dict:
     else:
         comp = {"kind": "pca", "n_major": model.n_major,
                 "explained_variance_ratio": [_num(v, 4) for v in model.explained_variance_ratio],
-                "uniform_drop_visible_fraction": _num(model.visible_fraction(np.ones(len(ids))), 4)}
+                "uniform_drop_visible_fraction": _num(model.visible_fraction(np.ones(model.mean_hz.size)), 4)}
     recordings = []
     for i in range(result.n_recordings):
         rec = {"file": Path(result.files[i]).name, "start": _iso(result.starts[i]),
@@ -550,7 +588,7 @@ def campaign_to_json(result: CampaignResult) -> dict:
     for t in result.tracks:
         doc = {"id": t.id, "reference_frequency_hz": _num(t.reference_frequency_hz),
                "reference_shape": None if t.reference_shape is None else [_num(v, 5) for v in t.reference_shape],
-               "presence": _num(t.presence, 3)}
+               "presence": _num(t.presence, 3), "watched": t.watched}
         if t.shift is not None:
             doc.update(shift_percent=_num(t.shift.shift_percent, 4), shift_sigma=_num(t.shift.shift_sigma, 3),
                        moved=t.shift.moved)

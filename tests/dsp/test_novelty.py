@@ -108,3 +108,18 @@ def test_track_shifts_in_percent_and_sigma():
     assert s[0].shift_sigma == pytest.approx(-4.0, abs=0.5)
     assert s[0].moved and not s[1].moved
     assert s[1].n_records == 39
+
+
+def test_baseline_with_missing_values_uses_pairwise_counts():
+    rng = np.random.default_rng(6)
+    mix = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 1.0]])
+    x = rng.standard_normal((300, 3)) @ mix
+    holes = x.copy()
+    holes[rng.random(x.shape) < 0.3] = np.nan          # only ~34 % of the records are complete
+    full = fit_novelty(x, NoveltySettings(trim_alpha=None))
+    partial = fit_novelty(holes, NoveltySettings(trim_alpha=None))
+    np.testing.assert_allclose(partial.covariance, full.covariance, atol=0.25)
+    assert partial.pair_counts[0, 0] > partial.pair_counts[0, 1] >= partial.n_baseline
+    t2, limit, used = hotelling_t2(partial, np.array([[0.1, np.nan, np.nan], [0.1, 0.2, 0.3]]))
+    assert limit[0] == pytest.approx(t2_limit(1, int(partial.pair_counts[0, 0]), 0.01))
+    assert limit[1] == pytest.approx(t2_limit(3, partial.n_baseline, 0.01))
