@@ -1,4 +1,10 @@
-"""GUI entry point: ``python main.py [FILE|FOLDER ...] [--screenshot PNG]``."""
+"""GUI entry point: ``python main.py [FILE|FOLDER|PROJECT ...] [--screenshot PNG]``.
+
+With no input the bundled sample opens: its first deck recording (identified at once) and a year of monitoring
+results of the same deck in the Campaign page. A folder runs a campaign on its recordings and opens the first;
+a ``.shmproj`` opens a project. ``--screenshot out.png`` waits for the analyses, renders the Recording page to
+``out.png`` and the Campaign page to ``out-campaign.png``, and exits (offscreen when there is no display).
+"""
 from __future__ import annotations
 
 import argparse
@@ -12,30 +18,32 @@ SAMPLE_DIR = ROOT / "resources" / "sample"
 
 
 def default_input() -> Optional[Path]:
-    """The bundled sample campaign's first recording: what ``make run`` opens with no input."""
+    """The bundled sample campaign's first recording."""
     recordings = sorted((SAMPLE_DIR / "recordings").glob("*"))
     return recordings[0] if recordings else None
 
 
-def _first_recording(path: Path) -> Path:
-    if path.is_dir():
-        found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        if found:
-            return found[0]
-    return path
+def _first_recording(path: Path) -> Optional[Path]:
+    from shm_app.campaign import discover
+
+    try:
+        found = discover([path])
+    except Exception:  # noqa: BLE001 - an empty or odd folder just opens nothing
+        return None
+    return sorted(found)[0] if found else None
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="shm-app-gui", description="SHM Workbench")
-    p.add_argument("inputs", nargs="*", help="recording file or folder to open (default: the bundled sample)")
-    p.add_argument("--screenshot", metavar="PNG", help="render the window to PNG once the analysis is done, then exit")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the analysis in --screenshot mode")
+    p.add_argument("inputs", nargs="*", help="recording, folder of recordings, or project (default: the sample)")
+    p.add_argument("--screenshot", metavar="PNG", help="render the window to PNG once the analyses are done, then exit")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the analyses in --screenshot mode")
     return p.parse_args(list(argv))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux")
+    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if args.screenshot and headless and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
@@ -50,33 +58,75 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     apply_style(app)
     window = MainWindow()
     window.show()
-    target = Path(args.inputs[0]) if args.inputs else default_input()
-    if target is not None:
-        window.open_file(_first_recording(target))
-    if args.screenshot:
-        out = Path(args.screenshot)
-        state = {"code": 0}
+    pending: set[str] = set()
+    if not args.inputs:
+        first = default_input()
+        if first is not None:
+            window.open_file(first)
+            pending.add("identify")
+        table = SAMPLE_DIR / "monitoring" / "frequencies.csv"
+        if table.exists():
+            from shm_app.sample import MONITORING_BASELINE_UNTIL
 
-        def shoot() -> None:
+            window.campaign_panel.set_baseline_until(MONITORING_BASELINE_UNTIL)
+            window.campaign_panel.open_table(table, SAMPLE_DIR / "monitoring" / "environment.csv")
+            pending.add("campaign")
+    else:
+        target = Path(args.inputs[0])
+        if target.suffix == ".shmproj":
+            window.open_project(target)
+            pending.add("identify")
+        elif target.is_dir():
+            window.campaign_panel.run_folder(target)
+            pending.add("campaign")
+            first = _first_recording(target)
+            if first is not None:
+                window.open_file(first)
+                pending.add("identify")
+        else:
+            window.open_file(target)
+            pending.add("identify")
+    if not args.screenshot:
+        return app.exec()
+
+    out = Path(args.screenshot)
+    state = {"code": 0, "done": False}
+
+    def shoot() -> None:
+        if state["done"]:
+            return
+        state["done"] = True
+        app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        window.pages.setCurrentIndex(0)
+        app.processEvents()
+        window.grab().save(str(out))
+        print(f"screenshot written to {out}")
+        if window.campaign_panel.view.result is not None:
+            window.pages.setCurrentIndex(1)
             app.processEvents()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(out))
-            print(f"screenshot written to {out}")
-            app.quit()
+            second = out.with_name(out.stem + "-campaign" + out.suffix)
+            window.grab().save(str(second))
+            print(f"screenshot written to {second}")
+        app.quit()
 
-        def on_task_ended(name: str) -> None:
-            if name == "identify" or window.last_error:
-                QTimer.singleShot(300, shoot)
-
-        def timed_out() -> None:
-            state["code"] = 1
-            print("analysis did not finish in time; screenshot taken anyway", file=sys.stderr)
-            shoot()
-
-        window.sigTaskEnded.connect(on_task_ended)
-        if target is None:
+    def ended(name: str) -> None:
+        pending.discard("identify" if name in ("identify", "load", "project") and window.last_error or
+                        name == "identify" else name)
+        if name == "campaign":
+            pending.discard("campaign")
+        if not pending:
             QTimer.singleShot(300, shoot)
-        QTimer.singleShot(int(args.timeout * 1000), timed_out)
-        app.exec()
-        return state["code"]
-    return app.exec()
+
+    def timed_out() -> None:
+        state["code"] = 1
+        print("the analyses did not finish in time; screenshot taken anyway", file=sys.stderr)
+        shoot()
+
+    window.sigTaskEnded.connect(ended)
+    window.campaign_panel.sigTaskEnded.connect(ended)
+    if not pending:
+        QTimer.singleShot(300, shoot)
+    QTimer.singleShot(int(args.timeout * 1000), timed_out)
+    app.exec()
+    return state["code"]

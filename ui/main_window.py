@@ -24,6 +24,8 @@ from ui.errors import show_error
 from ui.modes_model import ModesTableModel
 from ui.panels import IdentificationPanel, PreprocessPanel
 from ui.plots import ModeShapePlot, PsdPlot, SpectrogramPlot, SpectrumPlot, StabilizationPlot, TimeSeriesPlot
+from ui.campaign_panel import CampaignPanel
+from ui.project_actions import ProjectActions
 from ui.worker import TaskRunner
 
 APP_TITLE = "SHM Workbench"
@@ -55,7 +57,7 @@ def _open_filter() -> str:
     return f"Recordings ({pattern});;All files (*)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ProjectActions, QMainWindow):
     sigRecordingLoaded = Signal(object)
     sigIdentified = Signal(object)
     sigTaskEnded = Signal(str)  # "load" / "preprocess" / "identify" finished, failed or cancelled
@@ -118,7 +120,16 @@ class MainWindow(QMainWindow):
         main.addWidget(self.tabs)
         main.addWidget(bottom)
         main.setSizes([270, 370, 260])
-        self.setCentralWidget(main)
+        self.campaign_panel = CampaignPanel()
+        self.campaign_panel.sigOpenRecording.connect(self._open_from_campaign)
+        self.campaign_panel.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.campaign_panel.sigFinished.connect(self._campaign_finished)
+        self.pages = QTabWidget()
+        self.pages.setObjectName("pages")
+        self.pages.addTab(main, "Recording")
+        self.pages.addTab(self.campaign_panel, "Campaign")
+        self.setCentralWidget(self.pages)
+        self.pages.currentChanged.connect(self._page_changed)
 
     def _dock(self, title: str, name: str, widget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -179,6 +190,10 @@ class MainWindow(QMainWindow):
         a = self.menuBar().addMenu("&Analysis")
         self._action(a, "&Identify modes", self.start_identification, "F5")
         self._action(a, "&Cancel", self.runner.cancel, "Esc")
+        c = self.menuBar().addMenu("&Campaign")
+        self._action(c, "Run on a &recordings folder…", self.campaign_panel._choose_folder)
+        self._action(c, "Open a &frequency table…", self.campaign_panel._choose_table)
+        self._action(c, "&Re-analyse with the current baseline", self.campaign_panel.reanalyse)
 
     # ---- loading and preprocessing --------------------------------------------------------------------------
     def _open_dialog(self) -> None:
@@ -249,58 +264,6 @@ class MainWindow(QMainWindow):
             self.last_error = show_error(self, "Export failed", exc)
         else:
             self.statusBar().showMessage(f"Saved {path}", 5000)
-
-    def _save_project(self, ask: bool = False) -> None:
-        path = self.project_path
-        if ask or path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Save project", "project.shmproj", "Project (*.shmproj)")
-            if not chosen:
-                return
-            path = Path(chosen)
-        self.save_project(path)
-
-    def save_project(self, path: str | Path) -> bool:
-        """Save recording reference, settings and results atomically; on failure the old file stays."""
-        from shm_app.project import Project, reference, save_project
-
-        project = Project(settings={"preprocessing": self.recording.metadata.get("preprocessing", [])}
-                          if self.recording else {})
-        try:
-            if self.original is not None and self.original.recording.source:
-                rec = self.original.recording
-                project.recordings.append(reference(rec.source, start=rec.start))
-            if self.result is not None:
-                project.identifications.append(result_to_json(self.result))
-            save_project(path, project)
-        except (OSError, ValueError) as exc:
-            self.last_error = show_error(self, "Saving the project failed", exc)
-            return False
-        self.project_path = Path(path)
-        self.statusBar().showMessage(f"Project saved to {path}", 5000)
-        return True
-
-    def _open_project_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "Project (*.shmproj)")
-        if path:
-            self.open_project(path)
-
-    def open_project(self, path: str | Path) -> None:
-        """Open a project: its first recording is loaded; a damaged project is reported and never overwritten."""
-        from shm_app.project import load_project
-
-        try:
-            project = load_project(path)
-        except Exception as exc:  # noqa: BLE001 - the single error path decides what the user sees
-            self.last_error = show_error(self, "Could not open the project", exc)
-            self.sigTaskEnded.emit("project")
-            return
-        self.project_path = Path(path)
-        missing = [r.path for r in project.recordings if r.status() != "ok"]
-        if missing:
-            self.statusBar().showMessage(f"{len(missing)} recording(s) of the project are missing or changed: "
-                                         f"{missing[0]}", 15000)
-        if project.recordings and project.recordings[0].status() == "ok":
-            self.open_file(project.recordings[0].path)
 
     # ---- task signals -------------------------------------------------------------------------------------
     def _task_started(self, name: str) -> None:
@@ -413,6 +376,21 @@ class MainWindow(QMainWindow):
         self.time_plot.set_visible_channels(visible)
         self.psd_plot.set_visible_channels(visible)
 
+    def _page_changed(self, index: int) -> None:
+        """The side panels belong to the Recording page; the Campaign page gets the whole width."""
+        for dock in self.findChildren(QDockWidget):
+            dock.setVisible(index == 0)
+
+    def _open_from_campaign(self, path: str) -> None:
+        self.pages.setCurrentIndex(0)
+        self.open_file(path)
+
+    def _campaign_finished(self, _result) -> None:
+        self.save_action.setEnabled(True)
+        self.save_as_action.setEnabled(True)
+        if self.project_path is not None:
+            self.save_project(self.project_path)  # autosave
+
     def _spectrogram_channel(self, row: int) -> None:
         if self.current is None or row < 0:
             return
@@ -436,4 +414,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.runner.cancel()
+        self.campaign_panel.runner.cancel()
         super().closeEvent(event)

@@ -18,3 +18,5 @@ def test_screenshot_of_the_bundled_sample(tmp_path):
 
     img = QImage(str(out))
     assert img.width() >= 1000 and img.height() >= 700
+    campaign = tmp_path / "shot-campaign.png"  # the Campaign page on the bundled monitoring table
+    assert campaign.exists() and campaign.stat().st_size > 20_000

@@ -1,0 +1,204 @@
+"""The campaign view: tracked frequencies over time (coloured by temperature), frequency against temperature with
+the fitted compensation model, and the control chart of the novelty index with its limit and alarms. Clicking a
+recording's point opens that recording."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from ui.plots import PALETTE
+
+RED = "#c0392b"
+
+
+def _epoch(times) -> np.ndarray:
+    """Seconds since 1970 (UTC) for pyqtgraph's date axis; NaN where unknown."""
+    return np.array([np.nan if t is None else t.replace(tzinfo=timezone.utc).timestamp() for t in times])
+
+
+class CampaignView(QWidget):
+    """Shows a :class:`shm_app.campaign.CampaignResult`."""
+
+    sigOpenRecording = Signal(str)
+    sigMessage = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.result = None
+        self.from_table = False
+        self.summary = QLabel("No campaign yet: Campaign ▸ Run on a folder, or open a frequency table.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.track_box = QComboBox()
+        self.track_box.currentIndexChanged.connect(self._draw_scatter)
+        head = QHBoxLayout()
+        head.addWidget(self.summary, 1)
+        head.addWidget(QLabel("Track:"))
+        head.addWidget(self.track_box)
+        self.tracks_plot = pg.GraphicsLayoutWidget()
+        self.tracks_plot.setBackground("w")
+        self.scatter_plot = pg.PlotWidget(background="w")
+        self.scatter_plot.showGrid(x=True, y=True, alpha=0.25)
+        self.control_plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
+        self.control_plot.showGrid(x=True, y=True, alpha=0.25)
+        self.control_plot.setLogMode(y=True)
+        self.control_plot.setLabel("left", "Novelty index T²")
+        self.control_plot.getAxis("left").enableAutoSIPrefix(False)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.scatter_plot)
+        right.addWidget(self.control_plot)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(self.tracks_plot)
+        body.addWidget(right)
+        body.setSizes([750, 600])
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(body, 1)
+
+    # ---- data -------------------------------------------------------------------------------------------------
+    def set_result(self, result, *, from_table: bool = False) -> None:
+        """Show ``result``; ``from_table`` when it came from a frequency table (no recordings to open)."""
+        self.result = result
+        self.from_table = from_table
+        self.track_box.blockSignals(True)
+        self.track_box.clear()
+        self.track_box.addItems([f"{t.id} ({t.reference_frequency_hz:.3f} Hz)" for t in result.tracks])
+        self.track_box.blockSignals(False)
+        self._write_summary()
+        self._draw_tracks()
+        self._draw_scatter()
+        self._draw_control()
+
+    def _temperature(self) -> Optional[np.ndarray]:
+        r = self.result
+        for k, name in enumerate(r.covariate_names):
+            if "temp" in name.lower():
+                return r.covariates[:, k]
+        return r.covariates[:, 0] if r.covariates.size and r.covariates.shape[1] else None
+
+    def _brushes(self, values: Optional[np.ndarray]):
+        if values is None or not np.any(np.isfinite(values)):
+            return [pg.mkBrush("#1f77b4")] * self.result.n_recordings
+        cmap = pg.colormap.get("CET-D1")  # diverging blue-white-red: cold to hot
+        lo, hi = np.nanpercentile(values, [1, 99])
+        x = np.clip((np.nan_to_num(values, nan=(lo + hi) / 2) - lo) / max(hi - lo, 1e-9), 0, 1)
+        return [pg.mkBrush(c) for c in cmap.map(x, mode="qcolor")]
+
+    def _write_summary(self) -> None:
+        r = self.result
+        first = r.first_alarm
+        if first is not None:
+            moved = ", ".join(f"{t.id} {t.shift.shift_percent:+.2f} % ({t.shift.shift_sigma:+.1f} σ)"
+                              for t in r.moved_tracks)
+            verdict = (f"<span style='color:{RED}; font-weight:bold'>ALARM from {first:%Y-%m-%d %H:%M}</span>"
+                       + (f" — moved: {moved}" if moved else ""))
+        else:
+            verdict = "<span style='color:#1e8449; font-weight:bold'>No alarm</span>"
+        covs = ", ".join(r.covariate_names) or "none (PCA model)"
+        self.summary.setText(
+            f"{verdict}<br>{r.n_recordings} recordings, baseline {int(r.baseline.sum())}, covariates: {covs}, "
+            f"control limit T² = {r.threshold:.3g} (α = {r.settings.novelty.alpha:g}), "
+            f"{int(r.alarm.sum())} recordings in alarm")
+
+    # ---- plots ------------------------------------------------------------------------------------------------
+    def _scatter(self, x, y, brushes, size=5) -> pg.ScatterPlotItem:
+        ok = np.isfinite(x) & np.isfinite(y)
+        idx = np.flatnonzero(ok)
+        item = pg.ScatterPlotItem(x[ok], y[ok], size=size, pen=None, brush=[brushes[i] for i in idx], data=idx)
+        item.sigClicked.connect(self._clicked)
+        return item
+
+    def _draw_tracks(self) -> None:
+        r = self.result
+        self.tracks_plot.clear()
+        t = _epoch(r.starts)
+        if not np.all(np.isfinite(t)):
+            t = np.arange(r.n_recordings, dtype=float)
+        brushes = self._brushes(self._temperature())
+        base_end = t[np.flatnonzero(r.baseline)[-1]] if r.baseline.any() else None
+        first_plot = None
+        for j, track in enumerate(r.tracks):
+            p = self.tracks_plot.addPlot(row=j, col=0, axisItems={"bottom": pg.DateAxisItem()})
+            p.showGrid(x=True, y=True, alpha=0.25)
+            p.setLabel("left", f"{track.id} [Hz]")
+            p.getAxis("left").enableAutoSIPrefix(False)
+            p.addItem(self._scatter(t, r.frequencies_hz[:, j], brushes, size=4))
+            if r.alarm.any():
+                a = r.alarm & np.isfinite(r.frequencies_hz[:, j])
+                p.addItem(pg.ScatterPlotItem(t[a], r.frequencies_hz[a, j], size=7, pen=pg.mkPen(RED, width=1),
+                                             brush=None))
+            if base_end is not None:
+                region = pg.LinearRegionItem((t[0], base_end), movable=False, brush=pg.mkBrush(241, 196, 15, 30),
+                                             pen=pg.mkPen(None))
+                p.addItem(region)
+            if first_plot is None:
+                first_plot = p
+                p.setTitle("Tracked natural frequencies (colour: temperature, blue cold → red hot; red rings: alarm)",
+                           size="9pt")
+            else:
+                p.setXLink(first_plot)
+
+    def _draw_scatter(self) -> None:
+        p = self.scatter_plot.getPlotItem()
+        p.clear()
+        r = self.result
+        if r is None or self.track_box.currentIndex() < 0:
+            return
+        j = self.track_box.currentIndex()
+        temp = self._temperature()
+        f = r.frequencies_hz[:, j]
+        if temp is None:
+            p.setLabel("bottom", "Recording")
+            p.addItem(self._scatter(np.arange(r.n_recordings, dtype=float), f, self._brushes(None)))
+            return
+        name = next((n for n in r.covariate_names if "temp" in n.lower()), r.covariate_names[0])
+        p.setLabel("bottom", f"{name} [°C]" if name.endswith("_c") else name)
+        p.setLabel("left", f"{r.tracks[j].id} [Hz]")
+        p.getAxis("left").enableAutoSIPrefix(False)
+        grey, dark = pg.mkBrush(150, 150, 150, 160), pg.mkBrush(31, 119, 180, 200)
+        brushes = [dark if b else grey for b in r.baseline]
+        brushes = [pg.mkBrush(RED) if a else b for a, b in zip(r.alarm, brushes)]
+        p.addItem(self._scatter(temp, f, brushes, size=4))
+        if len(r.covariate_names) == 1:
+            grid = np.linspace(np.nanmin(temp), np.nanmax(temp), 200)
+            try:
+                curve = np.asarray(r.predict(grid[:, None]))[:, j]
+            except (ValueError, TypeError, IndexError):
+                curve = None
+            if curve is not None:
+                p.plot(grid, curve, pen=pg.mkPen("#111111", width=2))
+        p.setTitle(f"{r.tracks[j].id}: baseline (blue), later (grey), alarm (red), fitted model (line)", size="9pt")
+
+    def _draw_control(self) -> None:
+        """Log-scale chart; items added by hand get log10 values (pyqtgraph transforms only PlotDataItems)."""
+        p = self.control_plot.getPlotItem()
+        p.clear()
+        r = self.result
+        t = _epoch(r.starts)
+        if not np.all(np.isfinite(t)):
+            t = np.arange(r.n_recordings, dtype=float)
+        nov = np.where(r.novelty > 0, r.novelty, np.nan)
+        ok = np.isfinite(nov)
+        p.plot(t[ok], nov[ok], pen=pg.mkPen("#95a5a6", width=0.6))
+        brushes = [pg.mkBrush(RED) if a else pg.mkBrush("#34495e") for a in r.alarm]
+        p.addItem(self._scatter(t, np.log10(nov), brushes, size=4))
+        okl = np.isfinite(r.limit) & (r.limit > 0)
+        p.plot(t[okl], r.limit[okl], pen=pg.mkPen(RED, width=1.5, style=Qt.PenStyle.DashLine))
+        if r.first_alarm_index is not None:
+            p.addItem(pg.InfiniteLine(t[r.first_alarm_index], angle=90, pen=pg.mkPen(RED, width=1.2),
+                                      label="first alarm", labelOpts={"position": 0.92, "color": RED}))
+        p.setTitle("Control chart of the compensated residuals (dashed: control limit)", size="9pt")
+
+    def _clicked(self, _item, points, *_args) -> None:
+        if not points or self.result is None:
+            return
+        i = int(points[0].data())
+        if self.from_table:
+            self.sigMessage.emit("This campaign comes from a frequency table: there is no recording to open.")
+        else:
+            self.sigOpenRecording.emit(self.result.files[i])
