@@ -201,16 +201,59 @@ class MainWindow(ProjectActions, QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path: str | Path, *, identify_after: bool = True) -> None:
-        """Read ``path`` off the GUI thread; the current recording stays until the new one has loaded."""
+    def open_file(self, path: str | Path, *, identify_after: bool = True, **options) -> None:
+        """Read ``path`` off the GUI thread; the current recording stays until the new one has loaded.
+
+        ``options`` go to :func:`shm_app.io.read` (``fs=``, ``variable=``, ...). When the file leaves something
+        open (no sampling rate, several candidate signals) the user is asked and the file is read again.
+        """
         path = str(path)
         self._identify_after_load = identify_after
+        self._load_request = (path, dict(options))
 
         def task(progress, cancel):
             progress(0.05, "reading")
-            return prepare(io.read(path), progress, cancel)
+            return prepare(io.read(path, **options), progress, cancel)
 
         self.runner.start("load", task)
+
+    def ask_sampling_rate(self, path: str) -> Optional[float]:
+        """Ask for the sampling rate of a file that does not state it (None if the user cancels)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        value, ok = QInputDialog.getDouble(self, "Sampling rate", f"{Path(path).name} does not state its sampling "
+                                           f"rate.\nSampling rate [Hz]:", 100.0, 0.001, 1e6, 3)
+        return value if ok else None
+
+    def ask_choice(self, path: str, option: str, choices) -> Optional[str]:
+        """Ask which of several candidate signals in a file to read (None if the user cancels)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        item, ok = QInputDialog.getItem(self, "Choose the signal", f"{Path(path).name} holds several candidate "
+                                        f"signals ({option}):", list(choices), 0, False)
+        return item if ok else None
+
+    def _retry_load(self, exc: BaseException) -> bool:
+        """Ask what the file left open and read it again; False when there is nothing to ask or the user cancels."""
+        from shm_app.io._common import ChoiceRequired, FsRequired
+
+        path, options = getattr(self, "_load_request", (None, {}))
+        if path is None:
+            return False
+        if isinstance(exc, FsRequired) and "fs" not in options:
+            fs = self.ask_sampling_rate(path)
+            if fs is None:
+                return False
+            options = {**options, "fs": fs}
+        elif isinstance(exc, ChoiceRequired) and exc.option not in options:
+            choice = self.ask_choice(path, exc.option, exc.choices)
+            if choice is None:
+                return False
+            options = {**options, exc.option: choice}
+        else:
+            return False
+        self.open_file(path, identify_after=self._identify_after_load, **options)
+        return True
 
     def start_preprocessing(self, settings: PreprocessSettings) -> None:
         if self.original is None:
@@ -297,6 +340,8 @@ class MainWindow(ProjectActions, QMainWindow):
                 self.save_project(self.project_path)  # autosave: results are never lost
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
+        if name == "load" and self._retry_load(exc):
+            return
         title = {"load": "Could not open the recording", "preprocess": "Preprocessing failed"}.get(
             name, "Identification failed")
         self.last_error = show_error(self, title, exc)

@@ -104,3 +104,30 @@ def test_damaged_project_shows_a_dialog_and_is_not_overwritten(window, qtbot, tm
     assert window.project_path is None
     assert "bad.shmproj" in window.last_error
     assert bad.read_bytes() == b"\x89HDF\r\n\x1a\n" + b"\x00" * 50
+
+
+def test_file_open_offers_every_format():
+    from ui.main_window import _open_filter
+
+    text = _open_filter()
+    for pattern in ("*.csv", "*.mat", "*.h5", "*.tdms", "*.uff", "*.mseed", "*.npy", "*.v2"):
+        assert pattern in text
+
+
+def test_missing_sampling_rate_is_asked_for_and_the_file_read_again(window, qtbot, tmp_path):
+    data = np.random.default_rng(1).standard_normal((4000, 3))
+    np.save(tmp_path / "raw.npy", data)
+    asked = []
+    window.ask_sampling_rate = lambda path: asked.append(path) or 50.0
+    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
+        window.open_file(tmp_path / "raw.npy", identify_after=False)
+    assert asked == [str(tmp_path / "raw.npy")]
+    assert window.recording.fs_hz == 50.0 and window.recording.n_samples == 4000
+
+
+def test_cancelling_the_sampling_rate_question_keeps_what_was_loaded(window, qtbot, tmp_path):
+    np.save(tmp_path / "raw.npy", np.zeros((100, 2)))
+    window.ask_sampling_rate = lambda path: None
+    with qtbot.waitSignal(window.sigTaskEnded, timeout=30_000):
+        window.open_file(tmp_path / "raw.npy", identify_after=False)
+    assert window.recording is None and "raw.npy" in window.last_error
