@@ -69,6 +69,11 @@ def decode_text(raw: bytes) -> str:
 def read_text(path: Path, what: str = "CSV/TXT text") -> str:
     """Decoded text of a (possibly gzipped) text file; refuses binary content with a text suffix."""
     raw = read_bytes(path)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with BOM ("Unicode text" exports from Excel)
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ReadError(path, "the file says it is UTF-16 text but is damaged; export it again") from None
     if not raw[:65536].strip() and not raw.strip():
         raise ReadError(path, "the file is empty (no data)")
     if looks_binary(raw):

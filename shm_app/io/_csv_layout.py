@@ -124,7 +124,7 @@ def is_time_name(name: str, unit: Optional[str]) -> bool:
     n = _norm_key(name)
     if n in TIME_NAMES or name.strip().lower() in TIME_NAMES:
         return True
-    return unit is not None and unit.strip().lower() in TIME_UNITS and n in TIME_NAMES | {"", "x"}
+    return unit is not None and unit.strip().lower() in TIME_UNITS  # "Messzeit [s]": the unit says it is time
 
 
 def time_unit_factor(name: str, unit: Optional[str]) -> float:

@@ -132,8 +132,43 @@ _STAMP_FIX = (
 )
 
 
-def _parse_stamps(path: Path, stamps: list[str], label: str) -> tuple[np.ndarray, datetime, float]:
+def _fast_stamp_table(body: str, lay: Layout, time_col: int, n_cols: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """Stamps (as text) and numbers through numpy's C reader; None when the layout needs the careful path."""
+    if lay.delim is None or lay.trailing or ("#" in body and "%" in body) or "//" in body:
+        return None
+    text = body.replace(",", ".") if lay.decimal_comma else body
+    others = [i for i in range(n_cols) if i != time_col]
+    kwargs = dict(delimiter=lay.delim, comments="%" if "%" in text else "#", quotechar='"', ndmin=1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stamps = np.loadtxt(StringIO(text, newline=None), usecols=[time_col], dtype=str, **kwargs)
+            values = np.loadtxt(StringIO(text, newline=None), usecols=others, dtype=float,
+                                **{**kwargs, "ndmin": 2})
+    except (ValueError, TypeError, IndexError):
+        return None
+    if stamps.shape[0] == 0 or values.shape != (stamps.shape[0], len(others)):
+        return None
+    return stamps, values
+
+
+def _parse_stamps(path: Path, stamps, label: str) -> tuple[np.ndarray, datetime, float]:
     """Seconds from the first stamp, the first stamp (naive UTC) and the stamp resolution in s."""
+    first = str(stamps[0]).strip().strip('"')
+    frac = re.search(r":\d\d[.,](\d+)", first)
+    resolution = 10.0 ** -len(frac.group(1)) if frac else 1.0
+    try:  # ISO stamps ("2026-03-01 03:00:00.010") convert in C
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy only warns about a "Z": take the careful path
+            times = np.asarray(stamps, dtype=str).astype("datetime64[us]")
+    except (ValueError, Warning):
+        times = _parse_stamps_slowly(path, [str(s) for s in stamps], label)
+    t = (times - times[0]).astype("timedelta64[us]").astype(np.int64) * 1e-6
+    return t, times[0].astype("datetime64[us]").item(), resolution
+
+
+def _parse_stamps_slowly(path: Path, stamps: list[str], label: str) -> np.ndarray:
+    """German, slashed, comma-millisecond, Z- and offset-suffixed stamps, normalised to ISO and UTC."""
     joined = "\n".join(s.strip().strip('"') for s in stamps)
     for pattern, repl in _STAMP_FIX:
         joined = pattern.sub(repl, joined)
@@ -153,10 +188,7 @@ def _parse_stamps(path: Path, stamps: list[str], label: str) -> tuple[np.ndarray
                               f"(data row {bad + 1})") from None
     if offsets is not None:
         times = times - offsets
-    frac = re.search(r":\d\d\.(\d+)", parts[0])
-    resolution = 10.0 ** -len(frac.group(1)) if frac else 1.0
-    t = (times - times[0]).astype("timedelta64[us]").astype(np.int64) * 1e-6
-    return t, times[0].astype("datetime64[us]").item(), resolution
+    return times
 
 
 def _split_stamp_column(path: Path, body: str, lay: Layout, time_col: int) -> tuple[list[str], str, int]:
@@ -219,15 +251,19 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
         time_col = 0  # a date-time stamp is a time column whatever its name
     body = text[lay.body_offset:]
     stamps = None
-    if time_col is not None and token_kind(first_tokens[time_col] if time_col < len(first_tokens) else "") == "stamp":
-        stamps, body, _ = _split_stamp_column(path, body, lay, time_col)
     if time_col is not None and n_data_cols == 1:
         raise ReadError(path, "the file holds only a time column, no channel data")
+    table = None
+    if time_col is not None and token_kind(first_tokens[time_col] if time_col < len(first_tokens) else "") == "stamp":
+        fast = _fast_stamp_table(body, lay, time_col, n_data_cols)
+        if fast is not None:
+            stamps, table = fast
+        else:
+            stamps, body, _ = _split_stamp_column(path, body, lay, time_col)
     n_numeric = n_data_cols - (1 if stamps is not None else 0)
     numeric_names = [nm for i, (nm, _) in enumerate(names_units) if not (stamps is not None and i == time_col)]
-    if n_numeric == 0:
-        raise ReadError(path, "the file holds only a time column, no channel data")
-    table = _parse_numeric(path, body, lay, n_numeric, numeric_names)
+    if table is None:
+        table = _parse_numeric(path, body, lay, n_numeric, numeric_names)
     meta: dict = {k: v for k, v in lay.meta.items()}
     start: Optional[datetime] = None
     fs_file: Optional[float] = None

@@ -207,3 +207,11 @@ def test_generated_logger_files_round_trip(tmp_path, layout):
     np.testing.assert_allclose(rec.data, values * UNITS[layout["unit"]], rtol=1e-9, atol=1e-12)
     if layout["time"] == "stamps" or layout["preamble"] != "none" or layout["time"] == "none":
         assert rec.start == start
+
+
+def test_utf16_excel_export_and_time_recognised_by_its_unit(tmp_path):
+    p = tmp_path / "excel.txt"
+    p.write_bytes("Messzeit [s]\tA1 [mg]\n0,00\t1,0\n0,02\t2,0\n0,04\t3,0\n".encode("utf-16"))
+    rec = io.read(p)
+    assert rec.fs_hz == 50.0 and rec.channel_names == ["A1"]
+    np.testing.assert_allclose(rec.data[:, 0], np.array([1.0, 2.0, 3.0]) * G0 * 1e-3)
