@@ -1,0 +1,191 @@
+"""Identification pipeline and the ``shm-app identify`` contract (shared/DESIGN.md): every method, JSON keys and
+types, sorted modes, normalised shapes, one-line exit-2 errors for impossible settings, UFF export, real data."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dsp.modal import mac
+from dsp.simulate import bridge_deck_model, simulate_ambient
+from shm_app.cli import main
+from shm_app.errors import SettingsError
+from shm_app.identify import (METHODS, IdentificationResult, IdentificationSettings, identify, resolve,
+                              result_to_json)
+from shm_app.recording import Channel, Recording
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO.parent / "shared" / "data"
+PALISADEN = DATA / "palisaden" / "Palisaden_dataset.npy"
+ALL_METHODS = ("ssi-cov", "ssi-dat", "fdd", "efdd", "peak")
+
+
+@lru_cache(maxsize=None)
+def deck_recording(duration_s: float = 3600.0, fs_hz: float = 100.0, seed: int = 11) -> Recording:
+    model, sensors = bridge_deck_model(torsion_hz=(2.31, 10.6))  # with a close pair 5 % apart
+    r = simulate_ambient(model, fs_hz, duration_s, noise_ratio=0.1, seed=seed)
+    return Recording(r.acceleration, fs_hz, tuple(Channel(s[0]) for s in sensors), source="deck.csv")
+
+
+@lru_cache(maxsize=None)
+def deck_result(method: str) -> IdentificationResult:
+    # fmin 1 Hz keeps SSI-DAT's Hankel small for a test; fmax 12 Hz decimates 100 → 33.3 Hz (anti-alias stage run)
+    return identify(deck_recording(), IdentificationSettings(method=method, fmin_hz=1.0, fmax_hz=12.0))
+
+
+def test_every_method_is_offered():
+    assert set(ALL_METHODS) <= set(METHODS)
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_pipeline_identifies_the_deck_modes(method):
+    result = deck_result(method)
+    model, _ = bridge_deck_model(torsion_hz=(2.31, 10.6))
+    assert result.settings.decimation == 3 and result.settings.analysis_fs_hz == pytest.approx(100 / 3)
+    freqs = np.array([m.frequency_hz for m in result.modes])
+    for j, f_true in enumerate(model.natural_frequencies_hz):
+        k = np.argmin(np.abs(freqs - f_true))
+        # one-hour record: 0.5 % for every method here (the 0.3 % accuracy targets are checked on two-hour
+        # records in tests/dsp); shapes MAC > 0.98 including the close pair
+        assert abs(freqs[k] / f_true - 1) < 0.005, (method, f_true, freqs)
+        assert mac(result.modes[k].shape, model.mode_shapes[:, j]) > 0.98
+    assert len(result.modes) <= model.n_modes + 2
+    assert (result.diagram is not None) == method.startswith("ssi")
+    assert result.spectrum is not None and result.spectrum.singular_values.shape[1] == 8
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_json_contract(method):
+    doc = json.loads(json.dumps(result_to_json(deck_result(method))))  # must be plain JSON
+    assert list(doc)[:7] == ["file", "fs_hz", "n_samples", "channels", "method", "settings", "modes"]
+    assert doc["file"] == "deck.csv" and doc["method"] == method
+    assert isinstance(doc["fs_hz"], float) and isinstance(doc["n_samples"], int)
+    assert doc["channels"] == [c.name for c in deck_recording().channels]
+    settings = doc["settings"]
+    assert settings["fmax_hz"] == 12.0
+    if method.startswith("ssi"):
+        assert isinstance(settings["block_rows"], int) and len(settings["orders"]) == 2
+    else:
+        assert settings["block_rows"] is None and settings["orders"] is None
+    freqs = [m["frequency_hz"] for m in doc["modes"]]
+    assert freqs == sorted(freqs) and len(freqs) >= 4
+    for m in doc["modes"]:
+        for key, kind in [("frequency_hz", float), ("damping_ratio", float), ("mpc", float), ("mpd_deg", float)]:
+            assert isinstance(m[key], kind), key
+        assert len(m["shape"]) == len(m["shape_imag"]) == 8
+        assert max(m["shape"], key=abs) == 1.0  # real part normalised: largest absolute entry is +1
+        assert 0.0 < m["damping_ratio"] < 0.2 and 0.0 <= m["mpc"] <= 1.0
+
+
+def _write_csv(path: Path, recording: Recording) -> Path:
+    t = np.arange(recording.n_samples) / recording.fs_hz
+    header = "time," + ",".join(recording.channel_names)
+    np.savetxt(path, np.column_stack([t, recording.data]), delimiter=",", header=header, comments="", fmt="%.7g")
+    return path
+
+
+@pytest.fixture(scope="module")
+def deck_csv(tmp_path_factory) -> Path:
+    return _write_csv(tmp_path_factory.mktemp("identify") / "deck.csv", deck_recording(duration_s=900.0))
+
+
+def test_cli_json_to_stdout(deck_csv, capsys):
+    assert main(["identify", str(deck_csv), "--method", "fdd", "--fmax", "12", "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["method"] == "fdd" and doc["file"] == "deck.csv" and doc["fs_hz"] == 100.0
+    assert any(abs(m["frequency_hz"] - 2.2) < 0.03 for m in doc["modes"])
+
+
+def test_cli_csv_and_uff(deck_csv, tmp_path, capsys):
+    import pyuff
+
+    out_csv, out_uff = tmp_path / "modes.csv", tmp_path / "modes.uff"
+    assert main(["identify", str(deck_csv), "--fmax", "12", "--csv", str(out_csv), "--uff", str(out_uff)]) == 0
+    assert "modes by ssi-cov" in capsys.readouterr().out
+    rows = out_csv.read_text().splitlines()
+    assert rows[0].startswith("mode,frequency_hz,damping_ratio") and len(rows) >= 5
+    sets = pyuff.UFF(str(out_uff)).read_sets()
+    sets = sets if isinstance(sets, list) else [sets]
+    assert len(sets) == len(rows) - 1
+    first = sets[0]
+    assert first["type"] == 55 and first["freq"] == pytest.approx(float(rows[1].split(",")[1]), rel=1e-4)
+    assert np.max(np.abs(first["r3"])) == pytest.approx(1.0)  # vertical (z) sensors: the shape is in DOF 3
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--method", "modal-magic"], "method must be one of ssi-cov, ssi-dat, fdd, efdd, peak; got 'modal-magic'"),
+    (["--fmax", "60"], "fmax must be between 0 and the Nyquist frequency 50 Hz"),
+    (["--fmin", "12", "--fmax", "10"], "fmin must be between 0 and fmax (10 Hz)"),
+    (["--channels", "A01L_z"], "channels: method 'ssi-cov' needs at least 2 channels"),
+    (["--channels", "A01L_z", "--method", "efdd"], "channels: method 'efdd' needs at least 2 channels"),
+    (["--block-rows", "5000"], "block_rows=5000 needs at least 100000 samples"),
+    (["--fs", "100", "--fmax", "12", "--method", "ssi-dat", "--block-rows", "20000"], "block_rows=20000 needs"),
+    (["--block-rows", "1"], "block_rows must be at least 2; got 1"),
+    (["--reference-channels", "A01L_z,nope"], "reference_channels must be distinct names among"),
+    (["--max-order", "1"], "max_order must be at least 2; got 1"),
+    (["--resolution", "0.0001"], "resolution must be between"),
+])
+def test_cli_refuses_impossible_settings_with_one_line(deck_csv, capsys, args, fragment):
+    assert main(["identify", str(deck_csv), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("shm-app: error: ")
+    assert fragment in err, err
+
+
+def test_cli_as_a_process_exit_code_and_stderr(deck_csv):
+    proc = subprocess.run([sys.executable, "-m", "shm_app", "identify", str(deck_csv), "--fmax", "80"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("shm-app: error:") and "fmax must be between" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_single_channel_peak_picking_is_allowed():
+    rec = deck_recording().select(["A01L_z"])
+    result = identify(rec, IdentificationSettings(method="peak", fmin_hz=1.0, fmax_hz=12.0))
+    assert any(abs(m.frequency_hz - 2.2) < 0.02 for m in result.modes)
+
+
+def test_reference_channels_are_resolved_and_reported():
+    rec = deck_recording()
+    s = resolve(rec, IdentificationSettings(method="ssi-cov", fmin_hz=1.0, fmax_hz=12.0,
+                                            reference_channels=("A01L_z", "A01R_z", "A03L_z", "A03R_z")))
+    assert s.reference_channels == ("A01L_z", "A01R_z", "A03L_z", "A03R_z")
+    assert s.orders[1] <= s.block_rows * 4
+    with pytest.raises(SettingsError, match="fmax must be between"):
+        resolve(rec, IdentificationSettings(fmax_hz=50.0))  # the Nyquist frequency itself is excluded
+
+
+def test_progress_and_cancel():
+    from dsp.progress import CancelToken, Cancelled
+
+    seen = []
+    identify(deck_recording(duration_s=600.0), IdentificationSettings(fmax_hz=12.0),
+             progress=lambda f, msg: seen.append(f))
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and all(b >= a for a, b in zip(seen, seen[1:]))
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        identify(deck_recording(duration_s=600.0), IdentificationSettings(fmax_hz=12.0), cancel=token)
+
+
+@lru_cache(maxsize=1)
+def palisaden() -> Recording:
+    data = np.load(PALISADEN)
+    return Recording(data, 100.0, tuple(Channel(f"ch{k + 1}") for k in range(data.shape[1])), source=str(PALISADEN))
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not PALISADEN.exists(), reason=f"real data not available: {PALISADEN} is absent")
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_palisaden_reference_frequencies(method):
+    # modes of the building lie below 4 Hz: fmax 6 Hz decimates 100 → 16.7 Hz
+    result = identify(palisaden(), IdentificationSettings(method=method, fmax_hz=6.0))
+    freqs = np.array([m.frequency_hz for m in result.modes])
+    for f_ref in (1.88, 2.42, 2.69):  # published with the data (pyOMA2 example 2): ± 0.02 Hz
+        assert np.min(np.abs(freqs - f_ref)) <= 0.02, (method, f_ref, freqs)
