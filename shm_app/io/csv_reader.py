@@ -27,8 +27,8 @@ from shm_app.recording import Recording
 from shm_app.io._csv_layout import (token_kind, split_fields, split_header, data_tokens, split_name_unit, is_time_name,
                                     time_unit_factor, meta_lookup, Layout, scan_head, FS_KEYS, DT_KEYS,
                                     START_KEYS, UNIT_KEYS, NAME_KEYS, KEYVAL, DATE, CLOCK)
-from shm_app.io._common import (choose_fs, fs_from_times, make_recording, parse_datetime, parse_number, read_text,
-                                snap_fs)
+from shm_app.io._common import (choose_fs, fs_from_times, looks_binary, make_recording, parse_datetime, parse_number,
+                                read_text, snap_fs)
 
 FORMAT = "csv"
 
@@ -215,11 +215,64 @@ def _split_stamp_column(path: Path, body: str, lay: Layout, time_col: int) -> tu
     return stamps, "\n".join(rest), 0
 
 
+_DIRECT_MIN_BYTES = 8 * 2**20  # larger plain files: only the head is decoded, numpy reads the body from disk
+_PEEK_BYTES = 1 << 20
+
+
+def _peek_head(path: Path) -> Optional[tuple[str, str]]:
+    """The first MiB (whole lines) of a large plain-text file, decoded, and its encoding; None otherwise."""
+    if path.stat().st_size < _DIRECT_MIN_BYTES:
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(_PEEK_BYTES)
+    cut = head.rfind(b"\n")
+    if head[:2] in (b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff") or looks_binary(head) or cut < 0:
+        return None
+    head = head[:cut + 1]
+    if head.count(b"\r") != head.count(b"\r\n"):  # bare CRs: line numbers would not match numpy's
+        return None
+    try:
+        return head.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        return head.decode("latin-1"), "latin-1"
+
+
+def _fast_parse_file(path: Path, lay: Layout, n_cols: int, encoding: str) -> Optional[np.ndarray]:
+    """The body straight from disk through numpy's C reader (no decoded copy of a large file in memory)."""
+    if lay.decimal_comma or lay.trailing:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = np.loadtxt(path, skiprows=lay.body_line, delimiter=lay.delim, comments="#", quotechar='"',
+                                dtype=float, ndmin=2, encoding=encoding)
+    except (ValueError, TypeError, IndexError, UnicodeDecodeError):
+        return None
+    if values.shape[0] == 0 or values.shape[1] != n_cols:
+        return None
+    return values
+
+
 def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     """Read a CSV/TXT recording. Options: ``fs`` (Hz, overrides the file), ``channels``, ``max_gap_s``."""
     path = Path(path)
-    text = read_text(path)
-    lay = scan_head(path, text)
+    peek = _peek_head(path)
+    lay = None
+    if peek is not None:
+        text, encoding = peek
+        try:
+            lay = scan_head(path, text)
+        except ReadError:
+            peek = None  # an unusual head (a MiB of preamble?): read the whole text
+    if peek is None:
+        text, encoding = read_text(path), ""
+        lay = scan_head(path, text)
+    whole_text: list[str] = [] if peek is not None else [text]
+
+    def body_text() -> str:
+        if not whole_text:
+            whole_text.append(read_text(path))
+        return whole_text[0][lay.body_offset:]
     first_tokens = data_tokens(lay.sample[0], lay.delim, lay.trailing)
     n_data_cols = len(first_tokens)
     # whitespace-separated stamps "2026-03-01 00:00:00.010" are one value
@@ -249,12 +302,13 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     stamp_kind = [token_kind(t) for t in first_tokens]
     if time_col is None and stamp_kind and stamp_kind[0] == "stamp":
         time_col = 0  # a date-time stamp is a time column whatever its name
-    body = text[lay.body_offset:]
     stamps = None
     if time_col is not None and n_data_cols == 1:
         raise ReadError(path, "the file holds only a time column, no channel data")
     table = None
+    body = None
     if time_col is not None and token_kind(first_tokens[time_col] if time_col < len(first_tokens) else "") == "stamp":
+        body = body_text()
         fast = _fast_stamp_table(body, lay, time_col, n_data_cols)
         if fast is not None:
             stamps, table = fast
@@ -262,8 +316,10 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
             stamps, body, _ = _split_stamp_column(path, body, lay, time_col)
     n_numeric = n_data_cols - (1 if stamps is not None else 0)
     numeric_names = [nm for i, (nm, _) in enumerate(names_units) if not (stamps is not None and i == time_col)]
+    if table is None and peek is not None:
+        table = _fast_parse_file(path, lay, n_numeric, encoding)
     if table is None:
-        table = _parse_numeric(path, body, lay, n_numeric, numeric_names)
+        table = _parse_numeric(path, body if body is not None else body_text(), lay, n_numeric, numeric_names)
     meta: dict = {k: v for k, v in lay.meta.items()}
     start: Optional[datetime] = None
     fs_file: Optional[float] = None

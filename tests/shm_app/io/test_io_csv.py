@@ -25,13 +25,15 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_bundled_sample_gzip_csv_still_reads():
     path = sorted((REPO / "resources" / "sample" / "recordings").glob("*.csv.gz"))[0]
     rec = io.read(path)
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    rows = [ln for ln in lines if ln and not ln.startswith("#")][1:]
     assert rec.fs_hz == 40.0
-    assert rec.n_channels == 8 and rec.n_samples == 12000
+    assert rec.n_channels == 8 and rec.n_samples == len(rows)
     assert rec.start == datetime(2026, 3, 2, 0, 0, 0)
     assert rec.channels[0].name == "A01L_z" and rec.channels[0].source_unit == "g"
     assert rec.channels[0].unit == "m/s^2"
-    first = gzip.decompress(path.read_bytes()).decode().splitlines()[6].split(",")[0]
-    assert rec.data[0, 0] == pytest.approx(float(first) * G0)
+    assert rec.data[0, 0] == pytest.approx(float(rows[0].split(",")[0]) * G0)
+    assert rec.data[-1, -1] == pytest.approx(float(rows[-1].split(",")[-1]) * G0)
 
 
 def test_semicolon_decimal_comma_german_time_column(tmp_path):
@@ -215,3 +217,32 @@ def test_utf16_excel_export_and_time_recognised_by_its_unit(tmp_path):
     rec = io.read(p)
     assert rec.fs_hz == 50.0 and rec.channel_names == ["A1"]
     np.testing.assert_allclose(rec.data[:, 0], np.array([1.0, 2.0, 3.0]) * G0 * 1e-3)
+
+
+@pytest.mark.parametrize("text", [
+    "# fs = 100\ntime [s],a [g],b [g]\n" + "".join(f"{k / 100:.2f},{k},{-k}\n" for k in range(300)),
+    "# fs = 100\r\na\tb\r\n" + "".join(f"{k}\t{-k}\r\n" for k in range(300)),
+    "Sampling rate: 100 Hz\na;b\n" + "".join(f"{k},5;{-k}\n" for k in range(300)),  # decimal comma: careful path
+])
+def test_large_file_direct_path_gives_the_same_recording(tmp_path, monkeypatch, text):
+    from shm_app.io import csv_reader
+
+    p = tmp_path / "big.csv"
+    p.write_bytes(text.encode())
+    small = io.read(p)
+    monkeypatch.setattr(csv_reader, "_DIRECT_MIN_BYTES", 100)
+    big = io.read(p)
+    np.testing.assert_array_equal(big.data, small.data)
+    assert big.fs_hz == small.fs_hz == 100.0 and big.channel_names == small.channel_names
+
+
+def test_large_file_direct_path_still_names_the_bad_line(tmp_path, monkeypatch):
+    from shm_app.io import csv_reader
+
+    monkeypatch.setattr(csv_reader, "_DIRECT_MIN_BYTES", 100)
+    rows = [f"{k / 100:.2f},{k}" for k in range(300)]
+    rows[150] = "1.50,oops"
+    p = tmp_path / "big.csv"
+    p.write_text("time,a\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ReadError, match=r"line 152, column 'a' holds 'oops'"):
+        io.read(p)
