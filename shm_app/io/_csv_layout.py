@@ -56,8 +56,13 @@ def _is_data_row(line: str) -> bool:
     return False
 
 
+def strip_line(line: str, delim: Optional[str]) -> str:
+    """A line without its end-of-line and outer spaces (tabs kept when they separate fields)."""
+    return line.strip(" \r\n") if delim == "\t" else line.strip()
+
+
 def split_fields(line: str, delim: Optional[str]) -> list[str]:
-    s = line.strip()
+    s = strip_line(line, delim)
     return [t.strip().strip('"').strip() for t in (s.split(delim) if delim else s.split())]
 
 
@@ -76,7 +81,11 @@ def _valueish(tok: str, decimal_comma_ok: bool) -> bool:
 
 
 def data_tokens(line: str, delim: Optional[str], trailing: bool) -> list[str]:
-    return split_fields(line.rstrip().rstrip(delim) if (delim and trailing) else line, delim)
+    """The fields of a data row, without the one delimiter that ends every row when ``trailing``."""
+    if delim and trailing:
+        line = strip_line(line, delim)
+        line = line[:-len(delim)] if line.endswith(delim) else line
+    return split_fields(line, delim)
 
 
 def _sniff_delimiter(sample: list[str], header: Optional[str]) -> tuple[Optional[str], bool]:
@@ -85,11 +94,11 @@ def _sniff_delimiter(sample: list[str], header: Optional[str]) -> tuple[Optional
     for delim in ("\t", ";", ",", "|"):
         if not any(delim in s for s in sample):
             continue
-        trailing = all(s.rstrip().endswith(delim) for s in sample)
+        trailing = all(s.rstrip(" \r\n").endswith(delim) for s in sample)
         rows = [data_tokens(s, delim, trailing) for s in sample]
         counts = [len(r) for r in rows]
         mode = Counter(counts).most_common(1)[0][0]
-        if mode < 2:
+        if mode < 2 and not trailing:  # one column is a delimiter only when every row ends with it
             continue
         tokens = [t for r in rows for t in r]
         valueish = sum(_valueish(t, delim != ",") for t in tokens) / len(tokens)
@@ -202,7 +211,7 @@ def scan_head(path: Path, text: str) -> Layout:
             raise ReadError(path, f"the file has {what}; was the export cut short?")
         raise ReadError(path, "the file is empty (no data)")
     sample = [ln for ln in text[lay.body_offset:lay.body_offset + 65536].split("\n")[:50]]
-    sample = [ln.strip() for ln in sample if ln.strip() and ln.strip()[0] not in "#%"]
+    sample = [ln.strip(" \r\n") for ln in sample if ln.strip() and ln.strip()[0] not in "#%"]
     if len(text) > lay.body_offset + 65536 and len(sample) > 1:
         sample = sample[:-1]  # the last one may be cut
     lay.sample = sample

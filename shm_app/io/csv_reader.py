@@ -24,9 +24,9 @@ import numpy as np
 
 from shm_app.errors import ReadError
 from shm_app.recording import Recording
-from shm_app.io._csv_layout import (token_kind, split_fields, split_header, data_tokens, split_name_unit, is_time_name,
-                                    time_unit_factor, meta_lookup, Layout, scan_head, FS_KEYS, DT_KEYS,
-                                    START_KEYS, UNIT_KEYS, NAME_KEYS, KEYVAL, DATE, CLOCK)
+from shm_app.io._csv_layout import (CLOCK, DATE, DT_KEYS, FS_KEYS, KEYVAL, NAME_KEYS, START_KEYS, UNIT_KEYS, Layout,
+                                    data_tokens, is_time_name, meta_lookup, scan_head, split_fields, split_header,
+                                    split_name_unit, strip_line, time_unit_factor, token_kind)
 from shm_app.io._common import (choose_fs, fs_from_times, looks_binary, make_recording, parse_datetime, parse_number,
                                 read_text, snap_fs)
 
@@ -87,11 +87,12 @@ def _parse_numeric(path: Path, body: str, lay: Layout, n_cols: int, names: list[
         body = body.replace(",", ".")
     if delim:
         d = re.escape(delim)
+        pad = "[ ]*" if delim == "\t" else "[ \t]*"
         if lay.trailing:  # a delimiter ends every row
-            body = re.sub(d + r"[ \t]*(?=\r?$)", "", body, flags=re.M)
+            body = re.sub(d + pad + r"(?=\r?$)", "", body, flags=re.M)
         if delim + delim in body or body.startswith(delim) or f"\n{delim}" in body or f"{delim}\n" in body \
                 or f"{delim}\r" in body or body.rstrip(" \t").endswith(delim):  # empty fields -> NaN
-            body = re.sub(rf"(?m)(?:^|(?<={d}))[ \t]*(?={d}|\r?$)", "nan", body)
+            body = re.sub(rf"(?m)(?:^|(?<={d})){pad}(?={d}|\r?$)", "nan", body)
             body = re.sub(r"(?m)^nan\r?$", "", body)  # blank lines stay blank
         body = body.replace(delim, " ")
     try:
@@ -197,12 +198,13 @@ def _split_stamp_column(path: Path, body: str, lay: Layout, time_col: int) -> tu
     rest: list[str] = []
     delim = lay.delim
     for line in body.split("\n"):
-        s = line.strip()
+        s = strip_line(line, delim)
         if not s or s[0] in "#%":
             rest.append("")
             continue
         if delim:
-            parts = s.split(delim)
+            parts = data_tokens(s, delim, lay.trailing)
+            parts = [p if p else "nan" for p in parts]  # an empty field is a missing value
         else:
             parts = s.split()
             if time_col == 0 and len(parts) > 1 and CLOCK.fullmatch(parts[1]) and DATE.fullmatch(parts[0]):
@@ -320,6 +322,9 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
         table = _fast_parse_file(path, lay, n_numeric, encoding)
     if table is None:
         table = _parse_numeric(path, body if body is not None else body_text(), lay, n_numeric, numeric_names)
+    if stamps is not None and len(stamps) != table.shape[0]:
+        raise ReadError(path, f"{len(stamps)} time stamps but {table.shape[0]} rows of values (rows without values?); "
+                              f"repair or re-export the file")
     meta: dict = {k: v for k, v in lay.meta.items()}
     start: Optional[datetime] = None
     fs_file: Optional[float] = None

@@ -74,7 +74,7 @@ def _read(ds, path: Path) -> np.ndarray:
     check_size(path, ds.shape, f"dataset {ds.name}")
     try:
         return ds[()]
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - h5py/HDF5 errors on damaged chunks come in many types
         raise ReadError(path, f"dataset {ds.name} cannot be read ({exc}); the file is damaged or truncated") from None
 
 

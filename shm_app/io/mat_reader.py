@@ -54,7 +54,7 @@ def _load_v5(path: Path) -> dict:
         variables = scipy.io.loadmat(path, squeeze_me=True, struct_as_record=False, chars_as_strings=True)
     except NotImplementedError:
         raise ReadError(path, "this MAT file version is not supported; save it with -v7 or -v7.3") from None
-    except (ValueError, TypeError, OSError, EOFError, IndexError, KeyError, AssertionError) as exc:
+    except Exception as exc:  # noqa: BLE001 - scipy raises anything (even UnboundLocalError) on damaged files
         raise ReadError(path, f"the MAT file is damaged or truncated ({str(exc)[:100] or type(exc).__name__}); "
                               f"save or copy it again") from None
     return _flatten_v5(variables)

@@ -6,6 +6,7 @@ fs from the channels' ``wf_increment`` (s), start from ``wf_start_time``, units 
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Optional
 
@@ -20,14 +21,34 @@ FORMAT = "tdms"
 UNIT_PROPERTIES = ("unit_string", "NI_UnitDescription", "unit", "Unit", "units")
 
 
+class _Warnings(logging.Handler):
+    """Collects npTDMS's warnings: it reads a truncated file to its end and only logs that data are missing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _open(path: Path):
     from nptdms import TdmsFile
 
+    handler = _Warnings()
+    logger = logging.getLogger("nptdms")
+    logger.addHandler(handler)
     try:
-        return TdmsFile.read(path)
-    except (ValueError, EOFError, OSError, KeyError, IndexError, TypeError) as exc:
+        tdms = TdmsFile.read(path)
+    except Exception as exc:  # noqa: BLE001 - npTDMS raises many types on damaged files
         raise ReadError(path, f"the TDMS file is damaged or truncated ({str(exc)[:100] or type(exc).__name__}); "
                               f"copy it again") from None
+    finally:
+        logger.removeHandler(handler)
+    if any("less data than expected" in m or "not a multiple of the chunk size" in m for m in handler.messages):
+        raise ReadError(path, "the TDMS file is truncated (its last segment holds less data than its header "
+                              "announces); copy it again")
+    return tdms
 
 
 def read(path: Path, *, fs: Optional[float] = None, group: Optional[str] = None, **options) -> Recording:

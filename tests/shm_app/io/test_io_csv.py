@@ -152,6 +152,10 @@ def csv_layouts(draw):
         seed=draw(st.integers(0, 2**16)),
         crlf=draw(st.booleans()),
         gz=draw(st.booleans()),
+        quoted=draw(st.booleans()),
+        trailing_delimiter=draw(st.booleans()),
+        blank_lines=draw(st.booleans()),
+        nan_gap=draw(st.sampled_from(["none", "empty", "NaN"])),
     )
 
 
@@ -166,8 +170,11 @@ def render(layout: dict) -> tuple[str, np.ndarray, list[str], datetime]:
     header = [f"{n} {lo}{layout['unit']}{hi}" for n in names]
     start = datetime(2026, 3, 1, 3, 0, 0)
     lines: list[str] = []
-    if layout["time"] == "none" or layout["time"] == "stamps":
-        pass
+    explicit = d != " "
+    quote = (lambda c: f'"{c}"') if layout["quoted"] and explicit else (lambda c: c)
+    tail = d if layout["trailing_delimiter"] and explicit else ""
+    gap_at = (layout["n_samples"] // 2, layout["n_channels"] - 1) if layout["nan_gap"] != "none" and \
+        layout["n_samples"] >= 5 and (explicit or layout["nan_gap"] == "NaN") else None
     key = {"none": None, "hash": "# ", "percent": "% ", "keyvalue": ""}[layout["preamble"]]
     if layout["time"] == "none":
         key = "# " if key is None else key
@@ -178,24 +185,34 @@ def render(layout: dict) -> tuple[str, np.ndarray, list[str], datetime]:
         header = [layout["time_name"] + (" [s]" if layout["time"] == "seconds" else "")] + header
     if d == " ":
         header = [h.replace(" ", "") for h in header]
-    lines.append(d.join(header))
+    lines.append(d.join(quote(h) for h in header) + tail)
     fmt = (lambda x: f"{x:.6f}".replace(".", ",")) if layout["decimal_comma"] else (lambda x: f"{x:.6f}")
     for k, row in enumerate(values):
         cells = [fmt(x) for x in row]
+        if gap_at is not None and k == gap_at[0]:
+            # an empty field in a one-column file is a blank line: write NaN there
+            cells[gap_at[1]] = "" if layout["nan_gap"] == "empty" and len(cells) + (layout["time"] != "none") > 1 \
+                else "NaN"
         if layout["time"] == "seconds":
             cells = [fmt(k / layout["fs"])] + cells
         elif layout["time"] == "stamps":
             stamp = start + timedelta(microseconds=round(k * 1e6 / layout["fs"]))
             cells = [stamp.isoformat(sep=" ", timespec="milliseconds")] + cells
-        lines.append(d.join(cells))
+        lines.append(d.join(quote(c) if c else c for c in cells) + tail)
+        if layout["blank_lines"] and k % 97 == 5:
+            lines.append("")
     eol = "\r\n" if layout["crlf"] else "\n"
-    return eol.join(lines) + eol, values, names, start
+    if gap_at is not None:  # the reader bridges one missing value by linear interpolation
+        k, j = gap_at
+        values = values.copy()
+        values[k, j] = 0.5 * (values[k - 1, j] + values[k + 1, j])
+    return eol.join(lines) + eol, values, names, start, gap_at
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(layout=csv_layouts())
 def test_generated_logger_files_round_trip(tmp_path, layout):
-    text, values, names, start = render(layout)
+    text, values, names, start, gap_at = render(layout)
     suffix = ".csv" if layout["delim"] != "space" else ".txt"
     path = tmp_path / (f"rec{suffix}.gz" if layout["gz"] else f"rec{suffix}")
     raw = text.encode("utf-8")
@@ -209,6 +226,11 @@ def test_generated_logger_files_round_trip(tmp_path, layout):
     np.testing.assert_allclose(rec.data, values * UNITS[layout["unit"]], rtol=1e-9, atol=1e-12)
     if layout["time"] == "stamps" or layout["preamble"] != "none" or layout["time"] == "none":
         assert rec.start == start
+    if gap_at is None:
+        assert "repaired_gaps" not in rec.metadata
+    else:
+        assert rec.metadata["repaired_gaps"] == [(names[gap_at[1]], pytest.approx(gap_at[0] / layout["fs"]),
+                                                  pytest.approx(1 / layout["fs"]))]
 
 
 def test_utf16_excel_export_and_time_recognised_by_its_unit(tmp_path):
