@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from scipy import signal
 
 from dsp import _validate
+from dsp.preprocess import remove_trend
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ def welch_psd(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: flo
     resolution_hz : alternative to ``nperseg``: frequency resolution, Hz.
     overlap : fraction of overlap between segments, 0 to 0.9.
     """
+    from scipy import signal  # imported here: scipy.signal costs ~1 s of start-up
+
     a = _validate.signals(x, min_samples=8)
     fs = _validate.positive(fs_hz, "fs_hz")
     n = _segment_length(a.shape[0], fs, nperseg, resolution_hz)
@@ -89,6 +91,8 @@ def csd_matrix(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: fl
     ``X Xᴴ`` (one batched matrix product). The diagonal equals :func:`welch_psd` with the same settings.
     ``fmax_hz`` keeps only frequencies up to that value (saves memory for many channels).
     """
+    from scipy import signal
+
     a = _validate.signals(x, min_samples=8)
     fs = _validate.positive(fs_hz, "fs_hz")
     n = _segment_length(a.shape[0], fs, nperseg, resolution_hz)
@@ -96,7 +100,7 @@ def csd_matrix(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: fl
     step = n - int(overlap * n)
     win = signal.get_window(window, n)
     segs = np.lib.stride_tricks.sliding_window_view(a, n, axis=0)[::step]  # (n_seg, n_ch, n)
-    segs = signal.detrend(segs, axis=-1, type="linear") * win
+    segs = remove_trend(segs, axis=-1, kind="linear") * win
     spec = np.fft.rfft(segs, axis=-1)  # (n_seg, n_ch, n_freq)
     freqs = np.fft.rfftfreq(n, 1.0 / fs)
     if fmax_hz is not None:

