@@ -124,23 +124,31 @@ def _fft_lowpass(a: np.ndarray, cutoff: float) -> np.ndarray:
 def decimation_factor_for(fs_hz: float, fmax_hz: float, *, oversampling: float = 2.5) -> int:
     """Largest integer factor that keeps the new Nyquist frequency ≥ ``oversampling/2 × fmax_hz``.
 
-    A factor above 10 is only returned if it has small prime factors, so it can be applied in stages.
+    A factor above 10 is only returned if it has no prime factor above 7, so it can be applied in stages of at
+    most 10 (the 7-smooth numbers are enumerated directly, so any ratio is answered at once).
     """
     fs = _validate.positive(fs_hz, "fs_hz")
     _validate.in_range(fmax_hz, "fmax_hz", 1e-9, fs / 2, unit="Hz")
     q = int(np.floor(fs / (oversampling * fmax_hz)))
-    while q > 10 and max(_prime_factors(q)) > 10:
-        q -= 1
-    return max(q, 1)
+    if q <= 10:
+        return max(q, 1)
+    return _largest_smooth_at_most(q)
 
 
-def _prime_factors(n: int) -> list[int]:
-    out, d = [], 2
-    while d * d <= n:
-        while n % d == 0:
-            out.append(d)
-            n //= d
-        d += 1
-    if n > 1:
-        out.append(n)
-    return out
+def _largest_smooth_at_most(q: int) -> int:
+    """The largest number ``2^a 3^b 5^c 7^d`` not above ``q`` (q ≥ 1)."""
+    best = 1
+    p2 = 1
+    while p2 <= q:
+        p3 = p2
+        while p3 <= q:
+            p5 = p3
+            while p5 <= q:
+                p7 = p5
+                while p7 * 7 <= q:
+                    p7 *= 7
+                best = max(best, p7)
+                p5 *= 5
+            p3 *= 3
+        p2 *= 2
+    return best

@@ -175,6 +175,10 @@ def resolve(recording: Recording, settings: IdentificationSettings) -> ResolvedS
     fmin = min(DEFAULT_FMIN_HZ, fmax / 10) if settings.fmin_hz is None else float(settings.fmin_hz)
     if not (np.isfinite(fmin) and 0 < fmin < fmax):
         raise SettingsError(f"fmin must be between 0 and fmax ({fmax:g} Hz) (exclusive); got {fmin:g}", src)
+    duration = recording.n_samples / recording.fs_hz
+    if fmax < 100 / duration:  # the analysis rate 2.5·fmax must leave at least ~250 samples
+        raise SettingsError(f"fmax must be at least {100 / duration:.3g} Hz for a record of {duration:g} s "
+                            f"(and below the Nyquist frequency {nyq:g} Hz); got {fmax:g}", src)
     q = preprocess.decimation_factor_for(recording.fs_hz, fmax)
     fs_an = recording.fs_hz / q
     n_an = recording.n_samples // q

@@ -36,7 +36,7 @@ def test_staged_decimation_by_a_large_factor():
 
 
 @pytest.mark.parametrize("fs, fmax, factor", [(100.0, 20.0, 2), (100.0, 6.0, 6), (1000.0, 10.0, 40),
-                                               (50.0, 20.0, 1)])
+                                               (50.0, 20.0, 1), (1000.0, 3.3, 120), (48000.0, 1.0, 19200)])
 def test_decimation_factor_keeps_fmax_below_the_new_nyquist(fs, fmax, factor):
     q = decimation_factor_for(fs, fmax)
     assert q == factor

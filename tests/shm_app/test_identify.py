@@ -189,3 +189,39 @@ def test_palisaden_reference_frequencies(method):
     freqs = np.array([m.frequency_hz for m in result.modes])
     for f_ref in (1.88, 2.42, 2.69):  # published with the data (pyOMA2 example 2): ± 0.02 Hz
         assert np.min(np.abs(freqs - f_ref)) <= 0.02, (method, f_ref, freqs)
+
+
+def _small_recording() -> Recording:
+    y = np.random.default_rng(0).standard_normal((6000, 3))  # 60 s at 100 Hz
+    return Recording(y, 100.0, tuple(Channel(n) for n in ("a", "b", "c")), source="small.csv")
+
+
+def test_resolve_accepts_or_names_the_parameter_hypothesis():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    rec = _small_recording()
+    names = ("method", "fmax", "fmin", "block_rows", "resolution", "channels", "max_order", "order_step")
+
+    @settings(max_examples=30, deadline=None)
+    @given(method=st.sampled_from(ALL_METHODS + ("bogus",)),
+           fmax=st.one_of(st.none(), st.floats(-10, 200, allow_nan=False)),
+           fmin=st.one_of(st.none(), st.floats(-1, 60, allow_nan=False)),
+           block_rows=st.one_of(st.none(), st.integers(-3, 2000)),
+           max_order=st.integers(-2, 200))
+    def check(method, fmax, fmin, block_rows, max_order):
+        s = IdentificationSettings(method=method, fmax_hz=fmax, fmin_hz=fmin, block_rows=block_rows,
+                                   max_order=max_order)
+        try:
+            r = resolve(rec, s)
+        except SettingsError as exc:
+            message = str(exc)
+            assert "\n" not in message and any(f"{n}" in message for n in names), message
+            return
+        assert 0 < r.fmin_hz < r.fmax_hz < rec.fs_hz / 2
+        assert r.analysis_fs_hz >= 2.5 * r.fmax_hz - 1e-9  # decimation keeps fmax below 0.8 × the new Nyquist
+        if r.time_domain:
+            assert r.block_rows >= 2 and rec.n_samples // r.decimation >= 20 * r.block_rows
+            assert 2 <= r.orders[1] <= r.block_rows * 3
+
+    check()
