@@ -6,7 +6,6 @@ Exit codes: 0 success, 2 bad input or usage (one line ``shm-app: error: <file>: 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys

@@ -3,7 +3,7 @@ the fitted compensation model, and the control chart of the novelty index with i
 recording's point opens that recording."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Optional
 
 import numpy as np
@@ -11,7 +11,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from ui.plots import PALETTE
 
 RED = "#c0392b"
 

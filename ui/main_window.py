@@ -3,7 +3,6 @@ modes, save the project."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -14,13 +13,13 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget,
 )
 
-from dsp.spectral import PowerSpectrum, welch_psd
-from dsp.timefrequency import Spectrogram, spectrogram
+from dsp.timefrequency import spectrogram
 from shm_app import io
 from shm_app.identify import IdentificationResult, IdentificationSettings, identify, result_to_json
 from shm_app.preprocessing import PreprocessSettings, apply
 from shm_app.recording import Recording
 from ui.errors import show_error
+from ui.loading import LoadedRecording, LoadQuestions, open_filter, prepare
 from ui.modes_model import ModesTableModel
 from ui.panels import IdentificationPanel, PreprocessPanel
 from ui.plots import ModeShapePlot, PsdPlot, SpectrogramPlot, SpectrumPlot, StabilizationPlot, TimeSeriesPlot
@@ -31,33 +30,7 @@ from ui.worker import TaskRunner
 APP_TITLE = "SHM Workbench"
 
 
-@dataclass(frozen=True)
-class LoadedRecording:
-    """A recording with the views computed off the GUI thread when it was loaded or preprocessed."""
-
-    recording: Recording
-    psd: PowerSpectrum
-    spectrogram: Spectrogram
-
-
-def prepare(recording: Recording, progress, cancel) -> LoadedRecording:
-    progress(0.6, "spectra")
-    psd = welch_psd(recording.data, recording.fs_hz)
-    cancel.raise_if_cancelled()
-    progress(0.8, "spectrogram")
-    sg = spectrogram(recording.data, recording.fs_hz, segment_s=min(20.0, recording.duration_s / 4))
-    return LoadedRecording(recording, psd, sg)
-
-
-def _open_filter() -> str:
-    make = getattr(io, "file_dialog_filter", None)
-    if make is not None:
-        return make()
-    pattern = " ".join(f"*{s} *{s}.gz" for s in io.supported_suffixes())
-    return f"Recordings ({pattern});;All files (*)"
-
-
-class MainWindow(ProjectActions, QMainWindow):
+class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
     sigRecordingLoaded = Signal(object)
     sigIdentified = Signal(object)
     sigTaskEnded = Signal(str)  # "load" / "preprocess" / "identify" finished, failed or cancelled
@@ -197,7 +170,7 @@ class MainWindow(ProjectActions, QMainWindow):
 
     # ---- loading and preprocessing --------------------------------------------------------------------------
     def _open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open recording", "", _open_filter())
+        path, _ = QFileDialog.getOpenFileName(self, "Open recording", "", open_filter())
         if path:
             self.open_file(path)
 
@@ -216,44 +189,6 @@ class MainWindow(ProjectActions, QMainWindow):
             return prepare(io.read(path, **options), progress, cancel)
 
         self.runner.start("load", task)
-
-    def ask_sampling_rate(self, path: str) -> Optional[float]:
-        """Ask for the sampling rate of a file that does not state it (None if the user cancels)."""
-        from PySide6.QtWidgets import QInputDialog
-
-        value, ok = QInputDialog.getDouble(self, "Sampling rate", f"{Path(path).name} does not state its sampling "
-                                           f"rate.\nSampling rate [Hz]:", 100.0, 0.001, 1e6, 3)
-        return value if ok else None
-
-    def ask_choice(self, path: str, option: str, choices) -> Optional[str]:
-        """Ask which of several candidate signals in a file to read (None if the user cancels)."""
-        from PySide6.QtWidgets import QInputDialog
-
-        item, ok = QInputDialog.getItem(self, "Choose the signal", f"{Path(path).name} holds several candidate "
-                                        f"signals ({option}):", list(choices), 0, False)
-        return item if ok else None
-
-    def _retry_load(self, exc: BaseException) -> bool:
-        """Ask what the file left open and read it again; False when there is nothing to ask or the user cancels."""
-        from shm_app.io._common import ChoiceRequired, FsRequired
-
-        path, options = getattr(self, "_load_request", (None, {}))
-        if path is None:
-            return False
-        if isinstance(exc, FsRequired) and "fs" not in options:
-            fs = self.ask_sampling_rate(path)
-            if fs is None:
-                return False
-            options = {**options, "fs": fs}
-        elif isinstance(exc, ChoiceRequired) and exc.option not in options:
-            choice = self.ask_choice(path, exc.option, exc.choices)
-            if choice is None:
-                return False
-            options = {**options, exc.option: choice}
-        else:
-            return False
-        self.open_file(path, identify_after=self._identify_after_load, **options)
-        return True
 
     def start_preprocessing(self, settings: PreprocessSettings) -> None:
         if self.original is None:

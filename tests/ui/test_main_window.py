@@ -107,7 +107,7 @@ def test_damaged_project_shows_a_dialog_and_is_not_overwritten(window, qtbot, tm
 
 
 def test_file_open_offers_every_format():
-    from ui.main_window import _open_filter
+    from ui.loading import open_filter as _open_filter
 
     text = _open_filter()
     for pattern in ("*.csv", "*.mat", "*.h5", "*.tdms", "*.uff", "*.mseed", "*.npy", "*.v2"):
