@@ -339,7 +339,9 @@ def make_recording(path: Path, data, *, fs_hz: float, names: Sequence[Optional[s
     directions = list(directions) if directions is not None else [None] * len(names)
     fs_hz = check_fs(path, fs_hz, "the file")
     cols = select_columns(path, names, channels)
-    data = np.asarray(data if cols == list(range(data.shape[1])) else data[:, cols], dtype=float)
+    data = np.ascontiguousarray(data if cols == list(range(data.shape[1])) else data[:, cols], dtype=float)
+    if not data.flags.writeable or isinstance(data, np.memmap):
+        data = np.array(data)  # the app owns its samples: no read-only views of files
     names = [names[i] for i in cols]
     source_units = [source_units[i] for i in cols]
     directions = [directions[i] for i in cols]

@@ -71,6 +71,8 @@ def test_palisaden_real_building_recording():
     rec = io.read(shared(PALISADEN), fs=100.0)
     assert rec.data.shape == (540000, 6)
     assert rec.fs_hz == 100.0 and rec.duration_s == 5400.0
+    assert rec.data.flags.writeable and not isinstance(rec.data, np.memmap)  # the app owns its samples
+    np.testing.assert_array_equal(rec.data[:5], np.load(PALISADEN)[:5])
     assert rec.channels[0].source_unit is None and rec.channels[0].unit == "m/s^2"
     std = rec.data.std(axis=0)
     assert np.all((std > 0.003) & (std < 0.013))  # README: std 0.004-0.012, m/s²
