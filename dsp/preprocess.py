@@ -39,11 +39,10 @@ def remove_trend(a: np.ndarray, *, axis: int = 0, kind: str = "linear") -> np.nd
         return out
     n = a.shape[axis]
     t = np.arange(n, dtype=float) - (n - 1) / 2.0
+    slope = np.expand_dims(np.tensordot(t, out, axes=([0], [axis])) / np.dot(t, t), axis)  # one BLAS pass
     shape = [1] * a.ndim
     shape[axis] = n
-    t = t.reshape(shape)
-    slope = np.sum(out * t, axis=axis, keepdims=True) / np.sum(t * t)
-    out -= slope * t
+    out -= slope * t.reshape(shape)
     return out
 
 
