@@ -23,12 +23,13 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.recording import Recording
-from shm_app.io._csv_layout import (CLOCK, DATE, DT_KEYS, FS_KEYS, KEYVAL, NAME_KEYS, START_KEYS, UNIT_KEYS, Layout,
-                                    data_tokens, is_time_name, meta_lookup, scan_head, split_fields, split_header,
-                                    split_name_unit, strip_line, time_unit_factor, token_kind)
 from shm_app.io._common import (choose_fs, fs_from_times, looks_binary, make_recording, parse_datetime, parse_number,
                                 read_text, snap_fs)
+from shm_app.io._csv_layout import (CLOCK, DATE, DT_KEYS, FS_KEYS, KEYVAL, NAME_KEYS, START_KEYS, UNIT_KEYS, Layout,
+                                    data_tokens, is_time_name, meta_lookup, scan_head, split_fields, split_header,
+                                    split_name_unit, time_unit_factor, token_kind)
+from shm_app.io._csv_stamps import fast_stamp_table, parse_stamps, split_stamp_column
+from shm_app.recording import Recording
 
 FORMAT = "csv"
 
@@ -123,100 +124,6 @@ def _parse_numeric(path: Path, body: str, lay: Layout, n_cols: int, names: list[
     return values.reshape(lines.size, n_cols)
 
 
-_STAMP_FIX = (
-    (re.compile(r"(?m)^(\d{1,2})\.(\d{1,2})\.(\d{4})"), lambda m: f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}"),
-    (re.compile(r"(?m)^(\d{4})[/.](\d{1,2})[/.](\d{1,2})"), lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"),
-    (re.compile(r"(?m)^(\d{4}-\d\d-\d\d)[ T](\d):"), lambda m: f"{m[1]}T0{m[2]}:"),
-    (re.compile(r"(?m)^(\d{4}-\d\d-\d\d) "), lambda m: f"{m[1]}T"),
-    (re.compile(r"(\d\d:\d\d:\d\d),(\d)"), lambda m: f"{m[1]}.{m[2]}"),
-    (re.compile(r"(?m)(?:Z| ?UTC| ?GMT)$"), lambda m: ""),
-)
-
-
-def _fast_stamp_table(body: str, lay: Layout, time_col: int, n_cols: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
-    """Stamps (as text) and numbers through numpy's C reader; None when the layout needs the careful path."""
-    if lay.delim is None or lay.trailing or ("#" in body and "%" in body) or "//" in body:
-        return None
-    text = body.replace(",", ".") if lay.decimal_comma else body
-    others = [i for i in range(n_cols) if i != time_col]
-    kwargs = dict(delimiter=lay.delim, comments="%" if "%" in text else "#", quotechar='"', ndmin=1)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            stamps = np.loadtxt(StringIO(text, newline=None), usecols=[time_col], dtype=str, **kwargs)
-            values = np.loadtxt(StringIO(text, newline=None), usecols=others, dtype=float,
-                                **{**kwargs, "ndmin": 2})
-    except (ValueError, TypeError, IndexError):
-        return None
-    if stamps.shape[0] == 0 or values.shape != (stamps.shape[0], len(others)):
-        return None
-    return stamps, values
-
-
-def _parse_stamps(path: Path, stamps, label: str) -> tuple[np.ndarray, datetime, float]:
-    """Seconds from the first stamp, the first stamp (naive UTC) and the stamp resolution in s."""
-    first = str(stamps[0]).strip().strip('"')
-    frac = re.search(r":\d\d[.,](\d+)", first)
-    resolution = 10.0 ** -len(frac.group(1)) if frac else 1.0
-    try:  # ISO stamps ("2026-03-01 03:00:00.010") convert in C
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # numpy only warns about a "Z": take the careful path
-            times = np.asarray(stamps, dtype=str).astype("datetime64[us]")
-    except (ValueError, Warning):
-        times = _parse_stamps_slowly(path, [str(s) for s in stamps], label)
-    t = (times - times[0]).astype("timedelta64[us]").astype(np.int64) * 1e-6
-    return t, times[0].astype("datetime64[us]").item(), resolution
-
-
-def _parse_stamps_slowly(path: Path, stamps: list[str], label: str) -> np.ndarray:
-    """German, slashed, comma-millisecond, Z- and offset-suffixed stamps, normalised to ISO and UTC."""
-    joined = "\n".join(s.strip().strip('"') for s in stamps)
-    for pattern, repl in _STAMP_FIX:
-        joined = pattern.sub(repl, joined)
-    offsets = None
-    if re.search(r"(?m)[+-]\d\d:?\d\d$", joined):
-        found = re.findall(r"(?m)([+-])(\d\d):?(\d\d)$", joined)
-        if len(found) != len(stamps):
-            raise ReadError(path, f"the {label} mixes stamps with and without a UTC offset")
-        offsets = np.array([(1 if s == "+" else -1) * (int(h) * 60 + int(mi)) for s, h, mi in found], "timedelta64[m]")
-        joined = re.sub(r"(?m)[+-]\d\d:?\d\d$", "", joined)
-    parts = joined.split("\n")
-    try:
-        times = np.array(parts, dtype="datetime64[us]")
-    except ValueError:
-        bad = next((i for i, p in enumerate(parts) if parse_datetime(p) is None), 0)
-        raise ReadError(path, f"the {label} holds {stamps[bad].strip()!r}, neither seconds nor a date-time "
-                              f"(data row {bad + 1})") from None
-    if offsets is not None:
-        times = times - offsets
-    return times
-
-
-def _split_stamp_column(path: Path, body: str, lay: Layout, time_col: int) -> tuple[list[str], str, int]:
-    """Take the stamp column out of every row; returns stamps, the remaining body and the dropped line offset."""
-    stamps: list[str] = []
-    rest: list[str] = []
-    delim = lay.delim
-    for line in body.split("\n"):
-        s = strip_line(line, delim)
-        if not s or s[0] in "#%":
-            rest.append("")
-            continue
-        if delim:
-            parts = data_tokens(s, delim, lay.trailing)
-            parts = [p if p else "nan" for p in parts]  # an empty field is a missing value
-        else:
-            parts = s.split()
-            if time_col == 0 and len(parts) > 1 and CLOCK.fullmatch(parts[1]) and DATE.fullmatch(parts[0]):
-                parts = [parts[0] + " " + parts[1]] + parts[2:]
-        if time_col >= len(parts):
-            raise ReadError(path, f"a row has only {len(parts)} values; the time column is number {time_col + 1} "
-                                  f"(ragged rows)")
-        stamps.append(parts.pop(time_col))
-        rest.append((delim or " ").join(parts))
-    return stamps, "\n".join(rest), 0
-
-
 _DIRECT_MIN_BYTES = 8 * 2**20  # larger plain files: only the head is decoded, numpy reads the body from disk
 _PEEK_BYTES = 1 << 20
 
@@ -255,138 +162,158 @@ def _fast_parse_file(path: Path, lay: Layout, n_cols: int, encoding: str) -> Opt
     return values
 
 
+class _Source:
+    """The file's layout, scanned from its head, and its body text on demand (large files: only if needed)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        peek = _peek_head(path)
+        self.encoding = ""
+        self.lay: Optional[Layout] = None
+        if peek is not None:
+            text, self.encoding = peek
+            try:
+                self.lay = scan_head(path, text)
+            except ReadError:
+                peek = None  # an unusual head (a MiB of preamble?): read the whole text
+        self.direct = peek is not None  # numpy may read the body straight from disk
+        self._text = None if self.direct else read_text(path)
+        if self.lay is None:
+            self.lay = scan_head(path, self._text)
+
+    def body(self) -> str:
+        if self._text is None:
+            self._text = read_text(self.path)
+        return self._text[self.lay.body_offset:]
+
+
+def _header(path: Path, lay: Layout, n_cols: int) -> list[str]:
+    """Column labels: the header row, else a ``channels =`` line or the last comment line, else ch1, ch2, ..."""
+    if lay.header is not None:
+        header = split_header(lay.header.rstrip().rstrip(lay.delim) if lay.trailing else lay.header, lay.delim)
+        while len(header) > n_cols and header and header[-1] == "":
+            header.pop()
+        if len(header) != n_cols:
+            raise ReadError(path, f"the header (line {lay.header_line + 1}) names {len(header)} columns but the data "
+                                  f"rows have {n_cols}; check the delimiter or the header")
+        return header
+    names_meta = meta_lookup(lay.meta, NAME_KEYS)
+    candidates = ([names_meta] if names_meta else []) + [c for c in reversed(lay.comments) if not KEYVAL.match(c)][:1]
+    for cand in candidates:
+        h = split_header(cand, lay.delim) if not (lay.delim is None and "," in cand) else split_fields(cand, ",")
+        if len(h) == n_cols:
+            return h
+    return [f"ch{i + 1}" for i in range(n_cols)]
+
+
+def _seconds_column(path: Path, lay: Layout, t: np.ndarray, label: str, time_col: int, fs) -> tuple:
+    """fs (or None when the user gave one) and start from a numeric time column (seconds, ms or Unix epoch)."""
+    start = None
+    if np.isfinite(t[0]) and t[0] > 1e8:  # Unix epoch seconds (ms when beyond year 5000)
+        epoch = t / 1e3 if t[0] > 1e11 else t
+        start = datetime(1970, 1, 1) + (np.datetime64(int(round(epoch[0] * 1e6)), "us")
+                                        - np.datetime64(0, "us")).item()
+        t = epoch - epoch[0]
+    if fs is not None:
+        return None, start
+    printed = " ".join(data_tokens(s, lay.delim, lay.trailing)[time_col] for s in lay.sample)
+    digits = [len(m) for m in re.findall(r"[.,](\d+)", printed)]
+    resolution = 10.0 ** -max(digits) if digits else 1.0
+    return fs_from_times(path, t, label, resolution * 0.5, lay.body_line + 1), start
+
+
+def _fs_from_metadata(path: Path, meta: dict) -> tuple[Optional[float], str]:
+    """fs from an ``fs``/``sampling rate`` line (Hz or kHz) or a ``dt``/``sample interval`` line (s or ms)."""
+    value = meta_lookup(meta, FS_KEYS)
+    if value is not None:
+        fs_hz = parse_number(value)
+        if fs_hz is None:
+            raise ReadError(path, f"the sampling rate line says {value!r}, which is not a number; give --fs HZ")
+        return fs_hz * (1e3 if re.search(r"\bkhz\b", value, re.I) else 1.0), "the file's sampling-rate line"
+    value = meta_lookup(meta, DT_KEYS)
+    dt = parse_number(value) if value is not None else None
+    if dt is not None and dt > 0:
+        dt *= 1e-3 if re.search(r"\bms\b", value) else 1.0
+        return snap_fs(1.0 / dt), "the file's sample-interval line"
+    return None, "the file"
+
+
+def _start_from_metadata(path: Path, meta: dict) -> Optional[datetime]:
+    value = meta_lookup(meta, START_KEYS)
+    if value is None:
+        return None
+    start = parse_datetime(value)
+    clock = meta_lookup(meta, ("time",))
+    if start is None and clock is not None:  # "Date: 2026-03-01" and "Time: 03:00:00"
+        start = parse_datetime(f"{value} {clock}")
+    if start is None:
+        raise ReadError(path, f"the start line says {value!r}, which is not a date-time "
+                              f"(use ISO 8601, e.g. 2026-03-01T03:00:00)")
+    return start
+
+
+def _units(meta: dict, units: list[Optional[str]]) -> list[Optional[str]]:
+    """Units from the header, completed by a ``unit =`` line (one for all, or one per channel)."""
+    default_unit = meta_lookup(meta, UNIT_KEYS)
+    if not default_unit:
+        return units
+    per_channel = [u.strip() for u in re.split(r"[,;\t]", default_unit)]
+    if len(per_channel) == len(units):
+        return [u if u is not None else pc for u, pc in zip(units, per_channel)]
+    return [u if u is not None else default_unit.strip() for u in units]
+
+
 def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     """Read a CSV/TXT recording. Options: ``fs`` (Hz, overrides the file), ``channels``, ``max_gap_s``."""
     path = Path(path)
-    peek = _peek_head(path)
-    lay = None
-    if peek is not None:
-        text, encoding = peek
-        try:
-            lay = scan_head(path, text)
-        except ReadError:
-            peek = None  # an unusual head (a MiB of preamble?): read the whole text
-    if peek is None:
-        text, encoding = read_text(path), ""
-        lay = scan_head(path, text)
-    whole_text: list[str] = [] if peek is not None else [text]
-
-    def body_text() -> str:
-        if not whole_text:
-            whole_text.append(read_text(path))
-        return whole_text[0][lay.body_offset:]
+    source = _Source(path)
+    lay = source.lay
     first_tokens = data_tokens(lay.sample[0], lay.delim, lay.trailing)
-    n_data_cols = len(first_tokens)
-    # whitespace-separated stamps "2026-03-01 00:00:00.010" are one value
-    if lay.delim is None and len(first_tokens) > 1 and DATE.fullmatch(first_tokens[0]) \
-            and CLOCK.fullmatch(first_tokens[1]):
-        n_data_cols -= 1
-    header = None
-    if lay.header is not None:
-        header = split_header(lay.header.rstrip().rstrip(lay.delim) if lay.trailing else lay.header, lay.delim)
-        while len(header) > n_data_cols and header and header[-1] == "":
-            header.pop()
-        if len(header) != n_data_cols:
-            raise ReadError(path, f"the header (line {lay.header_line + 1}) names {len(header)} columns but the data "
-                                  f"rows have {n_data_cols}; check the delimiter or the header")
-    else:
-        names_meta = meta_lookup(lay.meta, NAME_KEYS)
-        cands = ([names_meta] if names_meta else []) + [c for c in reversed(lay.comments) if not KEYVAL.match(c)][:1]
-        for cand in cands:
-            h = split_header(cand, lay.delim) if not (lay.delim is None and "," in cand) else split_fields(cand, ",")
-            if len(h) == n_data_cols:
-                header = h
-                break
-    if header is None:
-        header = [f"ch{i + 1}" for i in range(n_data_cols)]
+    n_cols = len(first_tokens)
+    if lay.delim is None and n_cols > 1 and DATE.fullmatch(first_tokens[0]) and CLOCK.fullmatch(first_tokens[1]):
+        n_cols -= 1  # whitespace-separated stamps "2026-03-01 00:00:00.010" are one value
+    header = _header(path, lay, n_cols)
     names_units = [split_name_unit(h) for h in header]
     time_col = next((i for i, (nm, un) in enumerate(names_units) if is_time_name(nm, un)), None)
-    stamp_kind = [token_kind(t) for t in first_tokens]
-    if time_col is None and stamp_kind and stamp_kind[0] == "stamp":
+    if time_col is None and token_kind(first_tokens[0]) == "stamp":
         time_col = 0  # a date-time stamp is a time column whatever its name
-    stamps = None
-    if time_col is not None and n_data_cols == 1:
+    if time_col is not None and n_cols == 1:
         raise ReadError(path, "the file holds only a time column, no channel data")
-    table = None
-    body = None
-    if time_col is not None and token_kind(first_tokens[time_col] if time_col < len(first_tokens) else "") == "stamp":
-        body = body_text()
-        fast = _fast_stamp_table(body, lay, time_col, n_data_cols)
+    label = f"time column {header[time_col]!r}" if time_col is not None else ""
+    stamps = table = body = None
+    if time_col is not None and token_kind(first_tokens[min(time_col, n_cols - 1)]) == "stamp":
+        body = source.body()
+        fast = fast_stamp_table(body, lay, time_col, n_cols)
         if fast is not None:
             stamps, table = fast
         else:
-            stamps, body, _ = _split_stamp_column(path, body, lay, time_col)
-    n_numeric = n_data_cols - (1 if stamps is not None else 0)
+            stamps, body, _ = split_stamp_column(path, body, lay, time_col)
+    n_numeric = n_cols - (1 if stamps is not None else 0)
     numeric_names = [nm for i, (nm, _) in enumerate(names_units) if not (stamps is not None and i == time_col)]
-    if table is None and peek is not None:
-        table = _fast_parse_file(path, lay, n_numeric, encoding)
+    if table is None and source.direct:
+        table = _fast_parse_file(path, lay, n_numeric, source.encoding)
     if table is None:
-        table = _parse_numeric(path, body if body is not None else body_text(), lay, n_numeric, numeric_names)
+        table = _parse_numeric(path, body if body is not None else source.body(), lay, n_numeric, numeric_names)
     if stamps is not None and len(stamps) != table.shape[0]:
         raise ReadError(path, f"{len(stamps)} time stamps but {table.shape[0]} rows of values (rows without values?); "
                               f"repair or re-export the file")
-    meta: dict = {k: v for k, v in lay.meta.items()}
     start: Optional[datetime] = None
-    fs_file: Optional[float] = None
-    origin = "the file"
+    fs_file, origin = None, "the time column"
+    specs = [names_units[i] for i in range(n_cols) if i != time_col]
+    data_cols: slice | list = slice(None)
     if stamps is not None:
-        t, start, resolution = _parse_stamps(path, stamps, f"time column {header[time_col]!r}")
-        data_cols = slice(None)
-        specs = [names_units[i] for i in range(n_data_cols) if i != time_col]
+        t, start, resolution = parse_stamps(path, stamps, label)
         if fs is None:
-            fs_file, origin = fs_from_times(path, t, f"time column {header[time_col]!r}", resolution,
-                                            lay.body_line + 1), "the time column"
+            fs_file = fs_from_times(path, t, label, resolution, lay.body_line + 1)
     elif time_col is not None:
         name, unit = names_units[time_col]
         t = table[:, time_col] * time_unit_factor(name, unit)
-        data_cols = [i for i in range(n_data_cols) if i != time_col]
-        specs = [names_units[i] for i in data_cols]
-        if time_col == 0:
-            data_cols = slice(1, None)  # a view, no copy of a large table
-        if np.isfinite(t[0]) and t[0] > 1e8:  # Unix epoch seconds (ms when beyond year 5000)
-            epoch = t / 1e3 if t[0] > 1e11 else t
-            start = datetime(1970, 1, 1) + (np.datetime64(int(round(epoch[0] * 1e6)), "us")
-                                            - np.datetime64(0, "us")).item()
-            t = epoch - epoch[0]
-        if fs is None:
-            digits = [len(m) for m in re.findall(r"\.(\d+)", " ".join(data_tokens(s, lay.delim, lay.trailing)[time_col] for s in lay.sample))]
-            resolution = 10.0 ** -max(digits) if digits else 1.0
-            fs_file, origin = fs_from_times(path, t, f"time column {header[time_col]!r}", resolution * 0.5,
-                                            lay.body_line + 1), "the time column"
-    else:
-        data_cols = slice(None)
-        specs = names_units
+        fs_file, start = _seconds_column(path, lay, t, label, time_col, fs)
+        data_cols = slice(1, None) if time_col == 0 else [i for i in range(n_cols) if i != time_col]
     if fs_file is None and fs is None:
-        value = meta_lookup(lay.meta, FS_KEYS)
-        if value is not None:
-            fs_file, origin = parse_number(value), "the file's sampling-rate line"
-            if fs_file is None:
-                raise ReadError(path, f"the sampling rate line says {value!r}, which is not a number; give --fs HZ")
-            if re.search(r"\bkhz\b", value, re.I):
-                fs_file *= 1e3
-        else:
-            value = meta_lookup(lay.meta, DT_KEYS)
-            dt = parse_number(value) if value is not None else None
-            if dt is not None and dt > 0:
-                dt *= 1e-3 if re.search(r"\bms\b", value) else 1.0
-                fs_file, origin = snap_fs(1.0 / dt), "the file's sample-interval line"
+        fs_file, origin = _fs_from_metadata(path, lay.meta)
     fs_hz = choose_fs(path, fs, fs_file, origin)
-    if start is None:
-        value = meta_lookup(lay.meta, START_KEYS)
-        if value is not None:
-            start = parse_datetime(value)
-            if start is None and meta_lookup(lay.meta, ("time",)) is not None:
-                start = parse_datetime(f"{value} {meta_lookup(lay.meta, ('time',))}")
-            if start is None:
-                raise ReadError(path, f"the start line says {value!r}, which is not a date-time "
-                                      f"(use ISO 8601, e.g. 2026-03-01T03:00:00)")
-    default_unit = meta_lookup(lay.meta, UNIT_KEYS)
-    units: list[Optional[str]] = [u for _, u in specs]
-    if default_unit:
-        per_channel = [u.strip() for u in re.split(r"[,;\t]", default_unit)]
-        if len(per_channel) == len(specs):
-            units = [u if u is not None else pc for u, pc in zip(units, per_channel)]
-        else:
-            units = [u if u is not None else default_unit.strip() for u in units]
-    return make_recording(path, table[:, data_cols], fs_hz=fs_hz, names=[n for n, _ in specs], source_units=units,
-                          start=start, fmt=FORMAT, metadata=meta, **options)
+    start = start or _start_from_metadata(path, lay.meta)
+    return make_recording(path, table[:, data_cols], fs_hz=fs_hz, names=[n for n, _ in specs],
+                          source_units=_units(lay.meta, [u for _, u in specs]), start=start, fmt=FORMAT,
+                          metadata=dict(lay.meta), **options)
