@@ -131,6 +131,10 @@ def read_datasets(path: Path, root, datasets: dict, *, fs, dataset: Optional[str
         missing = [c for c in chosen if c not in candidates]
         if missing:
             raise ReadError(path, f"no dataset {missing[0]!r}; choose from: {describe({n: d.shape for n, d in candidates.items()})}")
+        not_1d = [c for c in chosen if candidates[c].ndim != 1]
+        if not_1d:
+            raise ReadError(path, f"a list of datasets takes one 1-D dataset per channel; {not_1d[0]} has shape "
+                                  f"{candidates[not_1d[0]].shape}: name it alone")
         columns, names = _columns(path, [(c, candidates[c]) for c in chosen])
         anchor = candidates[chosen[0]]
         data = np.column_stack(columns)

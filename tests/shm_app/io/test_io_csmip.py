@@ -128,3 +128,14 @@ def test_painter_street_1992_petrolia_channels_and_shaking():
     assert newer.fs_hz == 200.0 and newer.n_samples == 11980 and newer.n_channels == 17
     assert newer.start == datetime(2012, 9, 14, 18, 19, 35)
     assert abs(newer.select(["CH01_Long"]).data).max() * 100 == pytest.approx(8.814, abs=1e-3)
+
+
+def test_cosmos_file_with_several_channels(tmp_path):
+    a = np.round(simulated(400, 2, 100.0)[:, 0] * 100, 5)
+    b = np.round(simulated(400, 2, 100.0, seed=1)[:, 1] * 100, 5)
+    text = cosmos_v2_text(a, 10.0) + cosmos_v2_text(b, 10.0).replace("Chan  5:  Up", "Chan  6:  360 deg")
+    p = tmp_path / "station.v2c"
+    p.write_text(text)
+    rec = io.read(p)
+    assert rec.channel_names == ["CH05_Up", "CH06_360"]
+    np.testing.assert_allclose(rec.data, np.column_stack([a, b]) / 100, atol=1e-12)

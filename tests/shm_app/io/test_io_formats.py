@@ -206,3 +206,34 @@ def test_generated_recordings_round_trip_in_every_container(tmp_path, fmt, n_sam
         assert rec.channel_names == NAMES[:n_channels]
     assert all(c.source_unit == unit for c in rec.channels)
     np.testing.assert_allclose(rec.data, data * FACTORS[unit], rtol=1e-6, atol=1e-12 * FACTORS[unit])
+
+
+def test_hdf5_group_and_dataset_options(tmp_path, data):
+    import h5py
+
+    p = tmp_path / "two.h5"
+    with h5py.File(p, "w") as h5:
+        for g, scale in (("north", 1.0), ("south", 2.0)):
+            ds = h5.create_dataset(f"{g}/acc", data=data * scale)
+            ds.attrs["fs"] = FS
+        h5.create_dataset("south/extra", data=data[:, 0])
+        h5.create_dataset("south/more", data=data[:, 1])
+    with pytest.raises(io.ChoiceRequired):
+        io.read(p)  # north/acc and south/acc: the user chooses
+    np.testing.assert_allclose(io.read(p, group="south").data, 2 * data)
+    np.testing.assert_allclose(io.read(p, dataset="north/acc").data, data)
+    two = io.read(p, dataset="south/extra,south/more", fs=FS, channels=["more"])
+    assert two.channel_names == ["more"]
+    np.testing.assert_allclose(two.data[:, 0], data[:, 1])
+    with pytest.raises(ReadError, match="one 1-D dataset per channel"):
+        io.read(p, dataset="south/extra,north/acc", fs=FS)
+
+
+def test_mat_datenum_start_and_time_vector(tmp_path, data):
+    import scipy.io
+
+    p = tmp_path / "dn.mat"
+    datenum = datetime(2026, 3, 1).toordinal() + 366 + 3 / 24  # MATLAB's datenum of 2026-03-01 03:00
+    scipy.io.savemat(p, {"y": data, "t": np.arange(1000) / FS, "start": datenum})
+    rec = io.read(p)
+    assert rec.fs_hz == FS and rec.start == START
