@@ -7,7 +7,7 @@ and :class:`ChoiceRequired` (several candidate signal arrays: offer ``.choices``
 
 Options understood (each reader ignores the ones it does not take):
 
-``fs``          sampling rate in Hz for files that do not state it (overrides the file when given)
+``fs``          sampling rate in Hz for files that do not state it (a rate the file states is never overridden)
 ``channels``    names (or a comma-separated string, or integer positions) of the channels to keep
 ``max_gap_s``   longest NaN/Inf run bridged by interpolation, s (default 0.5); longer runs refuse the file
 ``variable``    MATLAB: the variable holding the signal matrix

@@ -115,11 +115,12 @@ def check_fs(path: Path, fs_hz, origin: str) -> float:
 
 def choose_fs(path: Path, option, from_file: Optional[float], origin: str = "the file",
               missing: str = "the file states no sampling rate and has no time column; give it with --fs HZ") -> float:
-    """The ``fs=`` option when given (the user's word wins), else the file's, else an error asking for ``--fs``."""
-    if option is not None:
-        return check_fs(path, option, "--fs")
+    """The file's own sampling rate, else the ``fs=`` option (CLI ``--fs``: "for files that do not state it"),
+    else :class:`FsRequired` asking for it. A file's stated rate is never overridden by a batch-wide option."""
     if from_file is not None:
         return check_fs(path, from_file, origin)
+    if option is not None:
+        return check_fs(path, option, "--fs")
     raise FsRequired(path, missing)
 
 

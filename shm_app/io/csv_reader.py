@@ -206,16 +206,14 @@ def _header(path: Path, lay: Layout, n_cols: int) -> list[str]:
     return [f"ch{i + 1}" for i in range(n_cols)]
 
 
-def _seconds_column(path: Path, lay: Layout, t: np.ndarray, label: str, time_col: int, fs) -> tuple:
-    """fs (or None when the user gave one) and start from a numeric time column (seconds, ms or Unix epoch)."""
+def _seconds_column(path: Path, lay: Layout, t: np.ndarray, label: str, time_col: int) -> tuple:
+    """fs and start from a numeric time column (seconds, ms or Unix epoch), checked for uniform spacing."""
     start = None
     if np.isfinite(t[0]) and t[0] > 1e8:  # Unix epoch seconds (ms when beyond year 5000)
         epoch = t / 1e3 if t[0] > 1e11 else t
         start = datetime(1970, 1, 1) + (np.datetime64(int(round(epoch[0] * 1e6)), "us")
                                         - np.datetime64(0, "us")).item()
         t = epoch - epoch[0]
-    if fs is not None:
-        return None, start
     printed = " ".join(data_tokens(s, lay.delim, lay.trailing)[time_col] for s in lay.sample)
     digits = [len(m) for m in re.findall(r"[.,](\d+)", printed)]
     resolution = 10.0 ** -max(digits) if digits else 1.0
@@ -264,7 +262,7 @@ def _units(meta: dict, units: list[Optional[str]]) -> list[Optional[str]]:
 
 
 def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
-    """Read a CSV/TXT recording. Options: ``fs`` (Hz, overrides the file), ``channels``, ``max_gap_s``."""
+    """Read a CSV/TXT recording. Options: ``fs`` (Hz, for files that state none), ``channels``, ``max_gap_s``."""
     path = Path(path)
     source = _Source(path)
     lay = source.lay
@@ -303,14 +301,13 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     data_cols: slice | list = slice(None)
     if stamps is not None:
         t, start, resolution = parse_stamps(path, stamps, label)
-        if fs is None:
-            fs_file = fs_from_times(path, t, label, resolution, lay.body_line + 1)
+        fs_file = fs_from_times(path, t, label, resolution, lay.body_line + 1)
     elif time_col is not None:
         name, unit = names_units[time_col]
         t = table[:, time_col] * time_unit_factor(name, unit)
-        fs_file, start = _seconds_column(path, lay, t, label, time_col, fs)
+        fs_file, start = _seconds_column(path, lay, t, label, time_col)
         data_cols = slice(1, None) if time_col == 0 else [i for i in range(n_cols) if i != time_col]
-    if fs_file is None and fs is None:
+    if fs_file is None:
         fs_file, origin = _fs_from_metadata(path, lay.meta)
     fs_hz = choose_fs(path, fs, fs_file, origin)
     start = start or _start_from_metadata(path, lay.meta)

@@ -173,7 +173,7 @@ def read_datasets(path: Path, root, datasets: dict, *, fs, dataset: Optional[str
         scalars = {n.rsplit("/", 1)[-1]: d for n, d in _scalars(root).items()}
         fs_file, key = fs_from_mapping({k: v for k, v in scalars.items()})
         origin = f"dataset {key!r}" if key else origin
-    if fs_file is None and fs is None and time_sets:
+    if fs_file is None and time_sets:
         tname, tds = next(iter(time_sets.items()))
         t = np.asarray(_read(tds, path), dtype=float).reshape(-1)
         if t.size == data.shape[0]:

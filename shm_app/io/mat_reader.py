@@ -103,7 +103,7 @@ def read(path: Path, *, fs: Optional[float] = None, variable: Optional[str] = No
         metadata["transposed"] = True
     fs_file, key = fs_from_mapping(meta_source)
     origin = f"variable {key!r}" if key else "the file"
-    if fs_file is None and fs is None:
+    if fs_file is None:
         for tname, t in times.items():
             if t.size == data.shape[0]:
                 fs_file, origin = fs_from_times(path, t, f"time vector {tname!r}"), f"time vector {tname!r}"
@@ -169,7 +169,7 @@ def _read_v73(path: Path, *, fs, variable, **options) -> Recording:
         metadata["transposed"] = True
     fs_file, key = fs_from_mapping(meta_source)
     origin = f"variable {key!r}" if key else "the file"
-    if fs_file is None and fs is None and t is not None and t.size == data.shape[0]:
+    if fs_file is None and t is not None and t.size == data.shape[0]:
         fs_file, origin = fs_from_times(path, t, "time vector"), "time vector"
     fs_hz = choose_fs(path, fs, fs_file, origin, "the file states no sampling rate (no fs or dt variable, no time "
                                                  "vector); give it with --fs HZ")

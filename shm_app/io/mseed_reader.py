@@ -42,8 +42,7 @@ def _obspy_read(path: Path):
 
 
 def read(path: Path, *, fs: Optional[float] = None, unit: Optional[str] = None, **options) -> Recording:
-    """Read miniSEED. Options: ``unit`` (the data's unit), ``channels``, ``max_gap_s``; ``fs`` is ignored unless
-    the file states none."""
+    """Read miniSEED. Options: ``unit`` (the data's unit), ``channels``, ``max_gap_s``."""
     path = Path(path)
     stream = _obspy_read(path)
     if len(stream) == 0:
@@ -69,7 +68,7 @@ def read(path: Path, *, fs: Optional[float] = None, unit: Optional[str] = None, 
     n = min(c.size for c in columns)
     data = np.column_stack([c[:n] for c in columns])
     rate = rates.pop()
-    fs_hz = choose_fs(path, None if rate > 0 else fs, rate if rate > 0 else None, "the miniSEED header")
+    fs_hz = choose_fs(path, fs, rate if rate > 0 else None, "the miniSEED header")
     metadata = {"trace_ids": [tr.id for tr in stream], "merged_pieces": n_pieces}
     start_dt = start.datetime.replace(tzinfo=None)
     return make_recording(path, data, fs_hz=fs_hz, names=[tr.id for tr in stream], source_units=unit, start=start_dt,

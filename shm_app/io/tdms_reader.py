@@ -84,7 +84,7 @@ def read(path: Path, *, fs: Optional[float] = None, group: Optional[str] = None,
                               f"({', '.join(f'{x:g}' for x in sorted(increments))} s)")
     if increments:
         fs_file, origin = snap_fs(1.0 / increments.pop()), "wf_increment"
-    elif time_channels and fs is None:
+    elif time_channels:
         t = np.asarray(time_channels[0][:], dtype=float)
         if t.size == len(signals[0]):
             fs_file, origin = fs_from_times(path, t, f"time channel {time_channels[0].name!r}"), "the time channel"

@@ -102,10 +102,13 @@ def test_first_column_is_not_time_just_because_it_increases(tmp_path):
     assert rec.channel_names == ["index", "a"]
 
 
-def test_fs_option_overrides_and_channels_option_selects(tmp_path):
+def test_fs_option_only_fills_in_and_channels_option_selects(tmp_path):
     p = write(tmp_path, "x.csv", "# fs = 50\na,b,c\n1,2,3\n4,5,6\n")
-    rec = io.read(p, fs=20.0, channels="c,a")
-    assert rec.fs_hz == 20.0 and rec.channel_names == ["c", "a"]
+    rec = io.read(p, fs=20.0, channels="c,a")  # --fs is for files that do not state their rate
+    assert rec.fs_hz == 50.0 and rec.channel_names == ["c", "a"]
+    gappy = write(tmp_path, "g.csv", "time,a\n0,1\n0.1,2\n0.5,3\n0.6,4\n0.7,5\n")
+    with pytest.raises(ReadError, match="gap"):
+        io.read(gappy, fs=10.0)  # a gap means missing samples: no rate repairs that
     np.testing.assert_allclose(rec.data, [[3, 1], [6, 4]])
     with pytest.raises(ReadError, match="no channel named 'z'"):
         io.read(p, channels=["z"])
