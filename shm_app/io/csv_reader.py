@@ -307,8 +307,12 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
         t = table[:, time_col] * time_unit_factor(name, unit)
         fs_file, start = _seconds_column(path, lay, t, label, time_col)
         data_cols = slice(1, None) if time_col == 0 else [i for i in range(n_cols) if i != time_col]
+    stated, stated_origin = _fs_from_metadata(path, lay.meta)
     if fs_file is None:
-        fs_file, origin = _fs_from_metadata(path, lay.meta)
+        fs_file, origin = stated, stated_origin
+    elif stated is not None and abs(stated - fs_file) > 0.005 * fs_file:
+        raise ReadError(path, f"the {label} gives {fs_file:g} Hz but {stated_origin} says {stated:g} Hz; "
+                              f"correct one of them")
     fs_hz = choose_fs(path, fs, fs_file, origin)
     start = start or _start_from_metadata(path, lay.meta)
     return make_recording(path, table[:, data_cols], fs_hz=fs_hz, names=[n for n, _ in specs],

@@ -68,6 +68,7 @@ CASES = {
     "bad_fs_line": ("bf.csv", b"# fs = fast\na,b\n1,2\n3,4\n", "not a number"),
     "zero_fs": ("zf.csv", b"# fs = 0\na,b\n1,2\n3,4\n", "positive"),
     "header_mismatch": ("hm.csv", b"# fs = 10\na,b,c\n1,2\n3,4\n", "header"),
+    "fs_contradiction": ("fc.csv", b"# fs = 100\ntime,a\n0,1\n0.02,2\n0.04,3\n", "says 100 Hz"),
     "only_time_column": ("ot.csv", b"time\n0\n0.1\n0.2\n", "only a time column"),
     "bad_stamp": ("bs.csv", b"timestamp,a\n2026-03-01 00:00:00,1\n2026-13-01 00:00:01,2\n", "date-time"),
     "gzip_cut": ("cut.csv.gz", _gz_cut(), "gzip"),

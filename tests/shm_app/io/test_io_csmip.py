@@ -139,3 +139,27 @@ def test_cosmos_file_with_several_channels(tmp_path):
     rec = io.read(p)
     assert rec.channel_names == ["CH05_Up", "CH06_360"]
     np.testing.assert_allclose(rec.data, np.column_stack([a, b]) / 100, atol=1e-12)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 300), dt=st.sampled_from([0.005, 0.01, 0.02]), n_channels=st.integers(1, 4),
+       peak=st.floats(1e-3, 9999.0), seed=st.integers(0, 100))
+def test_generated_csmip_events_round_trip(n, dt, n_channels, peak, seed):
+    import tempfile
+    from pathlib import Path
+
+    rng = np.random.default_rng(seed)
+    data = np.round(rng.uniform(-peak, peak, size=(n, n_channels)), 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "event.zip"
+        with zipfile.ZipFile(p, "w") as zf:
+            for j in range(n_channels):
+                zf.writestr(f"CHAN{j + 1:03d}.V2", csmip_v2_text(data[:, j], dt, j + 1, "UP"))
+        rec = io.read(p)
+    assert rec.n_samples == n and rec.fs_hz == round(1 / dt)
+    assert rec.channel_names == [f"CH{j + 1:02d}_Up" for j in range(n_channels)]
+    np.testing.assert_allclose(rec.data * 100, data, atol=1e-9)
