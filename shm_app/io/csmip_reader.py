@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -225,21 +226,15 @@ def _components_from_zip(path: Path, component: str) -> list[Component]:
                                       f"for a strong-motion channel")
             try:
                 raw = zf.read(info)
-            except (zipfile.BadZipFile, EOFError, OSError, zlib_error()) as exc:
+            except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
                 raise ReadError(path, f"{info.filename} in the archive is damaged ({exc})") from None
             if looks_binary(raw):
                 raise ReadError(path, f"{info.filename} in the archive is binary, not a strong-motion text file")
             try:
                 comps.extend(parse_text(decode_text(raw), info.filename))
-            except ValueError as exc:
+            except (ValueError, IndexError) as exc:  # IndexError: the file ends early
                 raise ReadError(path, f"{exc}; the file is damaged or truncated") from None
     return comps
-
-
-def zlib_error():
-    import zlib
-
-    return zlib.error
 
 
 def read(path: Path, *, fs: Optional[float] = None, component: str = "V2", **options) -> Recording:
@@ -255,7 +250,7 @@ def read(path: Path, *, fs: Optional[float] = None, component: str = "V2", **opt
             raise ReadError(path, "this is a binary file, not a CSMIP/COSMOS strong-motion text file")
         try:
             comps = parse_text(decode_text(raw), path.name)
-        except ValueError as exc:
+        except (ValueError, IndexError) as exc:  # IndexError: the file ends early
             raise ReadError(path, f"{str(exc).split(': ', 1)[-1]}; the file is damaged or truncated") from None
     dts = sorted({round(c.dt_s, 9) for c in comps})
     if len(dts) > 1:
