@@ -232,9 +232,17 @@ def _components_from_zip(path: Path, component: str) -> list[Component]:
                 raise ReadError(path, f"{info.filename} in the archive is binary, not a strong-motion text file")
             try:
                 comps.extend(parse_text(decode_text(raw), info.filename))
-            except (ValueError, IndexError) as exc:  # IndexError: the file ends early
-                raise ReadError(path, f"{exc}; the file is damaged or truncated") from None
+            except (ValueError, IndexError) as exc:
+                raise ReadError(path, _why(exc, info.filename)) from None
     return comps
+
+
+def _why(exc: Exception, member: Optional[str]) -> str:
+    where = f"{member} in the archive" if member else "the file"
+    if isinstance(exc, IndexError):  # a header or data block runs past the last line
+        return f"{where} ends before its headers and data do: it is truncated; download it again"
+    reason = str(exc).split(": ", 1)[-1] if member is None else str(exc)
+    return f"{reason}; the file is damaged or truncated"
 
 
 def read(path: Path, *, fs: Optional[float] = None, component: str = "V2", **options) -> Recording:
@@ -250,8 +258,8 @@ def read(path: Path, *, fs: Optional[float] = None, component: str = "V2", **opt
             raise ReadError(path, "this is a binary file, not a CSMIP/COSMOS strong-motion text file")
         try:
             comps = parse_text(decode_text(raw), path.name)
-        except (ValueError, IndexError) as exc:  # IndexError: the file ends early
-            raise ReadError(path, f"{str(exc).split(': ', 1)[-1]}; the file is damaged or truncated") from None
+        except (ValueError, IndexError) as exc:
+            raise ReadError(path, _why(exc, None)) from None
     dts = sorted({round(c.dt_s, 9) for c in comps})
     if len(dts) > 1:
         detail = ", ".join(f"{c.name}: {c.dt_s:g} s" for c in comps[:6])
