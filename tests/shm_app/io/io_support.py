@@ -53,6 +53,13 @@ def write_mat_v73(path: Path, data: np.ndarray, fs_hz: float, unit: str = "mg") 
                                  ("unit", char(unit), "char"), ("start", char(START), "char")):
             ds = h5.create_dataset(name, data=value)
             ds.attrs["MATLAB_class"] = np.bytes_(cls)
+        refs = []  # a cellstr: object references to char arrays kept in #refs#
+        for j, label in enumerate(NAMES[:data.shape[1]]):
+            ds = h5.create_dataset(f"#refs#/c{j}", data=char(label))
+            ds.attrs["MATLAB_class"] = np.bytes_("char")
+            refs.append(ds.ref)
+        cell = h5.create_dataset("channels", data=np.array(refs, dtype=h5py.ref_dtype).reshape(-1, 1))
+        cell.attrs["MATLAB_class"] = np.bytes_("cell")
     with open(path, "r+b") as fh:
         fh.write(b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Sun Mar  1 03:00:00 2026 HDF5 schema 1.00 ."
                  .ljust(116) + b"\x00" * 8 + b"\x00\x02IM")

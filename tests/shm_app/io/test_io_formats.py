@@ -63,7 +63,7 @@ def test_mat_ambiguous_matrices_ask_the_user(tmp_path, data):
 
 def test_mat_v73_round_trip(tmp_path, data):
     rec = io.read(write_mat_v73(tmp_path / "r73.mat", data, FS, "mg"))
-    check(rec, data, G0 * 1e-3, "mg", names=["ch1", "ch2", "ch3"], fmt="mat")
+    check(rec, data, G0 * 1e-3, "mg", fmt="mat")
     assert rec.metadata["mat_version"] == "7.3"
 
 
@@ -138,6 +138,9 @@ def test_mseed_round_trip_and_short_gap(tmp_path, data):
     order = [2, 1, 0]  # traces come back sorted by id
     np.testing.assert_allclose(rec.data, data[:, order])
     assert all(c.source_unit is None for c in rec.channels)  # miniSEED states no unit
+    in_g = io.read(tmp_path / "r.mseed", unit="g")
+    assert all(c.source_unit == "g" for c in in_g.channels)
+    np.testing.assert_allclose(in_g.data, data[:, order] * G0)
     from obspy import Stream, UTCDateTime, read
 
     tr = read(str(tmp_path / "r.mseed"))[0]
@@ -182,7 +185,7 @@ from io_support import write_npz  # noqa: E402
 FACTORS = {"g": G0, "mg": G0 * 1e-3, "gal": 1e-2, "cm/s^2": 1e-2, "mm/s^2": 1e-3, "m/s^2": 1.0}
 WRITERS = {
     "mat": (lambda p, d, fs, u: write_mat_v5(p.with_suffix(".mat"), d, fs, u), True),
-    "mat73": (lambda p, d, fs, u: write_mat_v73(p.with_suffix(".mat"), d, fs, u), False),
+    "mat73": (lambda p, d, fs, u: write_mat_v73(p.with_suffix(".mat"), d, fs, u), True),
     "h5": (lambda p, d, fs, u: write_hdf5_generic(p.with_suffix(".h5"), d, fs, u), True),
     "tdms": (lambda p, d, fs, u: write_tdms(p.with_suffix(".tdms"), d, fs, u), True),
     "uff": (lambda p, d, fs, u: write_uff58(p.with_suffix(".uff"), d, fs, u), False),
