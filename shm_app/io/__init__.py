@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Callable, Union
 
 from shm_app.errors import ReadError
-from shm_app.io._common import ChoiceRequired, FsRequired
+from shm_app.io._common import ChoiceRequired, FsRequired, OptionError
 from shm_app.recording import Recording
 
-__all__ = ["read", "ReadError", "FsRequired", "ChoiceRequired", "READERS", "FORMATS", "supported_suffixes",
+__all__ = ["read", "ReadError", "FsRequired", "ChoiceRequired", "OptionError", "READERS", "FORMATS", "supported_suffixes",
            "file_dialog_filter", "sniff_format"]
 
 log = logging.getLogger(__name__)
@@ -188,8 +188,8 @@ def read(path: Union[str, Path], **options) -> Recording:
 
             recording = attach_geometry(recording, geometry)
         return recording
-    except ReadError:
-        raise
+    except (ReadError, OptionError):
+        raise  # a bad file, or an impossible option naming itself
     except MemoryError:
         raise ReadError(p, "not enough memory to load it; select fewer channels or split the file") from None
     except OSError as exc:

@@ -23,6 +23,10 @@ MAX_VALUES = 2**30
 PathLike = Union[str, Path]
 
 
+class OptionError(ValueError):
+    """An option given to ``read()`` is impossible; the message names the parameter and the allowed values."""
+
+
 class FsRequired(ReadError):
     """The file states no sampling rate: ask the user (CLI ``--fs``, GUI a dialog) and read again with ``fs=``."""
 
@@ -323,6 +327,12 @@ def make_recording(path: Path, data, *, fs_hz: float, names: Sequence[Optional[s
     Units that are not accelerations (°C, V, µε) are kept unconverted and listed in
     ``metadata["non_acceleration_channels"]``.
     """
+    try:
+        max_gap_s = float(max_gap_s)
+    except (TypeError, ValueError):
+        max_gap_s = float("nan")
+    if not max_gap_s >= 0:
+        raise OptionError(f"max_gap_s must be a duration >= 0 s (0 refuses every NaN), got {max_gap_s!r}")
     data = np.asarray(data)
     if data.ndim == 1:
         data = data[:, None]

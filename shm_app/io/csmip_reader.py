@@ -26,7 +26,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import choose_fs, decode_text, looks_binary, make_recording, read_bytes, snap_fs
+from shm_app.io._common import OptionError, choose_fs, decode_text, looks_binary, make_recording, read_bytes, snap_fs
 from shm_app.recording import Recording
 
 FORMAT = "csmip"
@@ -247,6 +247,8 @@ def _why(exc: Exception, member: Optional[str]) -> str:
 
 def read(path: Path, *, fs: Optional[float] = None, component: str = "V2", **options) -> Recording:
     """Read a CSMIP/COSMOS V1/V2 file or a zip of them. Options: ``component``, ``channels``, ``max_gap_s``."""
+    if str(component).upper() not in ("V1", "V2"):
+        raise OptionError(f"component must be 'V1' (uncorrected) or 'V2' (corrected), got {component!r}")
     path = Path(path)
     raw = read_bytes(path)
     if raw[:4] == b"PK\x03\x04" or path.suffix.lower() == ".zip":

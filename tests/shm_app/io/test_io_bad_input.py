@@ -296,3 +296,14 @@ def test_failed_read_leaves_an_earlier_recording_intact(tmp_path):
     with pytest.raises(ReadError):
         io.read(bad)
     np.testing.assert_array_equal(loaded.data, before)
+
+
+def test_bad_options_name_the_parameter(tmp_path):
+    p = tmp_path / "ok.csv"
+    p.write_text(GOOD_CSV)
+    with pytest.raises(ValueError, match="max_gap_s must be"):
+        io.read(p, max_gap_s=-1)
+    z = tmp_path / "CHAN01.V2"
+    z.write_text("x")
+    with pytest.raises(ValueError, match="component must be"):
+        io.read(z, component="V9")
