@@ -10,13 +10,14 @@ Pipeline (``shm-app campaign``, the GUI campaign view):
 3. :func:`analyse` orders the recordings by start, establishes reference tracks from the baseline, tracks the modes,
    fits the environmental compensation on the baseline only (regression on covariates with a frost hinge, or PCA
    without covariates), computes the Hotelling T² novelty index with its control limit, applies the k-of-m alarm
-   rule and measures which tracks moved. :func:`analyse_table` does steps 3 on a frequency table.
+   rule and measures which tracks moved. :func:`analyse_table` does step 3 on a frequency table.
 
 The numerics live in :mod:`dsp.tracking`, :mod:`dsp.compensation` and :mod:`dsp.novelty`.
 """
 from __future__ import annotations
 
 import glob
+import logging
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -241,6 +242,10 @@ def identify_file(path: Union[str, Path], identification: IdentificationSettings
         reason = getattr(exc, "reason", None) or str(exc)
         return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
                               error=reason)
+    except Exception as exc:  # noqa: BLE001 - one recording's bug must not lose hours of campaign; logged
+        logging.getLogger("shm_app").exception("campaign task failed on %s", path)
+        return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
+                              error=f"internal error: {type(exc).__name__}: {exc}")
     shapes = np.array([m.real_shape for m in result.modes]).T if result.modes else np.zeros((len(result.channels), 0))
     return RecordingModes(file=path, start=recording.start, channels=tuple(result.channels),
                           frequencies_hz=np.array([m.frequency_hz for m in result.modes]),
@@ -494,13 +499,14 @@ def analyse(results: Sequence[RecordingModes], settings: CampaignSettings = Camp
     ok = [r for r in res if r.error is None]
     if not ok:
         raise ShmError(f"no recording could be identified; first error: {res[0].file}: {res[0].error}")
-    channels = ok[0].channels
+    layouts = [r.channels for r in ok]
+    channels = max(set(layouts), key=layouts.count)  # the campaign's channel layout: the most common one
+    res = [r if r.error is not None or r.channels == channels else
+           replace(r, error=f"channels {', '.join(r.channels)} differ from the campaign's {', '.join(channels)}; "
+                            f"select common channels with --channels") for r in res]
     warnings = [f"{Path(r.file).name}: {r.error}" for r in res if r.error is not None]
-    for r in ok:
-        if r.channels != channels:
-            raise ShmError(f"{r.file}: channels {', '.join(r.channels)} differ from {', '.join(channels)} of "
-                           f"{ok[0].file}; a campaign needs the same channels in every recording (use --channels)")
-    sets = [ModeSet(r.frequencies_hz, r.shapes, r.damping_ratios) for r in res]
+    sets = [ModeSet(r.frequencies_hz, r.shapes, r.damping_ratios) if r.error is None else ModeSet(np.zeros(0))
+            for r in res]
     usable = np.array([r.error is None for r in res])
     base = _baseline_mask([r.start for r in res], usable, settings)
     try:

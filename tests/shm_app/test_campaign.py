@@ -159,3 +159,25 @@ def test_campaign_modules_do_not_load_qt():
             "sys.exit(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], cwd=str(__import__("pathlib").Path(__file__).parents[2]))\
         .returncode == 0
+
+
+def test_a_recording_with_other_channels_is_set_aside(identified):
+    from dataclasses import replace
+
+    odd = replace(identified[0], channels=identified[0].channels[:4], shapes=identified[0].shapes[:4])
+    result = analyse([odd] + list(identified[1:]), CampaignSettings(baseline_count=N_BASE))
+    k = result.files.index(odd.file)
+    assert "differ from the campaign's" in result.errors[k] and np.all(np.isnan(result.frequencies_hz[k]))
+
+
+def test_an_unexpected_failure_in_one_task_is_recorded(monkeypatch, campaign):
+    import shm_app.identify
+
+    _, _, paths = campaign
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(shm_app.identify, "identify", broken)
+    r = identify_file(paths[0])
+    assert r.error == "internal error: ZeroDivisionError: bug"
