@@ -50,12 +50,14 @@ NOISE_RATIO = 0.10
 SEED = 0
 
 KOMA_JOB = textwrap.dedent("""
-    import json, sys
+    import json, sys, time
     import numpy as np, pandas as pd
     import koma.oma
+    t0 = time.perf_counter()
     frame = pd.read_csv(sys.argv[1])
     data = frame.iloc[:, 1:].to_numpy()           # drop the time column
     fs = 1.0 / float(frame.iloc[1, 0] - frame.iloc[0, 0])
+    t1 = time.perf_counter()
     orders = list(range(2, 82, 2))
     lambd, phi, pole_orders = koma.oma.covssi(data, fs, 40, orders, showinfo=False)
     lambd_stab, phi_stab, orders_stab, idx_stab = koma.oma.find_stable_poles(
@@ -64,19 +66,22 @@ KOMA_JOB = textwrap.dedent("""
     f = np.abs(lambd_stab) / (2 * np.pi)
     z = -np.real(lambd_stab) / np.abs(lambd_stab)
     json.dump({"frequency_hz": f.tolist(), "damping_ratio": z.tolist(),
-               "shape_re": np.real(phi_stab).T.tolist(), "shape_im": np.imag(phi_stab).T.tolist()},
+               "shape_re": np.real(phi_stab).T.tolist(), "shape_im": np.imag(phi_stab).T.tolist(),
+               "load_s": t1 - t0, "analysis_s": time.perf_counter() - t1},
               open(sys.argv[2], "w"))
 """)
 
 PYOMA_JOB = textwrap.dedent("""
-    import json, logging, sys
+    import json, logging, sys, time
     logging.disable(logging.INFO)
     import numpy as np, pandas as pd
     from pyoma2.setup import SingleSetup
     from pyoma2.algorithms import SSI
+    t0 = time.perf_counter()
     frame = pd.read_csv(sys.argv[1])
     data = frame.iloc[:, 1:].to_numpy()
     fs = 1.0 / float(frame.iloc[1, 0] - frame.iloc[0, 0])
+    t1 = time.perf_counter()
     setup = SingleSetup(data, fs=fs)
     alg = SSI(name="SSIcov", br=40, ordmax=80, step=2, method="cov")
     setup.add_algorithms(alg)
@@ -85,7 +90,8 @@ PYOMA_JOB = textwrap.dedent("""
     r = alg.result
     phi = np.asarray(r.Phi)
     json.dump({"frequency_hz": np.asarray(r.Fn).tolist(), "damping_ratio": np.asarray(r.Xi).tolist(),
-               "shape_re": np.real(phi).T.tolist(), "shape_im": np.imag(phi).T.tolist()},
+               "shape_re": np.real(phi).T.tolist(), "shape_im": np.imag(phi).T.tolist(),
+               "load_s": t1 - t0, "analysis_s": time.perf_counter() - t1},
               open(sys.argv[2], "w"))
 """)
 
@@ -207,6 +213,7 @@ def main() -> int:
             return 1
         best = wall if best is None else min(best, wall)
     doc = json.loads(out.read_text())
+    phases = {"shm-app ssi-cov": _our_phases(csv, args.repeat)}
     shapes = [np.array(m["shape"]) + 1j * np.array(m["shape_imag"]) for m in doc["modes"]]
     results["shm-app ssi-cov"] = (best, *score_modes([m["frequency_hz"] for m in doc["modes"]],
                                                      [m["damping_ratio"] for m in doc["modes"]], shapes, model))
@@ -233,6 +240,7 @@ def main() -> int:
             shapes = np.array(peer["shape_re"]) + 1j * np.array(peer["shape_im"])
             results[label] = (best, *score_modes(peer["frequency_hz"], peer["damping_ratio"], shapes, model,
                                                  oracle_group=oracle))
+            phases[label] = (peer["load_s"], peer["analysis_s"])
 
     print(f"\n{args.hours:g} h, {args.channels} channels, {FS_HZ:g} Hz, {NOISE_RATIO:.0%} noise, "
           f"seed {SEED}; true modes {', '.join(f'{f:g} Hz/{z:.2%}' for f, z in zip(true_f, model.damping_ratios))}")
@@ -245,10 +253,33 @@ def main() -> int:
     for label, (_, rows, _) in results.items():
         cells = ["missed" if r is None else f"{r[0]:.4f}/{r[1]:.4f}/{r[2]:.3f}" for r in rows]
         print(f"{label:<18}" + "  ".join(cells))
+    print("\nphases of the last run, s: CSV load / analysis (after load, to the result)")
+    our_load, our_analysis = phases["shm-app ssi-cov"]
+    for label, (load, analysis) in phases.items():
+        print(f"{label:<18}{load:8.2f}{analysis:8.2f}   analysis × ours {analysis / our_analysis:5.1f}")
     for label, (wall, _, _) in results.items():
         if label != "shm-app ssi-cov":
-            print(f"speed ratio {label} / shm-app: {wall / ours:.1f}")
+            print(f"speed ratio {label} / shm-app: whole process {wall / ours:.1f}, "
+                  f"analysis {phases[label][1] / our_analysis:.1f}")
     return 0
+
+
+def _our_phases(csv: Path, repeat: int) -> tuple[float, float]:
+    """shm-app's CSV load and analysis times, in this process (best of ``repeat``), as the CLI runs them."""
+    from shm_app import io
+    from shm_app.commands.identify import _limit_blas_threads
+    from shm_app.identify import IdentificationSettings, identify, result_to_json
+
+    _limit_blas_threads()
+    load = analysis = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        recording = io.read(csv)
+        t1 = time.perf_counter()
+        json.dumps(result_to_json(identify(recording, IdentificationSettings(compute_spectrum=False))))
+        t2 = time.perf_counter()
+        load, analysis = min(load, t1 - t0), min(analysis, t2 - t1)
+    return load, analysis
 
 
 if __name__ == "__main__":
