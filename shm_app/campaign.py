@@ -387,6 +387,16 @@ def _hinge_column(names: Sequence[str], settings: CampaignSettings) -> Optional[
     return next((k for k, nm in enumerate(names) if "temp" in nm.lower()), None)
 
 
+def _baseline_std(r_base: np.ndarray, n_parameters: int) -> np.ndarray:
+    """Standard deviation of each track's baseline residuals, corrected for the fitted parameters; NaN when empty."""
+    out = np.full(r_base.shape[1], np.nan)
+    for j in range(r_base.shape[1]):
+        v = r_base[np.isfinite(r_base[:, j]), j]
+        if v.size > 1:
+            out[j] = np.sqrt(np.sum((v - v.mean()) ** 2) / max(v.size - max(1, n_parameters), 1))
+    return out
+
+
 def _fit_model(f, cov, base, names, kind: str, settings: CampaignSettings):
     """(model, ddof, predicted) of one compensation kind on the given tracks."""
     if kind == "regression":
@@ -473,9 +483,7 @@ def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTra
     monitored = ~_baseline_mask(starts, np.ones(n, bool), settings) if n_base else np.ones(n, bool)
     alarm = alarm_rule(exceed & monitored, settings.novelty.alarm_k, settings.novelty.alarm_m) & monitored
     first = int(np.flatnonzero(alarm)[0]) if alarm.any() else None
-    r_base = residuals[base]
-    dof = np.maximum(np.sum(np.isfinite(r_base), axis=0) - max(1, model.n_parameters), 1)
-    residual_std = np.sqrt(np.nansum((r_base - np.nanmean(r_base, axis=0)) ** 2, axis=0) / dof)
+    residual_std = _baseline_std(residuals[base], model.n_parameters)
     shifts = track_shifts(residuals[first:][monitored[first:]], residual_std) if first is not None else (None,) * p
     tracks = tuple(Track(id=ids[j], reference_frequency_hz=float(reference.frequencies_hz[j]),
                          reference_shape=None if reference.shapes is None else reference.shapes[:, j],
