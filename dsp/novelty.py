@@ -122,6 +122,9 @@ def _fit(x: np.ndarray, ddof: int, alpha: float) -> NoveltyModel:
     mean = np.nanmean(x, axis=0)
     d = np.where(avail, x - mean, 0.0)
     cov = d.T @ d / (counts - 1 - ddof)
+    flat = np.flatnonzero(~(np.diag(cov) > 0))
+    if flat.size:
+        raise ValueError(f"feature {flat[0] + 1} does not vary over the baseline; its scatter cannot be learnt")
     w, v = np.linalg.eigh(cov)
     if w.min() <= 1e-12 * w.max():
         cov = (v * np.maximum(w, 1e-6 * w.max())) @ v.T
@@ -183,6 +186,8 @@ def alarm_rule(exceed, k: int = 2, m: int = 3) -> np.ndarray:
     e = np.asarray(exceed, dtype=bool).astype(int)
     if not (1 <= k <= m):
         raise ValueError(f"k and m must satisfy 1 <= k <= m; got {k}, {m}")
+    if e.size == 0:
+        return np.zeros(0, dtype=bool)
     window = np.convolve(e, np.ones(m, dtype=int))[: e.size]
     return window >= k
 

@@ -123,3 +123,32 @@ def test_baseline_with_missing_values_uses_pairwise_counts():
     t2, limit, used = hotelling_t2(partial, np.array([[0.1, np.nan, np.nan], [0.1, 0.2, 0.3]]))
     assert limit[0] == pytest.approx(t2_limit(1, int(partial.pair_counts[0, 0]), 0.01))
     assert limit[1] == pytest.approx(t2_limit(3, partial.n_baseline, 0.01))
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(arrays(float, st.tuples(st.integers(12, 40), st.integers(1, 4)),
+              elements=st.one_of(st.floats(-5, 5), st.just(np.nan))))
+def test_t2_is_non_negative_or_nan_for_any_pattern_of_missing_values(x):
+    try:
+        model = fit_novelty(x, NoveltySettings(trim_alpha=None))
+    except ValueError as exc:  # too few values per pair: refused with a message, never a crash
+        assert "baseline needs more than" in str(exc) or "does not vary" in str(exc)
+        return
+    t2, limit, used = hotelling_t2(model, x)
+    ok = np.isfinite(t2)
+    assert np.all(t2[ok] >= -1e-9) and np.all(limit[ok] > 0)
+    assert np.all(used[~ok] == 0) | np.all(np.isnan(t2[~ok]))
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(st.lists(st.booleans(), min_size=0, max_size=60), st.integers(1, 4), st.integers(0, 3))
+def test_alarm_needs_k_exceedances_in_the_window(exceed, k, extra):
+    m = k + extra
+    alarm = alarm_rule(np.array(exceed, dtype=bool), k, m)
+    e = np.array(exceed, dtype=int)
+    for i, a in enumerate(alarm):
+        assert a == (e[max(0, i - m + 1): i + 1].sum() >= k)

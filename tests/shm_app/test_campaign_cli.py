@@ -81,6 +81,7 @@ def test_frequency_table_without_env_uses_pca_and_says_so(table, capsys):
     (["campaign", "x.csv", "--workers", "0"], "workers"),
     (["campaign", "x.csv", "--alpha", "2"], "alpha"),
     (["campaign", "--frequencies", "f.csv", "--project", "p.shmproj"], "--project needs recordings"),
+    (["campaign", "--frequencies", "f.csv", "--report", "-"], "needs a file name"),
 ])
 def test_bad_input_exits_2_with_one_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -108,6 +109,13 @@ def test_report_and_project_outputs(table, capsys, tmp_path):
                          "--baseline", "220", "--report", str(pdf)], capsys)
     assert code == 0, err
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_unreachable_scheduler_exits_2_with_one_line(capsys, tmp_path):
+    rec = tmp_path / "deck_2026-03-01T00-00-00.csv"
+    rec.write_text("# fs = 40\nA [m/s^2]\n" + "\n".join("0.001" for _ in range(100)) + "\n")
+    code, _, err = _run(["campaign", str(rec), "--scheduler", "tcp://127.0.0.1:9"], capsys)
+    assert code == 2 and "cannot reach the Dask scheduler" in err and err.count("\n") == 1
 
 
 def test_missing_report_module_is_a_clear_error(table, capsys, monkeypatch):
