@@ -43,6 +43,8 @@ def add_parser(sub) -> None:
     p.add_argument("--fmin", type=float, help="lowest frequency of interest, Hz (default 0.5)")
     p.add_argument("--fmax", type=float, help="highest frequency of interest, Hz (default min(20, fs/2.5))")
     p.add_argument("--channels", type=csv_list, help="comma-separated channel names to use (default all)")
+    p.add_argument("--block-rows", type=int, help="SSI block rows (default from fmin and fs)")
+    p.add_argument("--max-order", type=int, default=80, help="highest SSI model order (default 80)")
     p.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
     p.add_argument("--alpha", type=float, default=0.01,
                    help="per-record probability that an undamaged record exceeds the control limit (default 0.01)")
@@ -61,7 +63,8 @@ def settings_from_args(args):
         raise SettingsError(f"--workers must be at least 1; got {args.workers}")
     if not 0 < args.alpha < 0.5:
         raise SettingsError(f"--alpha must be between 0 and 0.5; got {args.alpha}")
-    ident = IdentificationSettings(fmin_hz=args.fmin, fmax_hz=args.fmax, channels=args.channels)
+    ident = IdentificationSettings(fmin_hz=args.fmin, fmax_hz=args.fmax, channels=args.channels,
+                                   block_rows=args.block_rows, max_order=args.max_order)
     read_options = (("fs", args.fs),) if args.fs else ()
     return CampaignSettings(identification=ident, baseline_count=args.baseline, baseline_until=args.baseline_until,
                             env_columns=args.env_columns, workers=args.workers, scheduler=args.scheduler,

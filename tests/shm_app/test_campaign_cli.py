@@ -135,7 +135,8 @@ def test_end_to_end_recordings_with_damage_from_the_command_line(tmp_path):
     write_campaign(tmp_path, sim, duration_s=200.0, fs_hz=40.0, seed=5)
     out, proj = tmp_path / "campaign.json", tmp_path / "campaign.shmproj"
     argv = [sys.executable, "-m", "shm_app", "campaign", str(tmp_path / "recordings" / "*.csv"),
-            "--env", str(tmp_path / "environment.csv"), "--baseline", "14", "--workers", "2", "--json", str(out)]
+            "--env", str(tmp_path / "environment.csv"), "--baseline", "14", "--workers", "2", "--max-order", "60",
+            "--json", str(out)]
     has_project = True
     try:
         __import__("shm_app.project")
@@ -151,6 +152,10 @@ def test_end_to_end_recordings_with_damage_from_the_command_line(tmp_path):
     first = datetime.fromisoformat(doc["first_alarm"])
     assert first <= datetime.fromisoformat(doc["recordings"][18 + 3]["start"])
     assert "moved" in run.stdout and "first alarm" in run.stdout
+    assert doc["channels"] == [f"A0{k}{side}_z" for k in range(1, 5) for side in "LR"]
+    assert all(len(t["reference_shape"]) == 8 and max(map(abs, t["reference_shape"])) == 1.0 for t in doc["tracks"])
+    assert doc["baseline"]["compensation"]["kind"] == "regression"
+    assert doc["settings"]["identification"]["max_order"] == 60
     if has_project:
         from shm_app.project import load_project
 
