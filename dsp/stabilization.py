@@ -123,6 +123,11 @@ class SelectionSettings:
     outlier_fence : Tukey fence multiplier (of the interquartile range) for outliers inside a cluster
     max_frequency_cov : after outlier removal, the relative scatter (std/median) of a cluster's frequencies must
         stay below this; a physical mode is identified consistently at every order
+    record_duration_s : length of the analysed record, s, if known: the scatter limit is then raised to
+        ``frequency_cov_sigmas`` times the order of magnitude of the random error of a natural frequency estimated
+        from a record of that length, ``√(ζ / (π f T))`` (Gersch 1974, "On the achievable accuracy of structural
+        system parameter estimates", JSV 34(1)): short records scatter more, spurious clusters still more
+    frequency_cov_sigmas : see ``record_duration_s``
     """
 
     fmin_hz: float = 0.0
@@ -135,6 +140,8 @@ class SelectionSettings:
     min_relative_size: float = 0.4
     outlier_fence: float = 1.5
     max_frequency_cov: float = 0.002
+    record_duration_s: Optional[float] = None
+    frequency_cov_sigmas: float = 2.5
 
 
 def physical_poles(diagram: StabilizationDiagram, settings: SelectionSettings = SelectionSettings()) -> np.ndarray:
@@ -224,12 +231,20 @@ def select_modes(diagram: StabilizationDiagram, settings: SelectionSettings = Se
         poles = clusters.poles[members]
         f_med = float(np.median(f[poles]))
         f_std = float(np.std(f[poles], ddof=1)) if poles.size > 1 else 0.0
-        if f_std > settings.max_frequency_cov * f_med:
+        if f_std > _frequency_cov_limit(settings, f_med, float(np.median(z[poles]))) * f_med:
             continue
         medoid = poles[np.argmin(clusters.distance[np.ix_(members, members)].sum(axis=1))]
         modes.append(_mode_from_poles(diagram, poles, medoid))
     modes.sort(key=lambda m: m.frequency_hz)
     return tuple(modes)
+
+
+def _frequency_cov_limit(settings: SelectionSettings, frequency_hz: float, damping_ratio: float) -> float:
+    limit = settings.max_frequency_cov
+    if settings.record_duration_s:
+        random_error = np.sqrt(max(damping_ratio, 1e-4) / (np.pi * frequency_hz * settings.record_duration_s))
+        limit = max(limit, settings.frequency_cov_sigmas * random_error)
+    return float(limit)
 
 
 def _mode_from_poles(diagram: StabilizationDiagram, poles: np.ndarray, medoid: int) -> Mode:

@@ -95,8 +95,8 @@ def _reference_indices(s: ResolvedSettings, ctx: _Context):
     return [ctx.channels.index(c) for c in s.reference_channels]
 
 
-def _selection(s: ResolvedSettings) -> SelectionSettings:
-    return SelectionSettings(fmin_hz=s.fmin_hz, fmax_hz=s.fmax_hz)
+def _selection(s: ResolvedSettings, y: np.ndarray) -> SelectionSettings:
+    return SelectionSettings(fmin_hz=s.fmin_hz, fmax_hz=s.fmax_hz, record_duration_s=y.shape[0] / s.analysis_fs_hz)
 
 
 def _peak_settings(s: ResolvedSettings):
@@ -110,7 +110,7 @@ def _ssi_cov(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
     diagram = ssi_cov(y, s.analysis_fs_hz, block_rows=s.block_rows,
                       orders=range(s.orders[0], s.orders[1] + 1, s.order_step),
                       reference_channels=_reference_indices(s, ctx), progress=progress, cancel=cancel)
-    return select_modes(diagram, _selection(s)), diagram
+    return select_modes(diagram, _selection(s, y)), diagram
 
 
 def _ssi_dat(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
@@ -119,7 +119,7 @@ def _ssi_dat(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
     diagram = ssi_dat(y, s.analysis_fs_hz, block_rows=s.block_rows,
                       orders=range(s.orders[0], s.orders[1] + 1, s.order_step),
                       reference_channels=_reference_indices(s, ctx), progress=progress, cancel=cancel)
-    return select_modes(diagram, _selection(s)), diagram
+    return select_modes(diagram, _selection(s, y)), diagram
 
 
 def _fdd(y, s: ResolvedSettings, ctx: _Context, progress, cancel):
