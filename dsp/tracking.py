@@ -32,6 +32,10 @@ class TrackingSettings:
         (default 0.2: temperature and frost move bridge frequencies by up to ~15 %)
     min_mac : smallest MAC between a mode's shape and the track's reference shape (ignored without shapes)
     mac_weight : weight of ``(1 − MAC)`` in the cost, next to the relative frequency distance
+    support_weight : weight of ``1 − support / max(support)`` in the cost, where a mode's support is the number of
+        stable poles behind it; when a recording holds two candidates for one track (a real mode and a weak
+        spurious one), the nearest to the reference is not always the right one — picking by distance alone is
+        biased towards "no change" and hides a damaged mode's drop
     cluster_distance : single-linkage cut of the baseline clustering on ``|Δf|/f + mac_weight·(1 − MAC)``
     min_presence : a baseline cluster becomes a track when it holds a mode in at least this fraction of the
         baseline recordings
@@ -40,6 +44,7 @@ class TrackingSettings:
     max_frequency_distance: float = 0.2
     min_mac: float = 0.7
     mac_weight: float = 1.0
+    support_weight: float = 0.1
     cluster_distance: float = 0.03
     min_presence: float = 0.5
 
@@ -52,8 +57,10 @@ class TrackingSettings:
             v = getattr(self, name)
             if not (0.0 <= v <= 1.0):
                 raise ValueError(f"{name} must be between 0 and 1; got {v!r}")
-        if not (np.isfinite(self.mac_weight) and self.mac_weight >= 0):
-            raise ValueError(f"mac_weight must be a non-negative number; got {self.mac_weight!r}")
+        for name in ("mac_weight", "support_weight"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v >= 0):
+                raise ValueError(f"{name} must be a non-negative number; got {v!r}")
 
 
 @dataclass(frozen=True)
@@ -63,11 +70,13 @@ class ModeSet:
     frequencies_hz : (n_modes,) Hz
     shapes : (n_channels, n_modes) real or complex mode shapes, or None when only frequencies are known
     damping_ratios : (n_modes,) ratio of critical, or None
+    support : (n_modes,) evidence behind each mode (e.g. its number of stable poles), or None
     """
 
     frequencies_hz: np.ndarray
     shapes: Optional[np.ndarray] = None
     damping_ratios: Optional[np.ndarray] = None
+    support: Optional[np.ndarray] = None
 
     def __post_init__(self) -> None:
         f = np.atleast_1d(np.asarray(self.frequencies_hz, dtype=float))
@@ -83,6 +92,11 @@ class ModeSet:
             if z.shape != f.shape:
                 raise ValueError(f"damping_ratios must be ({f.size},); got {z.shape}")
             object.__setattr__(self, "damping_ratios", z)
+        if self.support is not None:
+            w = np.atleast_1d(np.asarray(self.support, dtype=float))
+            if w.shape != f.shape or np.any(w < 0):
+                raise ValueError(f"support must be ({f.size},) non-negative values; got {w.shape}")
+            object.__setattr__(self, "support", w)
 
     @property
     def n_modes(self) -> int:
@@ -196,7 +210,10 @@ def assign_modes(modes: ModeSet, reference: ReferenceTracks,
     allowed = rel <= settings.max_frequency_distance
     if use_shapes:
         allowed &= macs >= settings.min_mac
-    cost = np.where(allowed, rel + settings.mac_weight * (1.0 - macs), _FORBIDDEN)
+    cost = rel + settings.mac_weight * (1.0 - macs)
+    if modes.support is not None and modes.support.max() > 0:
+        cost = cost + settings.support_weight * (1.0 - modes.support / modes.support.max())[:, None]
+    cost = np.where(allowed, cost, _FORBIDDEN)
     rows, cols = linear_sum_assignment(cost)
     ok = allowed[rows, cols]
     out[cols[ok]] = rows[ok]

@@ -213,6 +213,7 @@ class RecordingModes:
     """The small result of one recording's task: its start and identified modes, or the error that stopped it.
 
     frequencies_hz, damping_ratios : (n_modes,) Hz, ratio;  shapes : (n_channels, n_modes) real, largest entry +1
+    n_poles : (n_modes,) stable poles behind each mode (its support in the tracking)
     """
 
     file: str
@@ -222,6 +223,7 @@ class RecordingModes:
     damping_ratios: np.ndarray
     shapes: np.ndarray
     error: Optional[str] = None
+    n_poles: Optional[np.ndarray] = None
 
 
 def identify_file(path: Union[str, Path], identification: IdentificationSettings = IdentificationSettings(),
@@ -249,7 +251,8 @@ def identify_file(path: Union[str, Path], identification: IdentificationSettings
     shapes = np.array([m.real_shape for m in result.modes]).T if result.modes else np.zeros((len(result.channels), 0))
     return RecordingModes(file=path, start=recording.start, channels=tuple(result.channels),
                           frequencies_hz=np.array([m.frequency_hz for m in result.modes]),
-                          damping_ratios=np.array([m.damping_ratio for m in result.modes]), shapes=shapes)
+                          damping_ratios=np.array([m.damping_ratio for m in result.modes]), shapes=shapes,
+                          n_poles=np.array([m.n_poles for m in result.modes], dtype=float))
 
 
 @contextmanager
@@ -513,8 +516,8 @@ def analyse(results: Sequence[RecordingModes], settings: CampaignSettings = Camp
            replace(r, error=f"channels {', '.join(r.channels)} differ from the campaign's {', '.join(channels)}; "
                             f"select common channels with --channels") for r in res]
     warnings = [f"{Path(r.file).name}: {r.error}" for r in res if r.error is not None]
-    sets = [ModeSet(r.frequencies_hz, r.shapes, r.damping_ratios) if r.error is None else ModeSet(np.zeros(0))
-            for r in res]
+    sets = [ModeSet(r.frequencies_hz, r.shapes, r.damping_ratios, r.n_poles) if r.error is None
+            else ModeSet(np.zeros(0)) for r in res]
     usable = np.array([r.error is None for r in res])
     base = _baseline_mask([r.start for r in res], usable, settings)
     try:

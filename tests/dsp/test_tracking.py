@@ -109,3 +109,19 @@ def test_assignment_is_one_to_one_for_any_mode_list(freqs):
     for j, i in enumerate(idx):
         if i >= 0:
             assert abs(freqs[i] / F0[j] - 1) <= 0.2
+
+
+def test_a_weak_spurious_mode_near_the_reference_does_not_hide_a_drop_of_the_real_mode():
+    """Seen in a simulated damaged recording: the real first mode at -3 % (38 stable poles) and a weak spurious
+    pole cluster at +1.4 % with the same shape (23 poles). Distance alone picks the spurious one — "no change"."""
+    ref = ReferenceTracks(F0[:1], PHI[:, :1], np.ones(1))
+    f = F0[0] * np.array([0.97, 1.014])
+    shapes = PHI[:, [0, 0]] + 0.01 * np.arange(16).reshape(8, 2)
+    assert assign_modes(ModeSet(f, shapes), ref).tolist() == [1]
+    assert assign_modes(ModeSet(f, shapes, support=[38, 23]), ref).tolist() == [0]
+    # support does not override the gates, nor swap two real modes between their own tracks
+    ref2 = ReferenceTracks(F0, PHI, np.ones(4))
+    both = ModeSet(F0[[0, 1]] * 1.01, PHI[:, [0, 1]], support=[10, 40])
+    assert assign_modes(both, ref2).tolist() == [0, 1, -1, -1]
+    with pytest.raises(ValueError, match="support"):
+        ModeSet(f, shapes, support=[1.0])
