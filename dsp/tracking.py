@@ -173,25 +173,61 @@ def establish_tracks(baseline: Sequence[ModeSet], settings: TrackingSettings = T
         cond = np.maximum(dist[np.triu_indices(freqs.size, 1)], 0.0)
         labels = hierarchy.fcluster(hierarchy.linkage(cond, method="single"), t=settings.cluster_distance,
                                     criterion="distance")
+    clusters = [np.flatnonzero(labels == lab) for lab in np.unique(labels)]
+    if shapes is not None:
+        clusters = _merge_split_clusters(clusters, freqs, shapes, owner, settings)
     ref_f, ref_s, presence = [], [], []
-    for lab in np.unique(labels):
-        members = np.flatnonzero(labels == lab)
+    for members in clusters:
         share = np.unique(owner[members]).size / len(baseline)
         if share < settings.min_presence:
             continue
         ref_f.append(float(np.median(freqs[members])))
         presence.append(share)
         if shapes is not None:
-            s = _real_unit(shapes[:, members])
-            # align signs with the first member before averaging (a shape's sign is arbitrary)
-            signs = np.sign(s.T @ s[:, 0])
-            ref_s.append(np.mean(s * np.where(signs == 0, 1.0, signs), axis=1))
+            ref_s.append(_mean_shape(shapes[:, members]))
     if not ref_f:
         raise ValueError(f"no mode recurs in at least {settings.min_presence:.0%} of the baseline recordings")
     order = np.argsort(ref_f)
     shapes_out = _real_unit(np.column_stack(ref_s)[:, order]) if shapes is not None else None
     return ReferenceTracks(frequencies_hz=np.asarray(ref_f)[order], shapes=shapes_out,
                            presence=np.asarray(presence)[order])
+
+
+def _mean_shape(shapes: np.ndarray) -> np.ndarray:
+    """Mean of real unit shapes after aligning their signs with the first (a shape's sign is arbitrary)."""
+    s = _real_unit(shapes)
+    signs = np.sign(s.T @ s[:, 0])
+    return np.mean(s * np.where(signs == 0, 1.0, signs), axis=1)
+
+
+def _merge_split_clusters(clusters, freqs, shapes, owner, settings: TrackingSettings, *, same_shape_mac: float = 0.9,
+                          max_overlap: float = 0.1):
+    """Merge clusters that are one mode split by a gap in the baseline's temperatures (a few frosty records far from
+    the others): the same shape (MAC ≥ ``same_shape_mac``), medians within the tracking gate, and (almost) never
+    both present in one recording — a mode appears once per recording. Closest pairs merge first."""
+    clusters = list(clusters)
+    while len(clusters) > 1:
+        med = np.array([np.median(freqs[c]) for c in clusters])
+        mean_shapes = np.column_stack([_mean_shape(shapes[:, c]) for c in clusters])
+        macs = np.atleast_2d(mac(mean_shapes, mean_shapes))
+        best, best_cost = None, np.inf
+        for a in range(len(clusters)):
+            for b in range(a + 1, len(clusters)):
+                rel = abs(med[a] - med[b]) / min(med[a], med[b])
+                if rel > settings.max_frequency_distance or macs[a, b] < same_shape_mac:
+                    continue
+                oa, ob = set(owner[clusters[a]].tolist()), set(owner[clusters[b]].tolist())
+                if len(oa & ob) > max_overlap * min(len(oa), len(ob)):
+                    continue
+                cost = rel + (1.0 - macs[a, b])
+                if cost < best_cost:
+                    best, best_cost = (a, b), cost
+        if best is None:
+            break
+        a, b = best
+        clusters[a] = np.concatenate([clusters[a], clusters[b]])
+        del clusters[b]
+    return clusters
 
 
 def assign_modes(modes: ModeSet, reference: ReferenceTracks,

@@ -41,6 +41,7 @@ __all__ = ["CampaignSettings", "CampaignResult", "Track", "RecordingModes", "dis
 
 DEFAULT_BASELINE_FRACTION = 1 / 3
 COMPENSATIONS = ("auto", "regression", "pca", "none")
+MIN_BASELINE = 6  # usable baseline recordings; tracks are then left out of the index until the fit is possible
 
 
 @dataclass(frozen=True)
@@ -423,12 +424,13 @@ def _fit_models(f, cov, base, names, kind: str, settings: CampaignSettings, ids,
             break
         except ValueError as exc:
             counts = np.sum(np.isfinite(f[np.ix_(base, cols)]), axis=0)
-            if cols.size <= (2 if kind == "pca" else 1) or counts.min() == counts.max():
+            if cols.size <= (2 if kind == "pca" else 1):
                 raise SettingsError(f"baseline: {exc}") from exc
-            drop = cols[int(np.argmin(counts))]
+            drop = cols[cols.size - 1 - int(np.argmin(counts[::-1]))]  # the sparsest; on a tie the highest
             watched[drop] = False
-            warnings.append(f"{ids[drop]}: found in only {counts.min()} baseline recordings, too few to learn its "
-                            f"variability; tracked, but left out of the novelty index")
+            warnings.append(f"{ids[drop]}: found in {counts.min()} baseline recordings, too few to learn its "
+                            f"variability next to {cols.size - 1} other tracks; tracked, but left out of the novelty "
+                            f"index")
     predicted = np.full(f.shape, np.nan)
     predicted[:, cols] = pred
     if isinstance(model, RegressionModel) and cols.size < p:  # full width: NaN for tracks left out
@@ -470,9 +472,9 @@ def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTra
         cov = np.zeros((n, 0))
         names = ()
     n_base = int(base.sum())
-    if n_base < p + 4:
-        raise SettingsError(f"the baseline holds {n_base} usable recordings; at least {p + 4} are needed for "
-                            f"{p} tracks (give a longer --baseline)")
+    if n_base < MIN_BASELINE:
+        raise SettingsError(f"the baseline holds {n_base} usable recordings; at least {MIN_BASELINE} are needed "
+                            f"(give a longer --baseline)")
     kind = settings.compensation
     if kind == "auto":
         kind = "regression" if names else "pca"

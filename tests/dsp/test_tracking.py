@@ -125,3 +125,17 @@ def test_a_weak_spurious_mode_near_the_reference_does_not_hide_a_drop_of_the_rea
     assert assign_modes(both, ref2).tolist() == [0, 1, -1, -1]
     with pytest.raises(ValueError, match="support"):
         ModeSet(f, shapes, support=[1.0])
+
+
+def test_a_mode_split_by_a_frost_gap_in_a_short_baseline_is_one_track():
+    """8 baseline records: 5 mild ones and 3 frosty ones where mode 1 is 10 % stiffer — a gap single linkage cannot
+    bridge. Same shape, never twice in one recording: one track, not two."""
+    rng = np.random.default_rng(3)
+    sets = []
+    for k in range(8):
+        scale = np.array([1.10, 1.06, 1.12, 1.04]) if k in (1, 4, 6) else np.ones(4) * (1 + 0.002 * k)
+        sets.append(ModeSet(F0 * scale, _noisy_shapes(rng, [0, 1, 2, 3], noise=0.02)))
+    ref = establish_tracks(sets)
+    assert ref.n_tracks == 4 and np.all(ref.presence == 1.0)
+    tracked = track_modes(sets, ref)
+    assert np.all(np.isfinite(tracked.frequencies_hz))

@@ -143,8 +143,10 @@ def test_settings_are_validated():
 
 
 def test_baseline_too_short_or_too_long_is_refused(identified):
-    with pytest.raises(SettingsError, match="at least"):
+    with pytest.raises(SettingsError, match="at least 6"):
         analyse(identified, CampaignSettings(baseline_count=5))
+    short = analyse(identified, CampaignSettings(baseline_count=7))  # tracks left out until the fit is possible
+    assert any(not t.watched for t in short.tracks) and any(t.watched for t in short.tracks)
     with pytest.raises(SettingsError, match="leaves none"):
         analyse(identified, CampaignSettings(baseline_count=N))
     until = CampaignSettings(baseline_until=datetime(2026, 3, 24, 6))
