@@ -240,7 +240,7 @@ def identify_file(path: Union[str, Path], identification: IdentificationSettings
     path = str(path)
     try:
         recording = io.read(path, **dict(read_options))
-        result = identify(recording, identification)
+        result = identify(recording, replace(identification, compute_spectrum=False))  # no plots: skip the spectra
     except (ShmError, ValueError, np.linalg.LinAlgError) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
         return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
