@@ -17,9 +17,7 @@ The numerics live in :mod:`dsp.tracking`, :mod:`dsp.compensation` and :mod:`dsp.
 from __future__ import annotations
 
 import glob
-import logging
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +31,8 @@ from dsp.progress import CancelToken, ProgressFn, report
 from dsp.tracking import ModeSet, ReferenceTracks, TrackingSettings, establish_tracks, track_modes
 from shm_app.environment import EnvironmentLog
 from shm_app.errors import SettingsError, ShmError
+from shm_app.campaign_json import campaign_to_json
+from shm_app.campaign_tasks import RecordingModes, identify_file, run_dask, run_pool
 from shm_app.identify import IdentificationSettings
 from shm_app.recording import start_from_filename
 
@@ -207,71 +207,7 @@ def discover(inputs: Sequence[Union[str, Path]]) -> list[Path]:
     return list(out.values())
 
 
-# -- per-recording tasks --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, eq=False)
-class RecordingModes:
-    """The small result of one recording's task: its start and identified modes, or the error that stopped it.
-
-    frequencies_hz, damping_ratios : (n_modes,) Hz, ratio;  shapes : (n_channels, n_modes) real, largest entry +1
-    n_poles : (n_modes,) stable poles behind each mode (its support in the tracking)
-    """
-
-    file: str
-    start: Optional[datetime]
-    channels: tuple[str, ...]
-    frequencies_hz: np.ndarray
-    damping_ratios: np.ndarray
-    shapes: np.ndarray
-    error: Optional[str] = None
-    n_poles: Optional[np.ndarray] = None
-
-
-def identify_file(path: Union[str, Path], identification: IdentificationSettings = IdentificationSettings(),
-                  read_options: tuple[tuple[str, object], ...] = ()) -> RecordingModes:
-    """Read one recording and identify its modes (a picklable task for process pools and Dask workers).
-
-    Known errors (unreadable file, impossible settings) are returned in ``error``, never raised, so one bad
-    recording does not stop the campaign.
-    """
-    from shm_app import io
-    from shm_app.identify import identify
-
-    path = str(path)
-    try:
-        recording = io.read(path, **dict(read_options))
-        result = identify(recording, replace(identification, compute_spectrum=False))  # no plots: skip the spectra
-    except (ShmError, ValueError, np.linalg.LinAlgError) as exc:
-        reason = getattr(exc, "reason", None) or str(exc)
-        return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
-                              error=reason)
-    except Exception as exc:  # noqa: BLE001 - one recording's bug must not lose hours of campaign; logged
-        logging.getLogger("shm_app").exception("campaign task failed on %s", path)
-        return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
-                              error=f"internal error: {type(exc).__name__}: {exc}")
-    shapes = np.array([m.real_shape for m in result.modes]).T if result.modes else np.zeros((len(result.channels), 0))
-    return RecordingModes(file=path, start=recording.start, channels=tuple(result.channels),
-                          frequencies_hz=np.array([m.frequency_hz for m in result.modes]),
-                          damping_ratios=np.array([m.damping_ratio for m in result.modes]), shapes=shapes,
-                          n_poles=np.array([m.n_poles for m in result.modes], dtype=float))
-
-
-@contextmanager
-def _single_threaded_children():
-    """Worker processes started inside run one BLAS thread each: the pool already uses every core."""
-    keys = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-    saved = {k: os.environ.get(k) for k in keys}
-    for k in keys:
-        os.environ.setdefault(k, "1")
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
+# -- per-recording tasks (shm_app/campaign_tasks.py) -------------------------------------------------------
 
 def identify_recordings(paths: Sequence[Union[str, Path]], settings: CampaignSettings = CampaignSettings(), *,
                         progress: Optional[ProgressFn] = None,
@@ -292,73 +228,12 @@ def identify_recordings(paths: Sequence[Union[str, Path]], settings: CampaignSet
 
     report(progress, cancel, 0.0, f"identifying {total} recordings")
     if settings.scheduler:
-        _run_dask(paths, args, settings.scheduler, settings.workers, done, cancel)
+        run_dask(paths, args, settings.scheduler, settings.workers, done, cancel)
     else:
         # even one worker is a separate process: it keeps a GUI responsive, and its single-threaded BLAS is much
         # faster on these small SVDs than a multithreaded one competing for the same cores
-        _run_pool(paths, args, min(settings.workers or os.cpu_count() or 1, total), done, cancel)
+        run_pool(paths, args, min(settings.workers or os.cpu_count() or 1, total), done, cancel)
     return out
-
-
-def _run_pool(paths, args, workers: int, done, cancel: Optional[CancelToken]) -> None:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    # spawn: safe next to the GUI's threads and the same on every platform
-    with _single_threaded_children(), ProcessPoolExecutor(max_workers=workers,
-                                                          mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = iter(paths)
-        running = set()
-        try:
-            while True:
-                while len(running) < 4 * workers:
-                    p = next(pending, None)
-                    if p is None:
-                        break
-                    running.add(pool.submit(identify_file, p, *args))
-                if not running:
-                    break
-                finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    done(fut.result())
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-        except BaseException:
-            for fut in running:
-                fut.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-
-
-def _run_dask(paths, args, address: str, workers: Optional[int], done, cancel: Optional[CancelToken]) -> None:
-    try:
-        from dask.distributed import Client, as_completed
-    except ImportError as exc:  # optional dependency: pip install shm-app[cluster]
-        raise ShmError("--scheduler needs Dask: pip install 'dask[distributed]'") from exc
-    try:
-        client = Client(address, timeout="5s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ShmError(f"{address}: cannot reach the Dask scheduler ({exc})") from exc
-    try:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})), workers or 0)
-        pending = iter(paths)
-        first = [client.submit(identify_file, p, *args, pure=False)
-                 for _, p in zip(range(4 * n_workers), pending)]
-        futures = as_completed(first, loop=client.loop)
-        try:
-            for fut in futures:
-                done(fut.result())
-                fut.release()
-                nxt = next(pending, None)
-                if nxt is not None:
-                    futures.add(client.submit(identify_file, nxt, *args, pure=False))
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-        except BaseException:
-            client.cancel(list(futures.futures))
-            raise
-    finally:
-        client.close()
 
 
 # -- analysis ------------------------------------------------------------------------------------------------------
@@ -562,75 +437,3 @@ def run_campaign(inputs: Sequence[Union[str, Path]], settings: CampaignSettings 
     result = analyse(results, settings, env)
     report(progress, cancel, 1.0, "done")
     return result
-
-
-# -- JSON ----------------------------------------------------------------------------------------------------------
-
-def _num(x, digits: int = 6):
-    return None if x is None or not np.isfinite(x) else round(float(x), digits)
-
-
-def _iso(t: Optional[datetime]) -> Optional[str]:
-    return None if t is None else t.isoformat()
-
-
-def campaign_to_json(result: CampaignResult) -> dict:
-    """The ``shm-app campaign`` JSON document (shared/DESIGN.md), with extra keys for reports and the GUI."""
-    ids = result.track_ids
-    s = result.settings
-    model = result.compensation
-    base_starts = [t for t, b in zip(result.starts, result.baseline) if b and t is not None]
-    if isinstance(model, RegressionModel):
-        comp = {"kind": "regression", "features": list(model.feature_names),
-                "hinge_threshold": _num(model.hinge_threshold, 4),
-                "coefficients": {ids[j]: [_num(v, 9) for v in model.coefficients[:, j]] for j in range(len(ids))}}
-    elif isinstance(model, MeanModel):
-        comp = {"kind": "none", "mean_hz": {ids[j]: _num(model.mean_hz[j]) for j in range(len(ids))}}
-    else:
-        comp = {"kind": "pca", "n_major": model.n_major,
-                "explained_variance_ratio": [_num(v, 4) for v in model.explained_variance_ratio],
-                "uniform_drop_visible_fraction": _num(model.visible_fraction(np.ones(model.mean_hz.size)), 4)}
-    recordings = []
-    for i in range(result.n_recordings):
-        rec = {"file": Path(result.files[i]).name, "start": _iso(result.starts[i]),
-               "covariates": {nm: _num(result.covariates[i, k], 4) for k, nm in enumerate(result.covariate_names)},
-               "frequencies_hz": {ids[j]: _num(result.frequencies_hz[i, j]) for j in range(len(ids))},
-               "novelty": _num(result.novelty[i], 4), "alarm": bool(result.alarm[i]),
-               "limit": _num(result.limit[i], 4), "exceed": bool(result.exceed[i]),
-               "baseline": bool(result.baseline[i]),
-               "residuals_percent": {ids[j]: _num(100 * result.residuals[i, j], 4) for j in range(len(ids))},
-               "damping_ratios": {ids[j]: _num(result.damping_ratios[i, j]) for j in range(len(ids))}}
-        if result.errors[i] is not None:
-            rec["error"] = result.errors[i]
-        recordings.append(rec)
-    tracks = []
-    for t in result.tracks:
-        doc = {"id": t.id, "reference_frequency_hz": _num(t.reference_frequency_hz),
-               "reference_shape": None if t.reference_shape is None else [_num(v, 5) for v in t.reference_shape],
-               "presence": _num(t.presence, 3), "watched": t.watched}
-        if t.shift is not None:
-            doc.update(shift_percent=_num(t.shift.shift_percent, 4), shift_sigma=_num(t.shift.shift_sigma, 3),
-                       moved=t.shift.moved)
-        tracks.append(doc)
-    return {
-        "recordings": recordings,
-        "tracks": tracks,
-        "baseline": {"n_recordings": int(result.baseline.sum()), "covariates": list(result.covariate_names),
-                     "threshold": _num(result.threshold, 4), "alpha": s.novelty.alpha,
-                     "alarm_rule": f"{s.novelty.alarm_k} of {s.novelty.alarm_m} consecutive records above the limit",
-                     "false_alarm_rate": _num(s.novelty.false_alarm_rate, 8),
-                     "start": _iso(min(base_starts)) if base_starts else None,
-                     "end": _iso(max(base_starts)) if base_starts else None,
-                     "compensation": comp,
-                     "residual_std_percent": {ids[j]: _num(100 * result.residual_std[j], 4) for j in range(len(ids))}},
-        "first_alarm": _iso(result.first_alarm),
-        "moved_tracks": [{"id": t.id, "change_percent": _num(t.shift.shift_percent, 4),
-                          "change_sigma": _num(t.shift.shift_sigma, 3)} for t in result.moved_tracks],
-        "channels": None if result.channels is None else list(result.channels),
-        "settings": {"identification": {k: (list(v) if isinstance(v, tuple) else v)
-                                        for k, v in vars(s.identification).items()},
-                     "baseline_count": s.baseline_count, "baseline_until": _iso(s.baseline_until),
-                     "compensation": s.compensation, "frost_hinge": s.frost_hinge, "tracking": dict(vars(s.tracking)),
-                     "novelty": dict(vars(s.novelty))},
-        "warnings": list(result.warnings),
-    }

@@ -1,0 +1,83 @@
+"""The ``shm-app campaign`` JSON document (shared/DESIGN.md), with extra keys for reports and the GUI."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import numpy as np
+
+from dsp.compensation import MeanModel, RegressionModel
+
+if TYPE_CHECKING:
+    from shm_app.campaign import CampaignResult
+
+
+def _num(x, digits: int = 6):
+    return None if x is None or not np.isfinite(x) else round(float(x), digits)
+
+
+def _iso(t: Optional[datetime]) -> Optional[str]:
+    return None if t is None else t.isoformat()
+
+
+def campaign_to_json(result: CampaignResult) -> dict:
+    """The ``shm-app campaign`` JSON document (shared/DESIGN.md), with extra keys for reports and the GUI."""
+    ids = result.track_ids
+    s = result.settings
+    model = result.compensation
+    base_starts = [t for t, b in zip(result.starts, result.baseline) if b and t is not None]
+    if isinstance(model, RegressionModel):
+        comp = {"kind": "regression", "features": list(model.feature_names),
+                "hinge_threshold": _num(model.hinge_threshold, 4),
+                "coefficients": {ids[j]: [_num(v, 9) for v in model.coefficients[:, j]] for j in range(len(ids))}}
+    elif isinstance(model, MeanModel):
+        comp = {"kind": "none", "mean_hz": {ids[j]: _num(model.mean_hz[j]) for j in range(len(ids))}}
+    else:
+        comp = {"kind": "pca", "n_major": model.n_major,
+                "explained_variance_ratio": [_num(v, 4) for v in model.explained_variance_ratio],
+                "uniform_drop_visible_fraction": _num(model.visible_fraction(np.ones(model.mean_hz.size)), 4)}
+    recordings = []
+    for i in range(result.n_recordings):
+        rec = {"file": Path(result.files[i]).name, "start": _iso(result.starts[i]),
+               "covariates": {nm: _num(result.covariates[i, k], 4) for k, nm in enumerate(result.covariate_names)},
+               "frequencies_hz": {ids[j]: _num(result.frequencies_hz[i, j]) for j in range(len(ids))},
+               "novelty": _num(result.novelty[i], 4), "alarm": bool(result.alarm[i]),
+               "limit": _num(result.limit[i], 4), "exceed": bool(result.exceed[i]),
+               "baseline": bool(result.baseline[i]),
+               "residuals_percent": {ids[j]: _num(100 * result.residuals[i, j], 4) for j in range(len(ids))},
+               "damping_ratios": {ids[j]: _num(result.damping_ratios[i, j]) for j in range(len(ids))}}
+        if result.errors[i] is not None:
+            rec["error"] = result.errors[i]
+        recordings.append(rec)
+    tracks = []
+    for t in result.tracks:
+        doc = {"id": t.id, "reference_frequency_hz": _num(t.reference_frequency_hz),
+               "reference_shape": None if t.reference_shape is None else [_num(v, 5) for v in t.reference_shape],
+               "presence": _num(t.presence, 3), "watched": t.watched}
+        if t.shift is not None:
+            doc.update(shift_percent=_num(t.shift.shift_percent, 4), shift_sigma=_num(t.shift.shift_sigma, 3),
+                       moved=t.shift.moved)
+        tracks.append(doc)
+    return {
+        "recordings": recordings,
+        "tracks": tracks,
+        "baseline": {"n_recordings": int(result.baseline.sum()), "covariates": list(result.covariate_names),
+                     "threshold": _num(result.threshold, 4), "alpha": s.novelty.alpha,
+                     "alarm_rule": f"{s.novelty.alarm_k} of {s.novelty.alarm_m} consecutive records above the limit",
+                     "false_alarm_rate": _num(s.novelty.false_alarm_rate, 8),
+                     "start": _iso(min(base_starts)) if base_starts else None,
+                     "end": _iso(max(base_starts)) if base_starts else None,
+                     "compensation": comp,
+                     "residual_std_percent": {ids[j]: _num(100 * result.residual_std[j], 4) for j in range(len(ids))}},
+        "first_alarm": _iso(result.first_alarm),
+        "moved_tracks": [{"id": t.id, "change_percent": _num(t.shift.shift_percent, 4),
+                          "change_sigma": _num(t.shift.shift_sigma, 3)} for t in result.moved_tracks],
+        "channels": None if result.channels is None else list(result.channels),
+        "settings": {"identification": {k: (list(v) if isinstance(v, tuple) else v)
+                                        for k, v in vars(s.identification).items()},
+                     "baseline_count": s.baseline_count, "baseline_until": _iso(s.baseline_until),
+                     "compensation": s.compensation, "frost_hinge": s.frost_hinge, "tracking": dict(vars(s.tracking)),
+                     "novelty": dict(vars(s.novelty))},
+        "warnings": list(result.warnings),
+    }
