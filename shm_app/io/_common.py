@@ -373,7 +373,7 @@ def make_recording(path: Path, data, *, fs_hz: float, names: Sequence[Optional[s
         meta["non_acceleration_channels"] = other
     factors_arr = np.asarray(factors)
     if np.any(factors_arr != 1.0):
-        with np.errstate(over="ignore"):  # an overflow becomes Inf and is judged like any other bad value
+        with np.errstate(over="ignore", invalid="ignore"):  # Inf or NaN from overflow is judged like any bad value
             data = data * factors_arr
     try:
         data, gaps = repair_gaps(data, fs_hz, names, max_gap_s=max_gap_s)

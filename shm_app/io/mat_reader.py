@@ -108,16 +108,7 @@ def read(path: Path, *, fs: Optional[float] = None, variable: Optional[str] = No
             if t.size == data.shape[0]:
                 fs_file, origin = fs_from_times(path, t, f"time vector {tname!r}"), f"time vector {tname!r}"
                 break
-    fs_hz = choose_fs(path, fs, fs_file, origin, "the file states no sampling rate (no fs or dt variable, no time "
-                                                 "vector); give it with --fs HZ")
-    units = as_text_list(lookup(meta_source, UNIT_NAMES)[1])
-    if units is not None and len(units) == 1:
-        units = units * data.shape[1]
-    if units is not None and len(units) != data.shape[1]:
-        units = None
-    start = _start(lookup(meta_source, START_NAMES)[1])
-    return make_recording(path, data, fs_hz=fs_hz, names=names or [f"ch{i + 1}" for i in range(data.shape[1])],
-                          source_units=units, start=start, fmt=FORMAT, metadata=metadata, **options)
+    return _finish(path, data, names, meta_source, fs, fs_file, origin, metadata, options)
 
 
 def _read_v73(path: Path, *, fs, variable, **options) -> Recording:
@@ -171,6 +162,11 @@ def _read_v73(path: Path, *, fs, variable, **options) -> Recording:
     origin = f"variable {key!r}" if key else "the file"
     if fs_file is None and t is not None and t.size == data.shape[0]:
         fs_file, origin = fs_from_times(path, t, "time vector"), "time vector"
+    return _finish(path, data, names, meta_source, fs, fs_file, origin, metadata, options)
+
+
+def _finish(path, data, names, meta_source, fs, fs_file, origin, metadata, options):
+    """Shared end of the v5 and v7.3 readers: sampling rate, units and start from the file's variables."""
     fs_hz = choose_fs(path, fs, fs_file, origin, "the file states no sampling rate (no fs or dt variable, no time "
                                                  "vector); give it with --fs HZ")
     units = as_text_list(lookup(meta_source, UNIT_NAMES)[1])
