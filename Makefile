@@ -27,9 +27,14 @@ test: $(STAMP)
 sample: $(STAMP)
 	$(PY) -m shm_app.sample resources/sample
 
-bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[bench]"
-	$(PY) benchmarks/run_all.py
+# the peers (koma-python, pyOMA2) pull in pandas, vtk, pyvista...: they get an environment of their own
+BENCH := .venv-bench/bin/python
+bench:
+	test -x $(BENCH) || $(PYTHON) -m venv .venv-bench
+	$(BENCH) -m pip install --quiet -e ".[test,bench]"
+	$(BENCH) benchmarks/bench_csv_read.py
+	$(BENCH) benchmarks/bench_identify.py
+	$(BENCH) benchmarks/bench_campaign.py
 
 installer: $(STAMP)
 	$(PY) -m pip install --quiet pyinstaller
