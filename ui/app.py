@@ -111,8 +111,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         app.quit()
 
     def ended(name: str) -> None:
-        pending.discard("identify" if name in ("identify", "load", "project") and window.last_error or
-                        name == "identify" else name)
+        # a recording's analysis ends with its identification, or earlier when loading it failed
+        if name == "identify" or (name in ("load", "project") and window.last_error):
+            pending.discard("identify")
         if name == "campaign":
             pending.discard("campaign")
         if not pending:

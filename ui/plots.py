@@ -25,7 +25,17 @@ def _style(plot: pg.PlotItem, bottom: str, left: str) -> None:
     plot.setLabel("left", left)
 
 
-class TimeSeriesPlot(pg.PlotWidget):
+class _ChannelCurves:
+    """One curve per channel in ``_curves``; the channel list's check boxes show and hide them."""
+
+    _curves: list
+
+    def set_visible_channels(self, visible: Sequence[bool]) -> None:
+        for curve, v in zip(self._curves, visible):
+            curve.setVisible(bool(v))
+
+
+class TimeSeriesPlot(_ChannelCurves, pg.PlotWidget):
     """All channels against time, stacked with a common spacing so each trace is readable; long records stay
     fluid with peak downsampling and clip-to-view."""
 
@@ -54,10 +64,6 @@ class TimeSeriesPlot(pg.PlotWidget):
         item.getAxis("left").setTicks([[(float(o), nm) for o, nm in zip(offsets, names)]])
         item.setLabel("left", f"Channel (spacing {self.spacing:.3g} m/s²)")
         item.enableAutoRange()
-
-    def set_visible_channels(self, visible: Sequence[bool]) -> None:
-        for curve, v in zip(self._curves, visible):
-            curve.setVisible(bool(v))
 
 
 class SpectrumPlot(pg.PlotWidget):
@@ -157,7 +163,7 @@ class ModeShapePlot(pg.PlotWidget):
         item.setTitle(f"Mode {index + 1}: {mode.frequency_hz:.3f} Hz, ζ = {100 * mode.damping_ratio:.2f} %")
 
 
-class PsdPlot(pg.PlotWidget):
+class PsdPlot(_ChannelCurves, pg.PlotWidget):
     """Welch power spectral density of every channel, logarithmic."""
 
     def __init__(self, parent=None) -> None:
@@ -177,10 +183,6 @@ class PsdPlot(pg.PlotWidget):
         self._curves = [item.plot(frequencies_hz[keep], np.maximum(psd[keep, k], np.finfo(float).tiny),
                                   pen=pg.mkPen(colour(k), width=1), name=name) for k, name in enumerate(names)]
         item.enableAutoRange()
-
-    def set_visible_channels(self, visible: Sequence[bool]) -> None:
-        for curve, v in zip(self._curves, visible):
-            curve.setVisible(bool(v))
 
 
 class SpectrogramPlot(pg.PlotWidget):
