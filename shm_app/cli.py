@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from dsp.progress import Cancelled
+from shm_app import __version__
 from shm_app.errors import ShmError, user_message
 
 PROG = "shm-app"
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     import importlib
 
     p = _Parser(prog=PROG, description="Structural health monitoring: recordings, modal identification, campaigns.")
-    p.add_argument("--version", action="version", version=f"%(prog)s {__import__('shm_app').__version__}")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:

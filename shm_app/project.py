@@ -77,7 +77,8 @@ def reference(path: Union[str, Path], *, start: Optional[datetime] = None,
                         start=start.isoformat() if start else None, embedded=embed)
 
 
-def _campaign_doc(campaign: Any) -> Optional[dict]:
+def campaign_document(campaign: Any) -> Optional[dict]:
+    """The campaign JSON document of a CampaignResult (a document passes through; None stays None)."""
     if campaign is None or isinstance(campaign, dict):
         return campaign
     from shm_app.campaign import campaign_to_json
@@ -97,7 +98,7 @@ def save_project(path: Union[str, Path], project: Optional[Project] = None, *, c
     if project is None:
         project = Project()
     if campaign is not None:
-        project.campaign = _campaign_doc(campaign)
+        project.campaign = campaign_document(campaign)
     project.identifications = list(project.identifications) + list(identifications)
     project.recordings = list(project.recordings) + list(recordings)
     if settings is not None:

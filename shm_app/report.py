@@ -5,7 +5,7 @@ the app stores, so a report can be regenerated from a project file at any time (
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -57,7 +57,9 @@ def _summary_page(pdf, doc: dict, title: str, generated: str, page: int) -> None
     verdict = (f"ALARM — a lasting change of the natural frequencies was detected from {first_alarm}"
                if first_alarm else "No alarm — the compensated natural frequencies stay within the control limit")
     colour = RED if first_alarm else GREEN
-    fig.patches.append(__import__("matplotlib.patches", fromlist=["x"]).FancyBboxPatch(
+    from matplotlib.patches import FancyBboxPatch
+
+    fig.patches.append(FancyBboxPatch(
         (0.07, 0.83), 0.86, 0.07, boxstyle="round,pad=0.01", transform=fig.transFigure, facecolor=colour,
         alpha=0.12, edgecolor=colour))
     fig.text(0.09, 0.865, verdict, fontsize=11, weight="bold", color=colour, va="center", wrap=True)
@@ -218,11 +220,11 @@ def write_report(path: Union[str, Path], *, campaign=None, identifications: Sequ
     """Write the PDF report atomically. ``campaign`` is a campaign JSON document or CampaignResult."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from shm_app.project import _campaign_doc
+    from shm_app.project import campaign_document
     from shm_app.store import atomic_path
 
-    doc = _campaign_doc(campaign)
-    generated = datetime.utcnow().strftime("%Y-%m-%d %H:%M")
+    doc = campaign_document(campaign)
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     target = Path(path)
     with atomic_path(target) as tmp:
         with PdfPages(tmp) as pdf:

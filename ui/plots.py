@@ -35,6 +35,17 @@ class _ChannelCurves:
             curve.setVisible(bool(v))
 
 
+class _ReplacedItems:
+    """Plots whose items are all replaced on every update: ``_items`` holds what ``_clear_items`` removes."""
+
+    _items: list
+
+    def _clear_items(self) -> None:
+        for it in self._items:
+            self.getPlotItem().removeItem(it)
+        self._items = []
+
+
 class TimeSeriesPlot(_ChannelCurves, pg.PlotWidget):
     """All channels against time, stacked with a common spacing so each trace is readable; long records stay
     fluid with peak downsampling and clip-to-view."""
@@ -66,7 +77,7 @@ class TimeSeriesPlot(_ChannelCurves, pg.PlotWidget):
         item.enableAutoRange()
 
 
-class SpectrumPlot(pg.PlotWidget):
+class SpectrumPlot(_ReplacedItems, pg.PlotWidget):
     """Singular values of the spectral-density matrix (dB) with identified modes as vertical lines."""
 
     def __init__(self, parent=None) -> None:
@@ -77,9 +88,7 @@ class SpectrumPlot(pg.PlotWidget):
     def set_spectrum(self, spectrum: Optional[SingularValueSpectrum], modes: Sequence[Mode] = (),
                      n_values: int = 3, fmax_hz: Optional[float] = None) -> None:
         item = self.getPlotItem()
-        for it in self._items:
-            item.removeItem(it)
-        self._items = []
+        self._clear_items()
         if spectrum is None:
             return
         f = spectrum.frequencies_hz
@@ -102,7 +111,7 @@ class SpectrumPlot(pg.PlotWidget):
         item.enableAutoRange()
 
 
-class StabilizationPlot(pg.PlotWidget):
+class StabilizationPlot(_ReplacedItems, pg.PlotWidget):
     """Poles by model order: grey unstable, blue stable in frequency only, green fully stable; modes as lines."""
 
     def __init__(self, parent=None) -> None:
@@ -114,9 +123,7 @@ class StabilizationPlot(pg.PlotWidget):
     def set_diagram(self, diagram: Optional[StabilizationDiagram], modes: Sequence[Mode] = (),
                     fmax_hz: Optional[float] = None) -> None:
         item = self.getPlotItem()
-        for it in self._items:
-            item.removeItem(it)
-        self._items = []
+        self._clear_items()
         if diagram is None or diagram.orders.size == 0:
             return
         f, o = diagram.frequencies_hz, diagram.orders
@@ -138,7 +145,7 @@ class StabilizationPlot(pg.PlotWidget):
         item.enableAutoRange()
 
 
-class ModeShapePlot(pg.PlotWidget):
+class ModeShapePlot(_ReplacedItems, pg.PlotWidget):
     """Real part of a mode shape per channel (bar chart), the way an engineer checks the sign pattern."""
 
     def __init__(self, parent=None) -> None:
@@ -148,9 +155,7 @@ class ModeShapePlot(pg.PlotWidget):
 
     def set_mode(self, mode: Optional[Mode], channel_names: Sequence[str], index: int = 0) -> None:
         item = self.getPlotItem()
-        for it in self._items:
-            item.removeItem(it)
-        self._items = []
+        self._clear_items()
         if mode is None:
             item.setTitle("")
             return
