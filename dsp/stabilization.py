@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 import numpy as np
-from scipy.cluster import hierarchy
 
+from dsp.linkage import average_linkage_clusters
 from dsp.modal import Mode, mac, mpc, mpd, normalise_shape
 
 
@@ -177,7 +177,7 @@ def cluster_poles(diagram: StabilizationDiagram, candidate: np.ndarray, cluster_
     if idx.size < 2:
         return PoleClusters(idx, np.ones(idx.size, int), dist)
     cond = np.maximum(dist[np.triu_indices(idx.size, 1)], 0.0)
-    labels = hierarchy.fcluster(hierarchy.linkage(cond, method="average"), t=cluster_distance, criterion="distance")
+    labels = average_linkage_clusters(cond, cluster_distance)
     return PoleClusters(idx, labels, dist)
 
 
