@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft as sfft
 
 from dsp import _validate
+from dsp._fftlen import next_fast_len
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,9 @@ def decimate(x, fs_hz: float, factor: int, *, method: str = "iir") -> Resampled:
         ``'fft'``: zero-phase ideal low-pass in the frequency domain, flat to 0.8 × the new Nyquist frequency with a
         raised-cosine transition to zero at the new Nyquist frequency, in one FFT of the whole record (no ripple,
         no phase error, faster for long records; the record is zero-padded, so only the first and last few
-        hundred samples feel the edges).
+        hundred samples feel the edges). The kept samples come from one inverse FFT ``factor`` times shorter: the
+        low-passed spectrum is zero above the new Nyquist frequency, so the short inverse transform gives exactly
+        every ``factor``-th sample of the long one.
     """
     a = _validate.signals(x)
     fs = _validate.positive(fs_hz, "fs_hz")
@@ -92,8 +94,8 @@ def decimate(x, fs_hz: float, factor: int, *, method: str = "iir") -> Resampled:
     if method == "fft":
         if a.shape[0] < 30 * factor:
             raise ValueError(f"factor {factor} leaves too few samples ({a.shape[0]} before decimation)")
-        out = _fft_lowpass(a, 0.5 / factor)[::factor] if factor > 1 else a.copy()
-        return Resampled(data=np.ascontiguousarray(out), fs_hz=fs / factor, factor=factor)
+        out = _fft_decimate(a, factor) if factor > 1 else a.copy()
+        return Resampled(data=out, fs_hz=fs / factor, factor=factor)
     from scipy import signal
 
     remaining, out = factor, a
@@ -106,18 +108,21 @@ def decimate(x, fs_hz: float, factor: int, *, method: str = "iir") -> Resampled:
     return Resampled(data=np.ascontiguousarray(out), fs_hz=fs / factor, factor=factor)
 
 
-def _fft_lowpass(a: np.ndarray, cutoff: float) -> np.ndarray:
-    """Zero-phase low-pass of ``a`` along axis 0; ``cutoff`` in cycles per sample (gain 0 from there on, 1 below
-    0.8 × cutoff, raised cosine between)."""
-    n = a.shape[0]
-    nfft = sfft.next_fast_len(n + min(n, 4096), real=True)  # zero padding keeps the wrap-around off the record
-    spec = sfft.rfft(a, nfft, axis=0)
-    f = np.arange(spec.shape[0]) / nfft
+def _fft_decimate(a: np.ndarray, factor: int) -> np.ndarray:
+    """Every ``factor``-th sample of ``a`` low-passed along axis 0 (gain 1 below 0.8 × the new Nyquist frequency,
+    raised cosine to 0 at it), as a C-ordered (ceil(n/factor), n_channels) array."""
+    n, n_channels = a.shape
+    m = next_fast_len(-(-(n + min(n, 4096)) // factor))  # zero padding keeps the wrap-around off the record
+    nfft = m * factor
+    padded = np.zeros((n_channels, nfft))
+    padded[:, :n] = a.T  # channels contiguous: the transforms run along memory, 3× faster than along axis 0
+    spec = np.fft.rfft(padded, axis=1)[:, : m // 2 + 1]
+    f = np.arange(m // 2 + 1) / nfft  # cycles per input sample
+    cutoff = 0.5 / factor
     edge = 0.8 * cutoff
     gain = np.clip((cutoff - f) / (cutoff - edge), 0.0, 1.0)
-    gain = 0.5 - 0.5 * np.cos(np.pi * gain)
-    spec *= gain[:, None]
-    return sfft.irfft(spec, nfft, axis=0)[:n]
+    spec *= (0.5 - 0.5 * np.cos(np.pi * gain)) / factor
+    return np.ascontiguousarray(np.fft.irfft(spec, m, axis=1)[:, : -(-n // factor)].T)
 
 
 def decimation_factor_for(fs_hz: float, fmax_hz: float, *, oversampling: float = 2.5) -> int:

@@ -193,9 +193,10 @@ def resolve(recording: Recording, settings: IdentificationSettings) -> ResolvedS
     n_ref = len(refs) if refs else n_ch
     if settings.block_rows is not None and settings.block_rows < 2:
         raise SettingsError(f"block_rows must be at least 2; got {settings.block_rows}", src)
-    from dsp.ssi_dat import default_block_rows as dat_block_rows
-
-    default_rows = dat_block_rows if settings.method == "ssi-dat" else default_block_rows
+    if settings.method == "ssi-dat":
+        from dsp.ssi_dat import default_block_rows as default_rows  # scipy.linalg: imported only for SSI-DAT
+    else:
+        default_rows = default_block_rows
     i = settings.block_rows or default_rows(fs_an, fmin, n_ch)
     if settings.method in TIME_DOMAIN_METHODS and n_an < 20 * i:
         raise SettingsError(

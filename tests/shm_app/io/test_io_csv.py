@@ -271,3 +271,71 @@ def test_large_file_direct_path_still_names_the_bad_line(tmp_path, monkeypatch):
     p.write_text("time,a\n" + "\n".join(rows) + "\n")
     with pytest.raises(ReadError, match=r"line 152, column 'a' holds 'oops'"):
         io.read(p)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=6, max_size=60),
+       fmt=st.sampled_from(["{!r}", "{:.8g}", "{:.17g}", "{:e}", "{:.3f}"]),
+       delim=st.sampled_from([",", ";", "\t"]), crlf=st.booleans(), blank_tail=st.integers(0, 3))
+def test_pyarrow_body_is_bit_for_bit_numpys(tmp_path, values, fmt, delim, crlf, blank_tail):
+    """pyarrow parses with correct rounding, like numpy: the two readers give identical doubles."""
+    from shm_app.io import csv_reader
+    from shm_app.io._csv_layout import scan_head
+
+    rows = [delim.join(fmt.format(v) for v in values[k:k + 3]) for k in range(0, len(values) - 2, 3)]
+    eol = "\r\n" if crlf else "\n"
+    p = tmp_path / "body.csv"
+    p.write_bytes((eol.join(["a" + delim + "b" + delim + "c", *rows]) + eol + eol * blank_tail).encode())
+    lay = scan_head(p, p.read_text())
+    fast = csv_reader._arrow_table(p, lay, 3, "utf-8-sig")
+    reference = np.loadtxt(p, skiprows=1, delimiter=delim, ndmin=2)
+    assert fast is not None and fast.shape == reference.shape
+    assert np.array_equal(fast.view(np.uint64), reference.view(np.uint64))  # the same bits, signed zeros included
+
+
+@pytest.mark.parametrize("body, arrow_reads_it", [
+    ("1,2\n\n3,4\n", True),  # a blank line among the rows is skipped, as numpy does
+    (" 1,2\n3 , 4\n", True),  # spaces around numbers are trimmed, as numpy does
+    ("1,2\n3,4\n\n\n", True),
+    ("1,2\n3\n", False),  # short row
+    ("1,2\n,4\n", False),  # empty field: null
+    ("1,2\n3,4,5\n", False),  # long row
+    ("1,2\n# note\n3,4\n", False),  # comment line
+    ("1,2\nabc,4\n", False),  # text
+])
+def test_large_file_bodies_get_the_same_verdict_through_pyarrow(tmp_path, monkeypatch, body, arrow_reads_it):
+    """What pyarrow reads equals numpy's reading; what it refuses or reads as null goes to numpy and the careful
+    path, which give the same values or the same message as for a small file."""
+    from shm_app.io import csv_reader
+    from shm_app.io._csv_layout import scan_head
+
+    p = tmp_path / "odd.csv"
+    p.write_text("# fs = 10\na,b\n" + body)
+    assert (csv_reader._arrow_table(p, scan_head(p, p.read_text()), 2, "utf-8-sig") is not None) == arrow_reads_it
+    try:
+        small = io.read(p)
+    except ReadError as exc:
+        small = str(exc)
+    monkeypatch.setattr(csv_reader, "_DIRECT_MIN_BYTES", 10)
+    try:
+        big = io.read(p)
+    except ReadError as exc:
+        big = str(exc)
+    if isinstance(small, str):
+        assert big == small
+    else:
+        np.testing.assert_array_equal(big.data, small.data)
+
+
+def test_large_plain_file_is_read_by_pyarrow(tmp_path, monkeypatch):
+    from shm_app.io import csv_reader
+
+    calls = []
+    real = csv_reader._arrow_table
+    monkeypatch.setattr(csv_reader, "_arrow_table", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(csv_reader, "_DIRECT_MIN_BYTES", 100)
+    p = tmp_path / "big.csv"
+    p.write_text("time [s],a [g]\n" + "".join(f"{k / 50:.2f},{np.sin(k):.6f}\n" for k in range(500)) + "\n")
+    rec = io.read(p)
+    assert calls and rec.fs_hz == 50.0 and rec.n_samples == 500
+    np.testing.assert_allclose(rec.data[:, 0], np.round(np.sin(np.arange(500)), 6) * G0)
