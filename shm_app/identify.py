@@ -243,9 +243,8 @@ def identify(recording: Recording, settings: IdentificationSettings = Identifica
             raise SettingsError(f"channels: {exc.args[0]}", recording.source) from exc
     resolved = resolve(recording, settings)
     report(progress, cancel, 0.0, "preprocessing")
-    y = preprocess.detrend(recording.data, kind=resolved.detrend)
-    if resolved.decimation > 1:
-        y = preprocess.decimate(y, recording.fs_hz, resolved.decimation, method="fft").data
+    y = preprocess.decimate(recording.data, recording.fs_hz, resolved.decimation, method="fft",
+                            detrend=resolved.detrend).data
     matrix = spectrum = None
     if settings.compute_spectrum or not resolved.time_domain:
         report(progress, cancel, 0.1, "spectral matrix")

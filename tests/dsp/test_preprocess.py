@@ -87,3 +87,15 @@ def test_next_fast_len_is_scipys(n):
     from dsp._fftlen import next_fast_len
 
     assert next_fast_len(n) == scipy_next_fast_len(n, real=True)
+
+
+@pytest.mark.parametrize("method, factor", [("fft", 3), ("fft", 1), ("iir", 2)])
+@pytest.mark.parametrize("kind", ["constant", "linear"])
+def test_decimate_with_detrend_equals_detrend_then_decimate(method, factor, kind):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6000, 4)) + np.linspace(-3, 8, 6000)[:, None] * [1, -2, 0.5, 0] + [4, 0, -1, 2]
+    fused = decimate(x, 200.0, factor, method=method, detrend=kind)
+    two_steps = decimate(detrend(x, kind=kind), 200.0, factor, method=method)
+    assert fused.fs_hz == two_steps.fs_hz and fused.factor == factor
+    np.testing.assert_allclose(fused.data, two_steps.data, rtol=0, atol=1e-12)
+    assert not np.shares_memory(fused.data, x)
