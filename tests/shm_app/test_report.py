@@ -56,3 +56,27 @@ def test_cli_report_bad_input_is_one_line_exit_2(tmp_path, capsys, setup):
     err = capsys.readouterr().err
     assert err.startswith("shm-app: error: ") and "p.shmproj" in err and err.count("\n") == 1
     assert not (tmp_path / "o.pdf").exists()
+
+
+def test_tracks_table_reports_the_compensated_change_not_the_seasonal_raw_one(tmp_path):
+    """The bundled campaign: winter after the baseline raises the raw frequencies by several %, while the damage
+    is a drop of 0.8 % (M1) and 0.5 % (M3). The change columns must show the compensated drop the alarm saw."""
+    import json
+    from pathlib import Path
+
+    from shm_app.report import _tracks_table
+
+    sample = Path(__file__).resolve().parents[2] / "resources" / "sample" / "monitoring"
+    out = tmp_path / "c.json"
+    assert main(["campaign", "--frequencies", str(sample / "frequencies.csv"), "--env", str(sample / "environment.csv"),
+                 "--baseline-until", "2025-12-31", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    rows = {r[0]: r for r in _tracks_table(doc)[1:]}
+    assert float(rows["M1"][2]) > 1.02 * float(rows["M1"][1])  # raw: winter-stiffened, +3 to +4 %
+    from_alarm = {tid: float(r[4].split()[0]) for tid, r in rows.items()}
+    moved = {m["id"]: m["change_percent"] for m in doc["moved_tracks"]}
+    assert from_alarm["M1"] == pytest.approx(moved["M1"], abs=0.05) and from_alarm["M1"] == pytest.approx(-0.8, abs=0.1)
+    assert from_alarm["M3"] == pytest.approx(-0.5, abs=0.1)
+    assert abs(from_alarm["M2"]) < 0.1 and abs(from_alarm["M4"]) < 0.1
+    assert all(r[4] == "no alarm" for r in _tracks_table(dict(doc, recordings=[
+        dict(r, alarm=False) for r in doc["recordings"]]))[1:])
