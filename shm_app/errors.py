@@ -1,6 +1,7 @@
 """Errors the user can act on. One place (``shm_app.errors.user_message``) turns them into one line."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Union
 
@@ -18,8 +19,8 @@ class ReadError(ShmError):
 
     def __init__(self, path: Union[str, Path], reason: str) -> None:
         self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        self.reason = one_line(reason)
+        super().__init__(f"{self.path}: {self.reason}")
 
 
 class SettingsError(ShmError):
@@ -27,8 +28,14 @@ class SettingsError(ShmError):
 
     def __init__(self, reason: str, path: Union[str, Path, None] = None) -> None:
         self.path = None if path is None else str(path)
-        self.reason = reason
-        super().__init__(reason if path is None else f"{path}: {reason}")
+        self.reason = one_line(reason)
+        super().__init__(self.reason if path is None else f"{path}: {self.reason}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of line breaks (and the spaces around them) folded into one space: messages that
+    quote a library's multi-line error stay one line."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
 
 
 def user_message(exc: BaseException) -> str:

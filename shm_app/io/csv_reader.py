@@ -125,8 +125,9 @@ def _parse_numeric(path: Path, body: str, lay: Layout, n_cols: int, names: list[
     return values.reshape(lines.size, n_cols)
 
 
-_DIRECT_MIN_BYTES = 8 * 2**20  # larger plain files: only the head is decoded, numpy reads the body from disk
+_DIRECT_MIN_BYTES = 2**20  # larger plain files: only the head is decoded; pyarrow (or numpy) reads the body from disk
 _PEEK_BYTES = 1 << 20
+_THREADED_MIN_BYTES = 4 * 2**20  # smaller files parse on one thread (campaign workers already fill the cores)
 
 
 def _peek_head(path: Path) -> Optional[tuple[str, str]]:
@@ -188,7 +189,8 @@ def _arrow_table(path: Path, lay: Layout, n_cols: int, encoding: str) -> Optiona
     try:
         table = pa_csv.read_csv(
             path,
-            read_options=pa_csv.ReadOptions(skip_rows=lay.body_line, column_names=names),
+            read_options=pa_csv.ReadOptions(skip_rows=lay.body_line, column_names=names,
+                                            use_threads=path.stat().st_size > _THREADED_MIN_BYTES),
             parse_options=pa_csv.ParseOptions(delimiter=lay.delim, quote_char='"'),
             convert_options=pa_csv.ConvertOptions(column_types={n: pa.float64() for n in names}, null_values=[""],
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False))

@@ -307,3 +307,12 @@ def test_bad_options_name_the_parameter(tmp_path):
     z.write_text("x")
     with pytest.raises(ValueError, match="component must be"):
         io.read(z, component="V9")
+
+
+def test_messages_quoting_a_multi_line_library_error_stay_one_line():
+    """ObsPy's miniSEED errors span several lines (found by the corrupted-file property test): folded into one."""
+    from shm_app.errors import SettingsError
+
+    exc = ReadError("r.mseed", "not a readable miniSEED file (Encountered 1 error(s):\n  record 3: bad\r\n)")
+    assert str(exc) == "r.mseed: not a readable miniSEED file (Encountered 1 error(s): record 3: bad )"
+    assert "\n" not in str(SettingsError("fmax:\nbelow Nyquist", "a.csv"))
