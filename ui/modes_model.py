@@ -44,9 +44,9 @@ class ModesTableModel(QAbstractTableModel):
             return (
                 str(index.row() + 1),
                 f"{m.frequency_hz:.4f}",
-                f"{m.frequency_std_hz:.4f}",
+                scatter(m.frequency_std_hz, 4),
                 f"{100 * m.damping_ratio:.2f}",
-                f"{100 * m.damping_std:.2f}",
+                scatter(100 * m.damping_std, 2),
                 f"{m.mpc:.3f}",
                 f"{m.mpd_deg:.1f}",
                 str(m.n_poles),
@@ -55,4 +55,14 @@ class ModesTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col == 5:
             return "Modal phase collinearity: 1 = real (normal) mode shape"
+        if role == Qt.ItemDataRole.ToolTipRole and col in (2, 4):
+            return "Standard deviation over the stable poles of the mode's cluster (its scatter across model orders)"
         return None
+
+
+def scatter(value: float, decimals: int) -> str:
+    """A standard deviation with ``decimals`` decimals, or two significant digits when it is smaller than the last
+    decimal (a very stable mode must not read as exactly 0)."""
+    if value == 0 or value >= 10 ** -decimals:
+        return f"{value:.{decimals}f}"
+    return f"{value:.1e}"

@@ -131,3 +131,10 @@ def test_cancelling_the_sampling_rate_question_keeps_what_was_loaded(window, qtb
     with qtbot.waitSignal(window.sigTaskEnded, timeout=30_000):
         window.open_file(tmp_path / "raw.npy", identify_after=False)
     assert window.recording is None and "raw.npy" in window.last_error
+
+
+def test_a_very_stable_mode_does_not_show_a_zero_scatter():
+    from ui.modes_model import scatter
+
+    assert scatter(2.1e-5, 4) == "2.1e-05" and scatter(0.0132, 4) == "0.0132" and scatter(0.0, 2) == "0.00"
+    assert scatter(0.35, 2) == "0.35" and scatter(0.004, 2) == "4.0e-03"
