@@ -339,3 +339,22 @@ def test_large_plain_file_is_read_by_pyarrow(tmp_path, monkeypatch):
     rec = io.read(p)
     assert calls and rec.fs_hz == 50.0 and rec.n_samples == 500
     np.testing.assert_allclose(rec.data[:, 0], np.round(np.sin(np.arange(500)), 6) * G0)
+
+
+def test_without_pyarrow_large_files_are_read_by_numpy(tmp_path, monkeypatch):
+    """An install without pyarrow (or with a broken one) still reads every file, through numpy."""
+    import sys
+
+    from shm_app.io import csv_reader
+
+    p = tmp_path / "big.csv"
+    p.write_text("time [s],a [g],b [g]\n" + "".join(f"{k / 50:.2f},{k % 7},{-k % 5}\n" for k in range(400)))
+    monkeypatch.setattr(csv_reader, "_DIRECT_MIN_BYTES", 100)
+    with_arrow = io.read(p)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # "import pyarrow" now raises ImportError
+    from shm_app.io._csv_layout import scan_head
+
+    assert csv_reader._arrow_table(p, scan_head(p, p.read_text()), 3, "utf-8-sig") is None
+    without = io.read(p)
+    np.testing.assert_array_equal(without.data, with_arrow.data)
+    assert without.fs_hz == with_arrow.fs_hz == 50.0
