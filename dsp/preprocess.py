@@ -78,8 +78,6 @@ def butterworth(x, fs_hz: float, *, low_hz=None, high_hz=None, order: int = 4) -
 def decimate(x, fs_hz: float, factor: int, *, method: str = "iir", detrend: Optional[str] = None) -> Resampled:
     """Anti-alias low-pass and keep every ``factor``-th sample.
 
-    detrend : ``'constant'`` or ``'linear'`` removes the mean or line first, exactly as :func:`detrend` (the FFT
-        method does it on its own copy of the signal, saving a pass over the record).
     method : ``'iir'``: zero-phase Chebyshev I, 8th order, in stages of at most 10 (:func:`scipy.signal.decimate`);
         ``'fft'``: zero-phase ideal low-pass in the frequency domain, flat to 0.8 × the new Nyquist frequency with a
         raised-cosine transition to zero at the new Nyquist frequency, in one FFT of the whole record (no ripple,
@@ -87,6 +85,8 @@ def decimate(x, fs_hz: float, factor: int, *, method: str = "iir", detrend: Opti
         hundred samples feel the edges). The kept samples come from one inverse FFT ``factor`` times shorter: the
         low-passed spectrum is zero above the new Nyquist frequency, so the short inverse transform gives exactly
         every ``factor``-th sample of the long one.
+    detrend : ``'constant'`` or ``'linear'`` removes the mean or line first, exactly as :func:`detrend` (the FFT
+        method does it on its own copy of the signal, saving a pass over the record).
     """
     a = _validate.signals(x)
     fs = _validate.positive(fs_hz, "fs_hz")

@@ -358,3 +358,19 @@ def test_without_pyarrow_large_files_are_read_by_numpy(tmp_path, monkeypatch):
     without = io.read(p)
     np.testing.assert_array_equal(without.data, with_arrow.data)
     assert without.fs_hz == with_arrow.fs_hz == 50.0
+
+
+def test_pyarrow_skips_exactly_the_preamble_lines_blank_ones_included(tmp_path, monkeypatch):
+    """Arrow's skip_rows must count the blank lines of a preamble like the layout scan does: no data row lost."""
+    from shm_app.io import csv_reader
+
+    p = tmp_path / "pre.csv"
+    p.write_text('# fs = 10\n\n# unit: g\n\n"a","b"\n\n' + "".join(f"{k},{-k}\n" for k in range(1, 201)))
+    small = io.read(p)
+    calls = []
+    real = csv_reader._arrow_table
+    monkeypatch.setattr(csv_reader, "_arrow_table", lambda *a: calls.append(real(*a)) or calls[-1])
+    monkeypatch.setattr(csv_reader, "_DIRECT_MIN_BYTES", 10)
+    big = io.read(p)
+    assert calls and calls[0] is not None and big.n_samples == small.n_samples == 200
+    np.testing.assert_array_equal(big.data, small.data)
