@@ -176,7 +176,7 @@ def poles_from_observability(obs: np.ndarray, n_outputs: int, fs: float, orders:
         report(progress, cancel, k / len(orders), f"model order {order}")
         if abs(r[order - 1, order - 1]) < 1e-12 * abs(r[0, 0]):
             continue  # numerically rank-deficient at this order: no meaningful poles
-        a = np.linalg.solve(r[:order, :order], m[:order, :order])  # R is upper triangular: its LU is exact, no row swaps
+        a = np.linalg.solve(r[:order, :order], m[:order, :order])  # R triangular: LU is exact, no row swaps
         lam, psi = np.linalg.eig(a)
         keep = (np.imag(lam) > 0) & (np.abs(lam) > 0)
         lam, psi = lam[keep], psi[:, keep]
