@@ -78,6 +78,23 @@ def progress_printer():
     return show
 
 
+def add_reader_options(p) -> None:
+    """The options that tell the readers what a file does not say: its rate, and which array holds the signals."""
+    p.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
+    p.add_argument("--variable", metavar="NAME",
+                   help="MATLAB/NumPy files holding several arrays: the one with the signals")
+    p.add_argument("--dataset", metavar="PATH", help="HDF5 files holding several datasets: the one with the signals")
+    p.add_argument("--group", metavar="NAME", help="TDMS/HDF5 files: the group holding the channels")
+
+
+def reader_options(args) -> dict:
+    """The reader options given on the command line (see :func:`add_reader_options`), for ``io.read(**...)``.
+
+    Formats ignore the options that do not concern them, so one set serves a folder of mixed files.
+    """
+    return {k: getattr(args, k) for k in ("fs", "variable", "dataset", "group") if getattr(args, k, None) is not None}
+
+
 def csv_list(text: str) -> tuple[str, ...]:
     """argparse type for comma-separated names."""
     return tuple(p.strip() for p in text.split(",") if p.strip())

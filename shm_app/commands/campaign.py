@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from shm_app.cli import csv_list, progress_printer, write_text
+from shm_app.cli import add_reader_options, csv_list, progress_printer, reader_options, write_text
 from shm_app.errors import SettingsError, ShmError
 
 
@@ -45,7 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument("--channels", type=csv_list, help="comma-separated channel names to use (default all)")
     p.add_argument("--block-rows", type=int, help="SSI block rows (default from fmin and fs)")
     p.add_argument("--max-order", type=int, default=80, help="highest SSI model order (default 80)")
-    p.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
+    add_reader_options(p)
     p.add_argument("--alpha", type=float, default=0.01,
                    help="per-record probability that an undamaged record exceeds the control limit (default 0.01)")
     p.add_argument("--json", metavar="OUT", help="write the campaign JSON ('-' for standard output)")
@@ -65,7 +65,7 @@ def settings_from_args(args):
         raise SettingsError(f"--alpha must be between 0 and 0.5; got {args.alpha}")
     ident = IdentificationSettings(fmin_hz=args.fmin, fmax_hz=args.fmax, channels=args.channels,
                                    block_rows=args.block_rows, max_order=args.max_order)
-    read_options = (("fs", args.fs),) if args.fs else ()
+    read_options = tuple(sorted(reader_options(args).items()))
     return CampaignSettings(identification=ident, baseline_count=args.baseline, baseline_until=args.baseline_until,
                             env_columns=args.env_columns, workers=args.workers, scheduler=args.scheduler,
                             novelty=NoveltySettings(alpha=args.alpha, trim_alpha=min(0.001, args.alpha / 10)),

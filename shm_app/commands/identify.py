@@ -1,13 +1,13 @@
 """``shm-app identify FILE [--method ssi-cov|ssi-dat|fdd|efdd|peak] [--fmin HZ] [--fmax HZ] [--channels A,B]
 [--reference-channels A,B] [--block-rows N] [--max-order N] [--order-step N] [--resolution HZ] [--fs HZ]
-[--json OUT] [--csv OUT] [--uff OUT]``"""
+[--variable NAME] [--dataset PATH] [--group NAME] [--json OUT] [--csv OUT] [--uff OUT]``"""
 from __future__ import annotations
 
 import json
 import os
 from dataclasses import replace
 
-from shm_app.cli import csv_list, progress_printer, write_text
+from shm_app.cli import add_reader_options, csv_list, progress_printer, reader_options, write_text
 
 
 def add_parser(sub) -> None:
@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
     p.add_argument("--fmin", type=float, help="lowest frequency of interest, Hz (default 0.5)")
     p.add_argument("--fmax", type=float, help="highest frequency of interest, Hz (default min(20, fs/2.5))")
     p.add_argument("--channels", type=csv_list, help="comma-separated channel names to use (default all)")
-    p.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
+    add_reader_options(p)
     p.add_argument("--reference-channels", type=csv_list,
                    help="SSI reference channels, comma-separated names (default all channels)")
     p.add_argument("--block-rows", type=int, help="SSI block rows (default from fmin and the analysis rate)")
@@ -38,7 +38,7 @@ def run(args) -> int:
     from shm_app import io
     from shm_app.identify import IdentificationSettings, identify, result_to_json
 
-    recording = io.read(args.file, fs=args.fs)
+    recording = io.read(args.file, **reader_options(args))
     settings = IdentificationSettings(method=args.method, fmin_hz=args.fmin, fmax_hz=args.fmax,
                                       channels=args.channels, block_rows=args.block_rows, max_order=args.max_order,
                                       order_step=args.order_step, reference_channels=args.reference_channels,

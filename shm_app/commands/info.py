@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 
-from shm_app.cli import write_text
+from shm_app.cli import add_reader_options, reader_options, write_text
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("info", help="channels, sampling rate, duration, start and units of recordings")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--fs", type=float, help="sampling rate in Hz for files that do not state it")
+    add_reader_options(p)
     p.add_argument("--json", metavar="OUT", help="write JSON to OUT ('-' for standard output)")
     p.set_defaults(run=run)
 
@@ -20,7 +20,7 @@ def run(args) -> int:
 
     docs, notes = [], []
     for f in args.files:  # one recording in memory at a time
-        recording = io.read(f, fs=args.fs)
+        recording = io.read(f, **reader_options(args))
         docs.append(info_json(recording))
         notes.append(recording_notes(recording))
     if args.json:

@@ -145,7 +145,7 @@ def choose_signal(path: Path, shapes: dict, wanted: Optional[str], option: str) 
     """
     if wanted is not None:
         if wanted not in shapes:
-            raise ChoiceRequired(path, f"no numeric array named {wanted!r}; choose {option}= from: {describe(shapes)}",
+            raise ChoiceRequired(path, f"no numeric array named {wanted!r}; choose --{option} from: {describe(shapes)}",
                                  option, list(shapes))
         return wanted
     if not shapes:
@@ -160,7 +160,7 @@ def choose_signal(path: Path, shapes: dict, wanted: Optional[str], option: str) 
     sizes = sorted(((int(np.prod(s)), n) for n, s in shapes.items()), reverse=True)
     if len(sizes) > 1 and sizes[0][0] == sizes[1][0] and len(shapes[sizes[0][1]]) == 2:
         raise ChoiceRequired(path, f"several arrays could be the signal matrix ({describe(shapes)}); choose one "
-                                   f"with the {option} option ({option}=NAME)", option, list(shapes))
+                                   f"with --{option} NAME", option, list(shapes))
     return sizes[0][1]
 
 

@@ -56,9 +56,35 @@ def test_mat_ambiguous_matrices_ask_the_user(tmp_path, data):
 
     p = tmp_path / "amb.mat"
     scipy.io.savemat(p, {"run1": data, "run2": data, "fs": FS})
-    with pytest.raises(ReadError, match="choose one with the variable option"):
+    with pytest.raises(ReadError, match="choose one with --variable NAME"):
         io.read(p)
     assert io.read(p, variable="run2").n_samples == 1000
+
+
+def test_command_line_options_choose_the_signal_array(tmp_path, data, capsys):
+    """The message names a command-line option; that option exists on info, identify and campaign."""
+    import json
+
+    import h5py
+    import scipy.io
+
+    from shm_app.cli import main
+
+    mat = tmp_path / "amb.mat"
+    scipy.io.savemat(mat, {"run1": data, "run2": 2 * data, "fs": FS})
+    assert main(["info", str(mat)]) == 2
+    assert "--variable NAME" in capsys.readouterr().err
+    assert main(["info", str(mat), "--variable", "run2", "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["n_samples"] == 1000
+    h5 = tmp_path / "two.h5"
+    with h5py.File(h5, "w") as f:
+        for g in ("north", "south"):
+            f.create_dataset(f"{g}/acc", data=data).attrs["fs"] = FS
+    assert main(["info", str(h5), "--group", "south", "--json", "-"]) == 0
+    assert main(["info", str(h5), "--dataset", "north/acc", "--json", "-"]) == 0
+    capsys.readouterr()
+    assert main(["identify", str(mat), "--variable", "nope"]) == 2
+    assert "choose --variable from: run1" in capsys.readouterr().err
 
 
 def test_mat_v73_round_trip(tmp_path, data):
