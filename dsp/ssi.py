@@ -36,8 +36,8 @@ def default_block_rows(fs_hz: float, fmin_hz: float, n_channels: int) -> int:
 
     Bounded to 10…200 and to a block Toeplitz matrix of at most ~2000 rows.
     """
-    i = int(np.ceil(_validate.positive(fs_hz, "fs_hz") / _validate.positive(fmin_hz, "fmin_hz")))
-    return int(np.clip(i, 10, max(10, min(200, 2000 // max(n_channels, 1)))))
+    ratio = _validate.positive(fs_hz, "fs_hz") / _validate.positive(fmin_hz, "fmin_hz")  # may be inf for tiny fmin
+    return int(np.clip(np.ceil(ratio), 10, max(10, min(200, 2000 // max(n_channels, 1)))))
 
 
 def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *, block: int = 4096) -> np.ndarray:

@@ -29,8 +29,8 @@ def default_block_rows(fs_hz: float, fmin_hz: float, n_channels: int) -> int:
     O(n_samples·(i·(n_ref + n_ch))²), and the projection already averages over every sample. Bounded to 10…100
     and to a Hankel matrix of at most ~1000 rows.
     """
-    i = int(np.ceil(_validate.positive(fs_hz, "fs_hz") / (2 * _validate.positive(fmin_hz, "fmin_hz"))))
-    return int(np.clip(i, 10, max(10, min(100, 1000 // max(2 * n_channels, 1)))))
+    ratio = _validate.positive(fs_hz, "fs_hz") / (2 * _validate.positive(fmin_hz, "fmin_hz"))  # inf for tiny fmin
+    return int(np.clip(np.ceil(ratio), 10, max(10, min(100, 1000 // max(2 * n_channels, 1)))))
 
 
 def hankel_r_factor(y: np.ndarray, block_rows: int, reference: Sequence[int], *, chunk: int = 8192,

@@ -52,3 +52,11 @@ def test_default_block_rows_span_one_period_of_fmin():
 def test_ssi_dat_refuses_too_short_a_record():
     with pytest.raises(ValueError, match="block_rows=100 needs at least 2000 samples"):
         ssi_dat(np.random.default_rng(0).standard_normal((1500, 3)), 50.0, block_rows=100, orders=[4])
+
+
+def test_default_block_rows_survive_a_vanishing_fmin():
+    """fs/fmin overflows to inf for a subnormal fmin (found by Hypothesis): the cap applies, nothing raises."""
+    from dsp.ssi import default_block_rows as cov_rows
+
+    assert default_block_rows(50.0, 2e-307, 3) == 100
+    assert cov_rows(50.0, 2e-307, 3) == 200
