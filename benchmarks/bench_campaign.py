@@ -102,8 +102,8 @@ def main() -> int:
         n_short = min(60, len(paths) // 4)
         rss0 = _peak_rss_mb()
         t = time.perf_counter()
-        short = run_campaign(paths[:n_short], CampaignSettings(identification=ident, baseline_count=n_short // 2,
-                                                               workers=args.workers), env=env)
+        run_campaign(paths[:n_short], CampaignSettings(identification=ident, baseline_count=n_short // 2,
+                                                        workers=args.workers), env=env)
         t_short = time.perf_counter() - t
         rss_short = _peak_rss_mb()
         t, c = time.perf_counter(), _cpu_s()

@@ -2,7 +2,7 @@
 Dask LocalCluster, errors in one recording, cancel, tracking + compensation + alarms with real identification."""
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pytest

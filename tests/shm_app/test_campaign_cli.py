@@ -6,7 +6,6 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from dsp.simulate_campaign import simulate_frequency_campaign
@@ -100,9 +99,8 @@ def test_baseline_larger_than_the_table_and_env_outside_the_campaign(table, caps
     assert code == 2 and "does not cover the baseline" in err and err.count("\n") == 1
 
 
-def test_report_and_project_outputs(table, capsys, tmp_path):
+def test_report_output(table, capsys, tmp_path):
     pytest.importorskip("shm_app.report")
-    project = pytest.importorskip("shm_app.project")
     folder, _ = table
     pdf = tmp_path / "campaign.pdf"
     code, _, err = _run(["campaign", "--frequencies", str(folder / "freqs.csv"), "--env", str(folder / "env.csv"),
