@@ -186,12 +186,21 @@ class CampaignView(QWidget):
         p.plot(t[ok], nov[ok], pen=pg.mkPen("#95a5a6", width=0.6))
         brushes = [pg.mkBrush(RED) if a else pg.mkBrush("#34495e") for a in r.alarm]
         p.addItem(self._scatter(t, np.log10(nov), brushes, size=4))
-        okl = np.isfinite(r.limit) & (r.limit > 0)
-        p.plot(t[okl], r.limit[okl], pen=pg.mkPen(RED, width=1.5, style=Qt.PenStyle.DashLine))
+        # the limit depends on how many tracks a record has: the all-track limit is one dashed line; a record judged
+        # on fewer tracks gets a red tick at its own (lower) limit instead of a zigzag between the two
+        okt = np.isfinite(t)
+        if okt.any() and np.isfinite(r.threshold) and r.threshold > 0:
+            span = [np.min(t[okt]), np.max(t[okt])]
+            p.plot(span, [r.threshold] * 2, pen=pg.mkPen(RED, width=1.5, style=Qt.PenStyle.DashLine))
+        other = np.isfinite(r.limit) & (r.limit > 0) & ~np.isclose(r.limit, r.threshold, rtol=1e-9)
+        if other.any():
+            p.addItem(pg.ScatterPlotItem(t[other], np.log10(r.limit[other]), symbol="_", size=6,
+                                         pen=pg.mkPen(192, 57, 43, 150, width=1), brush=None))
         if r.first_alarm_index is not None:
             p.addItem(pg.InfiniteLine(t[r.first_alarm_index], angle=90, pen=pg.mkPen(RED, width=1.2),
                                       label="first alarm", labelOpts={"position": 0.92, "color": RED}))
-        p.setTitle("Control chart of the compensated residuals (dashed: control limit)", size="9pt")
+        title = "Novelty of the compensated residuals; dashed: control limit"
+        p.setTitle(title + ("; ticks: with a mode missing" if other.any() else ""), size="9pt")
 
     def _clicked(self, _item, points, *_args) -> None:
         if not points or self.result is None:

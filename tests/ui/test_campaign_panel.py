@@ -2,6 +2,7 @@
 from datetime import datetime
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from dsp.simulate_campaign import simulate_frequency_campaign
@@ -33,6 +34,14 @@ def test_sample_monitoring_table_raises_the_alarm_after_the_damage(panel, qtbot)
     assert {t.id for t in result.moved_tracks} >= {"M1"}
     assert "ALARM" in panel.view.summary.text()
     assert panel.view.track_box.count() == 4
+    # control chart: the all-track limit is one horizontal line; records with a missing mode (a lower limit) get ticks
+    items = panel.view.control_plot.getPlotItem().items
+    limit_lines = [c for c in items if isinstance(c, pg.PlotDataItem) and len(c.yData) == 2]
+    assert len(limit_lines) == 1 and np.ptp(limit_lines[0].yData) == 0
+    assert limit_lines[0].yData[0] == pytest.approx(result.threshold)  # PlotDataItems log-transform themselves
+    ticks = [c for c in items if isinstance(c, pg.ScatterPlotItem) and c.opts["symbol"] == "_"]
+    lower = np.isfinite(result.limit) & (result.limit < result.threshold * (1 - 1e-9))
+    assert lower.any() and len(ticks) == 1 and len(ticks[0].data) == int(lower.sum())
     messages = []
     panel.sigMessage.connect(messages.append)
     panel.view._clicked(None, [type("P", (), {"data": lambda self: 3})()])
