@@ -6,7 +6,7 @@ selection by clustering), ``fdd`` and ``efdd`` (singular values of the spectral-
 picking on the averaged normalised PSD, the only method that accepts a single channel)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 import numpy as np
@@ -245,6 +245,7 @@ def identify(recording: Recording, settings: IdentificationSettings = Identifica
     report(progress, cancel, 0.0, "preprocessing")
     y = preprocess.decimate(recording.data, recording.fs_hz, resolved.decimation, method="fft",
                             detrend=resolved.detrend).data
+    y, scale = _unit_peak(y, recording.source)
     matrix = spectrum = None
     if settings.compute_spectrum or not resolved.time_domain:
         report(progress, cancel, 0.1, "spectral matrix")
@@ -256,10 +257,30 @@ def identify(recording: Recording, settings: IdentificationSettings = Identifica
         report(progress, cancel, 0.15 + 0.85 * fraction, message)
 
     modes, diagram = METHODS[resolved.method](y, resolved, ctx, sub, cancel)
+    if spectrum is not None:  # back to the recording's unit²/Hz for display
+        with np.errstate(over="ignore"):
+            spectrum = replace(spectrum, singular_values=spectrum.singular_values * scale * scale)
     report(progress, cancel, 1.0, "done")
     return IdentificationResult(file=recording.source, fs_hz=recording.fs_hz, n_samples=recording.n_samples,
                                 channels=tuple(recording.channel_names), settings=resolved, modes=modes,
                                 diagram=diagram, spectrum=spectrum)
+
+
+def _unit_peak(y: np.ndarray, source) -> tuple[np.ndarray, float]:
+    """``y`` divided by its largest magnitude, and that scale.
+
+    Frequencies, damping ratios and normalised shapes do not depend on a common scale of all channels, but the
+    arithmetic does: correlations and spectra square the signal, so µg-level data in g or any data far from unit
+    scale would underflow or overflow (1e-160² is 0, 1e160² is inf). A record that is zero everywhere after
+    detrending has nothing to identify and is refused.
+    """
+    scale = float(np.max(np.abs(y))) if y.size else 0.0
+    if not np.isfinite(scale):
+        raise SettingsError("the signals hold infinite values after preprocessing; check the recording", source)
+    if scale == 0.0:
+        raise SettingsError("every channel is zero after detrending: nothing to identify (sensors disconnected or "
+                            "the logger not recording?)", source)
+    return y / scale, scale
 
 
 def result_to_json(result: IdentificationResult) -> dict:

@@ -145,6 +145,46 @@ def test_cli_as_a_process_exit_code_and_stderr(deck_csv):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+@lru_cache(maxsize=None)
+def _ten_minute_deck() -> Recording:
+    model, sensors = bridge_deck_model()  # modes 2.2, 3.45, 8.1, 10.6 Hz, no close pair
+    r = simulate_ambient(model, 40.0, 600.0, noise_ratio=0.1, seed=4)
+    return Recording(r.acceleration, 40.0, tuple(Channel(s[0]) for s in sensors), source="deck10.csv")
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_modes_do_not_depend_on_the_unit_scale(method):
+    """Data far from unit scale (µg in g, or a wrong unit) must give the same modes: 2⁻⁶⁰⁰ ≈ 2e-181 squares to 0
+    and 2⁶⁰⁰ ≈ 4e180 squares to inf in double precision. Powers of two scale exactly, so the modes are identical;
+    g → m/s² (9.80665) rounds every sample, so frequencies agree to 1e-6."""
+    rec = _ten_minute_deck()
+    settings = IdentificationSettings(method=method, fmin_hz=1.0)
+    ref = identify(rec, settings)
+    assert len(ref.modes) >= 3  # of the 4 modes: the point here is the same answer at every scale
+    for factor in (2.0**-600, 2.0**600, 9.80665):
+        scaled = Recording(rec.data * factor, rec.fs_hz, rec.channels, source="scaled.csv")
+        result = identify(scaled, settings)
+        got = np.array([m.frequency_hz for m in result.modes])
+        want = np.array([m.frequency_hz for m in ref.modes])
+        assert got.shape == want.shape, (factor, got, want)
+        np.testing.assert_allclose(got, want, rtol=0 if factor != 9.80665 else 1e-6)
+        if method == "fdd" and factor != 2.0**600:  # the plotted spectrum stays in the recording's unit²/Hz
+            np.testing.assert_allclose(result.spectrum.singular_values,
+                                       ref.spectrum.singular_values * factor**2, rtol=1e-9)
+
+
+def test_a_record_of_zeros_is_refused_in_one_line(tmp_path, capsys):
+    rec = _ten_minute_deck()
+    silent = Recording(np.full_like(rec.data, 0.25), rec.fs_hz, rec.channels, source="silent.csv")  # constant
+    with pytest.raises(SettingsError, match="silent.csv: every channel is zero after detrending"):
+        identify(silent, IdentificationSettings())
+    path = _write_csv(tmp_path / "zeros.csv", Recording(np.zeros((4000, 3)), 40.0,
+                                                         tuple(Channel(n) for n in "abc"), source="zeros.csv"))
+    assert main(["identify", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "zeros.csv" in err and "every channel is zero" in err, err
+
+
 def test_single_channel_peak_picking_is_allowed():
     rec = deck_recording().select(["A01L_z"])
     result = identify(rec, IdentificationSettings(method="peak", fmin_hz=1.0, fmax_hz=12.0))
