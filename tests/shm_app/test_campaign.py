@@ -2,6 +2,7 @@
 Dask LocalCluster, errors in one recording, cancel, tracking + compensation + alarms with real identification."""
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -142,11 +143,22 @@ def test_settings_are_validated():
         CampaignSettings(compensation="magic")
 
 
+def _without_modes_above(r, f_hz: float):
+    keep = r.frequencies_hz < f_hz
+    return replace(r, frequencies_hz=r.frequencies_hz[keep], damping_ratios=r.damping_ratios[keep],
+                   shapes=r.shapes[:, keep], n_poles=None if r.n_poles is None else r.n_poles[keep])
+
+
 def test_baseline_too_short_or_too_long_is_refused(identified):
     with pytest.raises(SettingsError, match="at least 6"):
         analyse(identified, CampaignSettings(baseline_count=5))
-    short = analyse(identified, CampaignSettings(baseline_count=7))  # tracks left out until the fit is possible
-    assert any(not t.watched for t in short.tracks) and any(t.watched for t in short.tracks)
+    # a mode missed in 3 of the 7 baseline recordings: present often enough to be tracked (≥ 50 %), too rarely to
+    # learn its variability next to the other tracks, so it is left out of the index; the others stay watched
+    by_start = sorted(identified, key=lambda r: r.start)
+    gappy = [_without_modes_above(r, 10.0) if k in (0, 2, 5) else r for k, r in enumerate(by_start)]
+    short = analyse(gappy, CampaignSettings(baseline_count=7))
+    assert [t.watched for t in short.tracks] == [t.reference_frequency_hz < 10.0 for t in short.tracks]
+    assert len(short.tracks) == 4 and any("left out of the novelty index" in w for w in short.warnings)
     with pytest.raises(SettingsError, match="leaves none"):
         analyse(identified, CampaignSettings(baseline_count=N))
     until = CampaignSettings(baseline_until=datetime(2026, 3, 24, 6))
@@ -154,8 +166,7 @@ def test_baseline_too_short_or_too_long_is_refused(identified):
 
 
 def test_campaign_modules_do_not_load_qt():
-    assert "PySide6" not in sys.modules or True  # other tests may load Qt; check in a clean interpreter
-    import subprocess
+    import subprocess  # other tests load Qt: check in a clean interpreter
 
     code = ("import sys, shm_app.campaign, shm_app.commands.campaign, dsp.tracking, dsp.compensation, dsp.novelty;"
             "sys.exit(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))")
