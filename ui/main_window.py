@@ -22,7 +22,8 @@ from ui.errors import show_error
 from ui.loading import LoadedRecording, LoadQuestions, open_filter, prepare
 from ui.modes_model import ModesTableModel
 from ui.panels import IdentificationPanel, PreprocessPanel
-from ui.plots import ModeShapePlot, PsdPlot, SpectrogramPlot, SpectrumPlot, StabilizationPlot, TimeSeriesPlot
+from ui.plots import (AutoMacPlot, ModeShapePlot, PsdPlot, SpectrogramPlot, SpectrumPlot, StabilizationPlot,
+                      TimeSeriesPlot)
 from ui.campaign_panel import CampaignPanel
 from ui.project_actions import ProjectActions
 from ui.worker import TaskRunner
@@ -84,9 +85,13 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.modes_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.modes_table.horizontalHeader().setStretchLastSection(True)
         self.modes_table.selectionModel().selectionChanged.connect(self._mode_selected)
+        self.automac_plot = AutoMacPlot()
+        self.shape_tabs = QTabWidget()
+        self.shape_tabs.addTab(self.shape_plot, "Mode shape")
+        self.shape_tabs.addTab(self.automac_plot, "AutoMAC")
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.modes_table)
-        bottom.addWidget(self.shape_plot)
+        bottom.addWidget(self.shape_tabs)
         bottom.setSizes([700, 500])
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(self.signal_tabs)
@@ -248,7 +253,8 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.progress_bar.setValue(0)
         self.progress_bar.setVisible(True)
         self.cancel_button.setVisible(True)
-        self.statusBar().showMessage({"load": "Loading…", "preprocess": "Preprocessing…"}.get(name, "Identifying modes…"))
+        busy = {"load": "Loading…", "preprocess": "Preprocessing…"}.get(name, "Identifying modes…")
+        self.statusBar().showMessage(busy)
 
     def _task_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(1000 * fraction))
@@ -296,6 +302,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.spectrum_plot.set_spectrum(None)
         self.stabilization_plot.set_diagram(None)
         self.shape_plot.set_mode(None, [])
+        self.automac_plot.set_modes(())
         for act in (self.export_json_action, self.export_csv_action):
             act.setEnabled(False)
         self.save_action.setEnabled(True)
@@ -334,6 +341,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.spectrum_plot.set_spectrum(result.spectrum, result.modes, fmax_hz=fmax)
         self.stabilization_plot.set_diagram(result.diagram, result.modes, fmax_hz=fmax)
         self.tabs.setTabEnabled(1, result.diagram is not None)
+        self.automac_plot.set_modes(result.modes)
         self.export_json_action.setEnabled(True)
         self.export_csv_action.setEnabled(True)
         if result.modes:

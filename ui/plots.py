@@ -1,5 +1,5 @@
 """Plot widgets (pyqtgraph): time series, singular-value spectrum with modes marked, stabilization diagram,
-mode shape."""
+mode shape, AutoMAC."""
 from __future__ import annotations
 
 from typing import Optional, Sequence
@@ -216,3 +216,49 @@ class SpectrogramPlot(pg.PlotWidget):
         self.colorbar.setLevels((lo, hi))
         self.getPlotItem().setTitle(f"Spectrogram of {channel_name}" if channel_name else "")
         self.getPlotItem().enableAutoRange()
+
+
+class AutoMacPlot(_ReplacedItems, pg.PlotWidget):
+    """AutoMAC matrix of the identified modes: off-diagonal values near 1 mean two "modes" with the same shape (one
+    may be spurious, or the sensors cannot tell them apart); a well-identified set is near 0 off the diagonal."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        _style(self.getPlotItem(), "Mode", "Mode")
+        self.getPlotItem().showGrid(x=False, y=False)
+        self.getPlotItem().invertY(True)
+        self.getPlotItem().setAspectLocked(True)
+        self._items: list = []
+        self.values: Optional[np.ndarray] = None
+
+    def set_modes(self, modes: Sequence[Mode]) -> None:
+        from dsp.modal import auto_mac
+
+        item = self.getPlotItem()
+        self._clear_items()
+        if not modes:
+            self.values = None
+            item.setTitle("")
+            return
+        self.values = auto_mac(np.column_stack([m.shape for m in modes]))
+        n = len(modes)
+        image = pg.ImageItem(self.values.T, levels=(0.0, 1.0))  # ImageItem takes (x, y) = (column, row)
+        image.setLookupTable(pg.ColorMap([0.0, 0.5, 1.0], ["#ffffff", "#f5b041", "#922b21"]).getLookupTable())
+        image.setRect(-0.5, -0.5, n, n)
+        item.addItem(image)
+        self._items.append(image)
+        if n <= 12:  # values written in the cells while they are legible
+            for r in range(n):
+                for c in range(n):
+                    v = self.values[r, c]
+                    text = pg.TextItem(f"{v:.2f}", color="w" if v > 0.7 else "#222222", anchor=(0.5, 0.5))
+                    text.setPos(c, r)
+                    item.addItem(text)
+                    self._items.append(text)
+        ticks = [(k, f"{k + 1}") for k in range(n)]
+        item.getAxis("bottom").setTicks([ticks])
+        item.getAxis("left").setTicks([ticks])
+        item.setRange(xRange=(-0.5, n - 0.5), yRange=(-0.5, n - 0.5), padding=0.02)
+        off = self.values[~np.eye(n, dtype=bool)]
+        worst = f"largest off-diagonal {off.max():.2f}" if off.size else "one mode"
+        item.setTitle(f"AutoMAC of the {n} modes ({worst})", size="9pt")

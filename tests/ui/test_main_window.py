@@ -38,6 +38,12 @@ def test_opening_a_file_fills_the_modes_table(window, qtbot, tmp_path):
         assert np.min(np.abs(found - f)) / f < 0.01
     assert window.modes_table.model().index(0, 1).data() == f"{model.modes[0].frequency_hz:.4f}"
     assert window.channel_list.count() == 8
+    # AutoMAC: ones on the diagonal; bending and torsion modes of the deck are orthogonal on its two edges
+    automac = window.automac_plot.values
+    assert automac.shape == (model.rowCount(),) * 2 and np.allclose(np.diag(automac), 1.0)
+    assert automac[~np.eye(len(automac), dtype=bool)].max() < 0.3
+    window.shape_tabs.setCurrentWidget(window.automac_plot)
+    window.grab().save(str(tmp_path / "automac.png"))  # renders without error
 
 
 def test_bad_file_shows_a_dialog_and_keeps_the_loaded_recording(window, qtbot, tmp_path):
