@@ -7,6 +7,8 @@ import json
 import os
 from dataclasses import replace
 
+import numpy as np
+
 from shm_app.cli import add_reader_options, csv_list, progress_printer, reader_options, write_text
 
 
@@ -59,9 +61,28 @@ def run(args) -> int:
         print(f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
               f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")
         for k, m in enumerate(doc["modes"], 1):
-            print(f"  mode {k}: {m['frequency_hz']:8.4f} Hz  damping {100 * m['damping_ratio']:5.2f} %  "
-                  f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:5.1f}°")
+            poles = f"  ({m['n_poles']} poles)" if m.get("n_poles") else ""
+            print(f"  mode {k}: {m['frequency_hz']:8.4f} ± {_scatter(m['frequency_std_hz'], 4)} Hz  "
+                  f"damping {100 * m['damping_ratio']:5.2f} ± {_scatter(100 * m['damping_std'], 2)} %  "
+                  f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:5.1f}°{poles}")
+        if len(result.modes) > 1:
+            print(f"  {automac_summary(result.modes)}")
     return 0
+
+
+def _scatter(value: float, decimals: int) -> str:
+    """A scatter with ``decimals`` decimals, or two significant digits when it would otherwise read as zero."""
+    return f"{value:.1e}" if 0 < value < 0.5 * 10.0**-decimals else f"{value:.{decimals}f}"
+
+
+def automac_summary(modes) -> str:
+    """One line on the AutoMAC of the identified modes: its largest off-diagonal value and which pair."""
+    from dsp.modal import auto_mac
+
+    values = auto_mac(np.column_stack([m.shape for m in modes]))
+    np.fill_diagonal(values, -1.0)
+    a, b = np.unravel_index(int(np.argmax(values)), values.shape)
+    return f"AutoMAC: largest off-diagonal {values[a, b]:.2f} (modes {min(a, b) + 1} and {max(a, b) + 1})"
 
 
 def modes_csv(doc: dict) -> str:

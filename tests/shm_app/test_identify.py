@@ -106,7 +106,11 @@ def test_cli_csv_and_uff(deck_csv, tmp_path, capsys):
 
     out_csv, out_uff = tmp_path / "modes.csv", tmp_path / "modes.uff"
     assert main(["identify", str(deck_csv), "--fmax", "12", "--csv", str(out_csv), "--uff", str(out_uff)]) == 0
-    assert "modes by ssi-cov" in capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
+    assert "modes by ssi-cov" in out[0]
+    assert all(" ± " in line and "poles)" in line for line in out[1:-1])  # scatter and support of every mode
+    # the deck's bending and torsion shapes are orthogonal on its two edges (MAC ≈ 0; the close pair included)
+    assert out[-1].startswith("  AutoMAC: largest off-diagonal 0.0"), out[-1]
     rows = out_csv.read_text().splitlines()
     assert rows[0].startswith("mode,frequency_hz,damping_ratio") and len(rows) >= 5
     sets = pyuff.UFF(str(out_uff)).read_sets()
