@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from dsp.timefrequency import spectrogram
 from shm_app import io
-from shm_app.identify import IdentificationResult, IdentificationSettings, identify, result_to_json
+from shm_app.identify import IdentificationResult, identify, result_to_json
 from shm_app.preprocessing import PreprocessSettings, apply
 from shm_app.recording import Recording
 from ui.errors import show_error
@@ -210,13 +210,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         if self.recording is None:
             self.statusBar().showMessage("Open a recording first.", 5000)
             return
-        panel = self.identification_panel
-        settings = IdentificationSettings(
-            method=panel.method_box.currentText(),
-            fmin_hz=panel.fmin_box.value() or None,
-            fmax_hz=panel.fmax_box.value() or None,
-            channels=tuple(self.checked_channels()) or None,
-        )
+        settings = self.identification_panel.settings(tuple(self.checked_channels()) or None)
         recording = self.recording
         self.runner.start("identify", lambda progress, cancel: identify(recording, settings, progress=progress,
                                                                         cancel=cancel))

@@ -1,10 +1,13 @@
 """Side panels: preprocessing and identification settings. They emit typed settings; the window runs the work."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from typing import Optional
 
-from shm_app.identify import METHODS
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+                               QWidget)
+
+from shm_app.identify import METHODS, IdentificationSettings
 from shm_app.preprocessing import PreprocessSettings
 
 
@@ -60,6 +63,19 @@ class IdentificationPanel(QWidget):
         self.fmin_box.setSpecialValueText("auto")
         self.fmax_box = _hz_box(5000.0, 1.0)
         self.fmax_box.setSpecialValueText("auto")
+        # SSI: block rows (auto: the lags span two periods of f min) and the highest model order of the sweep
+        self.block_rows_box = QSpinBox(minimum=0, maximum=2000)
+        self.block_rows_box.setSpecialValueText("auto")
+        self.block_rows_box.setToolTip("Block rows i of SSI (correlation lags 1 … 2i−1); auto from f min and fs")
+        self.max_order_box = QSpinBox(minimum=2, maximum=1000, value=IdentificationSettings.max_order, singleStep=10)
+        self.max_order_box.setToolTip("Highest model order of the SSI sweep (orders 2, 4, … up to it)")
+        # frequency-domain methods: resolution of the spectral matrix (auto: fine enough for close modes)
+        self.resolution_box = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=10.0, singleStep=0.005)
+        self.resolution_box.setSuffix(" Hz")
+        self.resolution_box.setSpecialValueText("auto")
+        self.resolution_box.setToolTip("Frequency resolution of the spectral matrix (FDD, EFDD, peak picking)")
+        self.method_box.currentTextChanged.connect(self._method_changed)
+        self._method_changed(self.method_box.currentText())
         self.identify_button = QPushButton("Identify modes")
         self.identify_button.clicked.connect(self.sigIdentify.emit)
         self.info_label = QLabel("No recording loaded.\nFile ▸ Open, or drop a file here.")
@@ -67,5 +83,27 @@ class IdentificationPanel(QWidget):
         form.addRow("Method", self.method_box)
         form.addRow("f min", self.fmin_box)
         form.addRow("f max", self.fmax_box)
+        form.addRow("Block rows", self.block_rows_box)
+        form.addRow("Max order", self.max_order_box)
+        form.addRow("Resolution", self.resolution_box)
         form.addRow(self.identify_button)
         form.addRow(self.info_label)
+
+    def _method_changed(self, method: str) -> None:
+        time_domain = method.startswith("ssi")
+        self.block_rows_box.setEnabled(time_domain)
+        self.max_order_box.setEnabled(time_domain)
+        self.resolution_box.setEnabled(not time_domain)
+
+    def settings(self, channels: Optional[tuple[str, ...]] = None) -> IdentificationSettings:
+        """What the user asked for; unset values are resolved from the recording (``shm_app.identify.resolve``)."""
+        time_domain = self.method_box.currentText().startswith("ssi")
+        return IdentificationSettings(
+            method=self.method_box.currentText(),
+            fmin_hz=self.fmin_box.value() or None,
+            fmax_hz=self.fmax_box.value() or None,
+            channels=channels,
+            block_rows=(self.block_rows_box.value() or None) if time_domain else None,
+            max_order=self.max_order_box.value() if time_domain else IdentificationSettings.max_order,
+            resolution_hz=None if time_domain else (self.resolution_box.value() or None),
+        )

@@ -144,3 +144,22 @@ def test_a_very_stable_mode_does_not_show_a_zero_scatter():
 
     assert scatter(2.1e-5, 4) == "2.1e-05" and scatter(0.0132, 4) == "0.0132" and scatter(0.0, 2) == "0.00"
     assert scatter(0.35, 2) == "0.35" and scatter(0.004, 2) == "4.0e-03"
+
+
+def test_identification_panel_passes_the_ssi_and_spectral_settings(window, qtbot, tmp_path):
+    panel = window.identification_panel
+    assert panel.settings().block_rows is None and panel.settings().max_order == 80  # auto and the CLI default
+    panel.block_rows_box.setValue(30)
+    panel.max_order_box.setValue(40)
+    panel.resolution_box.setValue(0.05)
+    s = panel.settings(("a", "b"))
+    assert (s.method, s.block_rows, s.max_order, s.resolution_hz, s.channels) == ("ssi-cov", 30, 40, None, ("a", "b"))
+    assert panel.resolution_box.isEnabled() is False and panel.block_rows_box.isEnabled()
+    _write_deck_csv(tmp_path / "deck.csv")
+    with qtbot.waitSignal(window.sigIdentified, timeout=120_000) as blocker:
+        window.open_file(tmp_path / "deck.csv")  # loading identifies with the panel's settings
+    assert blocker.args[0].settings.block_rows == 30 and blocker.args[0].settings.orders == (2, 40)
+    panel.method_box.setCurrentText("fdd")
+    assert panel.resolution_box.isEnabled() and not panel.max_order_box.isEnabled()
+    s = panel.settings()
+    assert (s.resolution_hz, s.block_rows, s.max_order) == (0.05, None, 80)
