@@ -242,6 +242,11 @@ def identify(recording: Recording, settings: IdentificationSettings = Identifica
         except KeyError as exc:
             raise SettingsError(f"channels: {exc.args[0]}", recording.source) from exc
     resolved = resolve(recording, settings)
+    bad = ~np.all(np.isfinite(recording.data), axis=0)
+    if bad.any():  # the readers repair or refuse gaps; a recording built in code may still hold them
+        names = ", ".join(np.asarray(recording.channel_names, dtype=object)[bad])
+        raise SettingsError(f"channels {names} hold NaN or infinite values; repair or drop them first",
+                            recording.source)
     report(progress, cancel, 0.0, "preprocessing")
     y = preprocess.decimate(recording.data, recording.fs_hz, resolved.decimation, method="fft",
                             detrend=resolved.detrend).data
@@ -275,8 +280,8 @@ def _unit_peak(y: np.ndarray, source) -> tuple[np.ndarray, float]:
     detrending has nothing to identify and is refused.
     """
     scale = float(np.max(np.abs(y))) if y.size else 0.0
-    if not np.isfinite(scale):
-        raise SettingsError("the signals hold infinite values after preprocessing; check the recording", source)
+    if not np.isfinite(scale):  # finite input whose detrend or decimation overflowed (|values| near 1e308)
+        raise SettingsError("the signals overflow after preprocessing; check the recording's unit", source)
     if scale == 0.0:
         raise SettingsError("every channel is zero after detrending: nothing to identify (sensors disconnected or "
                             "the logger not recording?)", source)

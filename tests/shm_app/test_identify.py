@@ -177,11 +177,15 @@ def test_modes_do_not_depend_on_the_unit_scale(method):
                                        ref.spectrum.singular_values * factor**2, rtol=1e-9)
 
 
-def test_a_record_of_zeros_is_refused_in_one_line(tmp_path, capsys):
+def test_a_record_of_zeros_or_with_nan_is_refused_in_one_line(tmp_path, capsys):
     rec = _ten_minute_deck()
     silent = Recording(np.full_like(rec.data, 0.25), rec.fs_hz, rec.channels, source="silent.csv")  # constant
     with pytest.raises(SettingsError, match="silent.csv: every channel is zero after detrending"):
         identify(silent, IdentificationSettings())
+    gappy = rec.data.copy()
+    gappy[100, 2] = np.nan
+    with pytest.raises(SettingsError, match=f"channels {rec.channel_names[2]} hold NaN or infinite values"):
+        identify(Recording(gappy, rec.fs_hz, rec.channels, source="gappy.csv"), IdentificationSettings())
     path = _write_csv(tmp_path / "zeros.csv", Recording(np.zeros((4000, 3)), 40.0,
                                                          tuple(Channel(n) for n in "abc"), source="zeros.csv"))
     assert main(["identify", str(path)]) == 2
