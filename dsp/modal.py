@@ -1,7 +1,8 @@
 """Modal results and mode-shape metrics: MAC, AutoMAC, MPC, MPD, shape normalisation."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
@@ -17,6 +18,7 @@ class Mode:
     mpd_deg : mean phase deviation, degrees (0 = real, normal mode)
     frequency_std_hz, damping_std : scatter of the poles that support the mode (0 when a single estimate)
     n_poles : number of poles (stabilization-diagram entries) supporting the mode
+    poles : indices of those poles in the stabilization diagram (SSI), None for the frequency-domain methods
     """
 
     frequency_hz: float
@@ -27,6 +29,7 @@ class Mode:
     frequency_std_hz: float = 0.0
     damping_std: float = 0.0
     n_poles: int = 1
+    poles: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
 
     @property
     def real_shape(self) -> np.ndarray:

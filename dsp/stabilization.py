@@ -292,4 +292,5 @@ def _mode_from_poles(diagram: StabilizationDiagram, poles: np.ndarray, medoid: i
         frequency_std_hz=float(np.std(f, ddof=1)) if poles.size > 1 else 0.0,
         damping_std=float(np.std(z, ddof=1)) if z.size > 1 else 0.0,
         n_poles=int(poles.size),
+        poles=np.sort(poles),
     )

@@ -112,7 +112,8 @@ class SpectrumPlot(_ReplacedItems, pg.PlotWidget):
 
 
 class StabilizationPlot(_ReplacedItems, pg.PlotWidget):
-    """Poles by model order: grey unstable, blue stable in frequency only, green fully stable; modes as lines."""
+    """Poles by model order: grey unstable, blue stable in frequency only, green fully stable; modes as lines, and
+    the poles each mode was estimated from ringed in its colour."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
@@ -142,6 +143,12 @@ class StabilizationPlot(_ReplacedItems, pg.PlotWidget):
             line = pg.InfiniteLine(pos=m.frequency_hz, angle=90, pen=pg.mkPen(colour(k), width=1.2))
             item.addItem(line)
             self._items.append(line)
+            if m.poles is not None and len(m.poles):  # the poles the automated selection used for this mode
+                rings = pg.ScatterPlotItem(f[m.poles], o[m.poles], size=10, brush=None,
+                                           pen=pg.mkPen(colour(k), width=1.5),
+                                           name="poles of the modes" if k == 0 else None)
+                item.addItem(rings)
+                self._items.append(rings)
         item.enableAutoRange()
 
 

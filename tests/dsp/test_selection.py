@@ -124,3 +124,16 @@ def test_ten_minute_records_lose_almost_no_mode():
             missed += model.n_modes - len(pairs)
             spurious += len(extra)
     assert missed <= 2 and spurious <= 2, (missed, spurious)
+
+
+def test_each_mode_names_the_poles_it_was_estimated_from():
+    record = deck_record(1)
+    diagram = ssi_cov(record.acceleration, 50.0, block_rows=default_block_rows(50.0, 0.5, 8), orders=range(2, 81, 2))
+    settings = SelectionSettings(fmin_hz=0.5, fmax_hz=20.0)
+    modes = select_modes(diagram, settings)
+    candidate = physical_poles(diagram, settings)
+    for m in modes:
+        assert m.poles is not None and m.poles.size == m.n_poles
+        assert candidate[m.poles].all()  # only stable, physical poles
+        assert np.unique(diagram.orders[m.poles]).size == m.n_poles  # one per model order
+        assert m.frequency_hz == pytest.approx(np.median(diagram.frequencies_hz[m.poles]))
