@@ -275,9 +275,9 @@ def _unit_peak(y: np.ndarray, source) -> tuple[np.ndarray, float]:
     """``y`` divided by its largest magnitude, and that scale.
 
     Frequencies, damping ratios and normalised shapes do not depend on a common scale of all channels, but the
-    arithmetic does: correlations and spectra square the signal, so µg-level data in g or any data far from unit
-    scale would underflow or overflow (1e-160² is 0, 1e160² is inf). A record that is zero everywhere after
-    detrending has nothing to identify and is refused.
+    arithmetic does: correlations and spectra square the signal, so data far enough from unit scale (a wrong unit,
+    a raw count scaled twice) would underflow or overflow (1e-160² is 0, 1e160² is inf). A record that is zero
+    everywhere after detrending has nothing to identify and is refused.
     """
     scale = float(np.max(np.abs(y))) if y.size else 0.0
     if not np.isfinite(scale):  # finite input whose detrend or decimation overflowed (|values| near 1e308)
