@@ -158,9 +158,9 @@ def _ten_minute_deck() -> Recording:
 
 @pytest.mark.parametrize("method", ALL_METHODS)
 def test_modes_do_not_depend_on_the_unit_scale(method):
-    """Data far from unit scale (µg in g, or a wrong unit) must give the same modes: 2⁻⁶⁰⁰ ≈ 2e-181 squares to 0
-    and 2⁶⁰⁰ ≈ 4e180 squares to inf in double precision. Powers of two scale exactly, so the modes are identical;
-    g → m/s² (9.80665) rounds every sample, so frequencies agree to 1e-6."""
+    """Data far from unit scale (a wrong unit, raw counts scaled twice) must give the same modes: 2⁻⁶⁰⁰ ≈ 2e-181
+    squares to 0 and 2⁶⁰⁰ ≈ 4e180 to inf in double precision. Powers of two scale exactly, so the modes are
+    identical; g → m/s² (9.80665) rounds every sample, so frequencies agree to 1e-6."""
     rec = _ten_minute_deck()
     settings = IdentificationSettings(method=method, fmin_hz=1.0)
     ref = identify(rec, settings)
