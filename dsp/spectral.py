@@ -84,12 +84,13 @@ def welch_psd(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: flo
 
 
 def csd_matrix(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: float = 0.5,
-               window: str = "hann", fmax_hz=None) -> SpectralMatrix:
+               window: str = "hann", fmax_hz=None, group_elements: int = 1 << 21) -> SpectralMatrix:
     """Welch estimate of the full cross-spectral-density matrix, all channel pairs at once.
 
     Segments are windowed and transformed once; the matrix at every frequency is the segment average of
-    ``X Xᴴ`` (one batched matrix product). The diagonal equals :func:`welch_psd` with the same settings.
-    ``fmax_hz`` keeps only frequencies up to that value (saves memory for many channels).
+    ``X Xᴴ`` (batched matrix products). The diagonal equals :func:`welch_psd` with the same settings.
+    ``fmax_hz`` keeps only frequencies up to that value (saves memory for many channels). Segments are processed
+    in groups of about ``group_elements`` samples × channels, so memory does not grow with the record.
     """
     from scipy import signal
 
@@ -99,19 +100,22 @@ def csd_matrix(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: fl
     _validate.in_range(overlap, "overlap", 0.0, 0.9)
     step = n - int(overlap * n)
     win = signal.get_window(window, n)
-    segs = np.lib.stride_tricks.sliding_window_view(a, n, axis=0)[::step]  # (n_seg, n_ch, n)
-    segs = remove_trend(segs, axis=-1, kind="linear") * win
-    spec = np.fft.rfft(segs, axis=-1)  # (n_seg, n_ch, n_freq)
+    segments = np.lib.stride_tricks.sliding_window_view(a, n, axis=0)[::step]  # (n_seg, n_ch, n), a view
+    n_seg, n_ch = segments.shape[:2]
     freqs = np.fft.rfftfreq(n, 1.0 / fs)
-    if fmax_hz is not None:
-        keep = freqs <= float(fmax_hz)
-        freqs, spec = freqs[keep], spec[..., keep]
-    spec = np.transpose(spec, (2, 1, 0))  # (n_freq, n_ch, n_seg)
-    g = np.matmul(spec, np.conj(np.transpose(spec, (0, 2, 1)))) / (fs * np.sum(win ** 2) * segs.shape[0])
+    keep = slice(None) if fmax_hz is None else freqs <= float(fmax_hz)
+    freqs = freqs[keep]
+    g = np.zeros((freqs.size, n_ch, n_ch), dtype=complex)
+    per_group = max(1, group_elements // (n * n_ch))
+    for s0 in range(0, n_seg, per_group):
+        segs = remove_trend(segments[s0:s0 + per_group], axis=-1, kind="linear") * win
+        spec = np.transpose(np.fft.rfft(segs, axis=-1)[..., keep], (2, 1, 0))  # (n_freq, n_ch, group)
+        g += np.matmul(spec, np.conj(np.transpose(spec, (0, 2, 1))))
+    g /= fs * np.sum(win ** 2) * n_seg
     g[1:] *= 2.0
     if n % 2 == 0 and freqs[-1] == fs / 2:
         g[-1] /= 2.0
-    return SpectralMatrix(frequencies_hz=freqs, csd=g, n_segments=segs.shape[0])
+    return SpectralMatrix(frequencies_hz=freqs, csd=g, n_segments=n_seg)
 
 
 def singular_value_spectrum(spectral_matrix: SpectralMatrix, *, keep_vectors: bool = False) -> SingularValueSpectrum:

@@ -40,25 +40,36 @@ def default_block_rows(fs_hz: float, fmin_hz: float, n_channels: int) -> int:
     return int(np.clip(np.ceil(ratio), 10, max(10, min(200, 2000 // max(n_channels, 1)))))
 
 
-def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *, block: int = 4096) -> np.ndarray:
+def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *, block: int = 4096,
+                        group_elements: int = 1 << 20, mean: Optional[np.ndarray] = None) -> np.ndarray:
     """Unbiased output correlations ``R[k] = E[y(t+k) y_ref(t)ᵀ]`` for k = 0 … max_lag: (max_lag+1, n_ch, n_ref).
 
     Exact sums computed blockwise in the frequency domain: for blocks ``x_j = y_ref[jB:(j+1)B]`` and
     ``z_j = y[jB : jB+B+max_lag]``, ``Σ_t y(t+k) y_ref(t)ᵀ = Σ_j IFFT(Z_j X_jᴴ)[k]`` with an FFT long enough that
     nothing wraps round. Cost O(n·(log B + n_ch·n_ref)), independent of ``max_lag`` (the lag-by-lag product is
-    O(n·n_ch·n_ref·max_lag)).
+    O(n·n_ch·n_ref·max_lag)). Blocks are transformed in groups of about ``group_elements`` samples × channels and
+    their cross-spectra summed, so the working memory (~50 MB) does not grow with the record. ``mean``
+    (n_ch,), if given, is subtracted from ``y`` as each group is read (the correlations of ``y − mean``).
     """
     n, l = y.shape
     ref = list(reference)
     b = int(min(block, max(n, 1)))
     nb = -(-n // b)
-    padded = np.zeros((nb * b + max_lag, l))
-    padded[:n] = y
     nfft = next_fast_len(b + max_lag)
-    x = np.fft.rfft(padded[: nb * b, ref].reshape(nb, b, len(ref)), nfft, axis=1)  # (nb, nf, r)
-    z_blocks = np.lib.stride_tricks.sliding_window_view(padded, b + max_lag, axis=0)[::b][:nb]  # (nb, l, b+L)
-    z = np.fft.rfft(z_blocks, nfft, axis=2)  # (nb, l, nf)
-    cross = np.matmul(z.transpose(2, 1, 0), np.conj(x).transpose(1, 0, 2))  # (nf, l, r), summed over blocks
+    per_group = max(1, group_elements // (b * l))
+    cross = np.zeros((nfft // 2 + 1, l, len(ref)), dtype=complex)
+    for j0 in range(0, nb, per_group):
+        g = min(per_group, nb - j0)
+        start = j0 * b
+        seg = np.zeros((g * b + max_lag, l))  # this group's samples and the lags reaching past it, zero beyond n
+        avail = min(n - start, seg.shape[0])
+        seg[:avail] = y[start:start + avail]
+        if mean is not None:
+            seg[:avail] -= mean
+        x = np.fft.rfft(seg[: g * b, ref].reshape(g, b, len(ref)), nfft, axis=1)  # (g, nf, r)
+        z_blocks = np.lib.stride_tricks.sliding_window_view(seg, b + max_lag, axis=0)[::b][:g]  # (g, l, b+L)
+        z = np.fft.rfft(z_blocks, nfft, axis=2)  # (g, l, nf)
+        cross += np.matmul(z.transpose(2, 1, 0), np.conj(x).transpose(1, 0, 2))  # (nf, l, r), summed over blocks
     corr = np.fft.irfft(cross, nfft, axis=0)[: max_lag + 1]
     return corr / (n - np.arange(max_lag + 1))[:, None, None]
 
@@ -222,8 +233,7 @@ def ssi_cov(
     i, orders, ref = validate_ssi(y, block_rows, orders, reference_channels)
     l = y.shape[1]
     report(progress, cancel, 0.0, "output correlations")
-    y = y - y.mean(axis=0)
-    corr = output_correlations(y, 2 * i - 1, ref)
+    corr = output_correlations(y, 2 * i - 1, ref, mean=y.mean(axis=0))  # centred group by group: no copy of y
     report(progress, cancel, 0.25, "SVD of the block Toeplitz matrix")
     u, s = leading_svd(BlockToeplitzOperator(corr, i), orders[-1])
     obs = u * np.sqrt(s)

@@ -272,7 +272,7 @@ def identify(recording: Recording, settings: IdentificationSettings = Identifica
 
 
 def _unit_peak(y: np.ndarray, source) -> tuple[np.ndarray, float]:
-    """``y`` divided by its largest magnitude, and that scale.
+    """``y`` (the pipeline's own preprocessed copy) divided in place by its largest magnitude, and that scale.
 
     Frequencies, damping ratios and normalised shapes do not depend on a common scale of all channels, but the
     arithmetic does: correlations and spectra square the signal, so data far enough from unit scale (a wrong unit,
@@ -285,7 +285,8 @@ def _unit_peak(y: np.ndarray, source) -> tuple[np.ndarray, float]:
     if scale == 0.0:
         raise SettingsError("every channel is zero after detrending: nothing to identify (sensors disconnected or "
                             "the logger not recording?)", source)
-    return y / scale, scale
+    y /= scale
+    return y, scale
 
 
 def result_to_json(result: IdentificationResult) -> dict:

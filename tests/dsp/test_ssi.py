@@ -19,6 +19,18 @@ def test_output_correlations_equal_direct_lagged_sums():
         np.testing.assert_allclose(got[k], want, rtol=1e-10, atol=1e-12)  # exact sums, rounding only
 
 
+def test_output_correlations_in_groups_of_blocks_are_the_same_sums():
+    """Blocks are transformed a group at a time to bound memory; lags reach across group edges and past the end."""
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal((5003, 4))  # not a multiple of the block
+    whole = ssi.output_correlations(y, 60, [1, 3], block=256, group_elements=1 << 30)  # one group
+    for group_elements in (1, 256 * 4, 3 * 256 * 4):  # one block, one block, three blocks per group
+        got = ssi.output_correlations(y, 60, [1, 3], block=256, group_elements=group_elements)
+        np.testing.assert_allclose(got, whole, rtol=1e-12, atol=1e-14)
+    k = 60
+    np.testing.assert_allclose(whole[k], y[k:].T @ y[: 5003 - k, [1, 3]] / (5003 - k), rtol=1e-10, atol=1e-12)
+
+
 def test_block_toeplitz_layout():
     corr = np.arange(7 * 2 * 1, dtype=float).reshape(7, 2, 1)
     t = ssi.block_toeplitz(corr, 3)
