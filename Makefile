@@ -34,6 +34,7 @@ bench:
 	$(BENCH) -m pip install --quiet -e ".[test,bench]"
 	$(BENCH) benchmarks/bench_csv_read.py
 	$(BENCH) benchmarks/bench_identify.py
+	$(BENCH) benchmarks/bench_memory.py
 	$(BENCH) benchmarks/bench_campaign.py
 
 installer: $(STAMP)
