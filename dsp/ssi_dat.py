@@ -50,17 +50,32 @@ def hankel_r_factor(y: np.ndarray, block_rows: int, reference: Sequence[int], *,
     scale = 1.0 / np.sqrt(n_cols)
     past = np.lib.stride_tricks.sliding_window_view(y[:, ref], i, axis=0)   # (n-i+1, r, i): past[t] = y_ref[t:t+i]ᵀ
     future = np.lib.stride_tricks.sliding_window_view(y, i, axis=0)         # (n-i+1, l, i)
-    r_factor = np.zeros((0, width))
+    # one Fortran-ordered work array [R so far; next block] factorised in place by LAPACK's geqrf (no copies): R is
+    # its upper triangle, the Householder vectors below are not needed and are overwritten by the next block
+    rows_max = width + min(chunk, n_cols)
+    stacked = np.empty((rows_max, width), order="F")
+    (geqrf,) = linalg.get_lapack_funcs(("geqrf",), (stacked,))
+    lwork = int(geqrf(stacked, lwork=-1)[2][0].real)
+    have = 0  # rows of the running triangular factor at the top of ``stacked``
     starts = range(0, n_cols, chunk)
     for c, t0 in enumerate(starts):
         report(progress, cancel, c / len(starts), "QR of the block Hankel matrix")
         t1 = min(n_cols, t0 + chunk)
-        block = np.empty((t1 - t0, width))
-        block[:, : i * r_] = past[t0:t1].transpose(0, 2, 1).reshape(t1 - t0, i * r_)
-        block[:, i * r_:] = future[t0 + i:t1 + i].transpose(0, 2, 1).reshape(t1 - t0, i * l)
-        stacked = np.vstack([r_factor, block * scale])
-        r_factor = linalg.qr(stacked, mode="r", check_finite=False, overwrite_a=True)[0][:width]
-    return r_factor
+        rows = t1 - t0
+        if have:
+            stacked[:have] = np.triu(stacked[:have])  # drop the previous reflectors below R's diagonal
+        block = stacked[have:have + rows]
+        block[:, : i * r_] = past[t0:t1].transpose(0, 2, 1).reshape(rows, i * r_)
+        block[:, i * r_:] = future[t0 + i:t1 + i].transpose(0, 2, 1).reshape(rows, i * l)
+        block *= scale
+        work = stacked if have + rows == rows_max else np.asfortranarray(stacked[:have + rows])
+        qr, _, _, info = geqrf(work, lwork=lwork, overwrite_a=True)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"QR of the block Hankel matrix failed (LAPACK geqrf info={info})")
+        have = min(width, have + rows)
+        if qr is not stacked:
+            stacked[:have] = qr[:have]
+    return np.triu(stacked[:have])
 
 
 def ssi_dat(

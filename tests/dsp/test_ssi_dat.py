@@ -12,15 +12,17 @@ def test_tsqr_factor_equals_qr_of_the_whole_hankel_matrix():
     rng = np.random.default_rng(3)
     y = rng.standard_normal((700, 3))
     i, ref = 4, [0, 2]
-    r_factor = hankel_r_factor(y, i, ref, chunk=100)  # several chunks
     n_cols = 700 - 2 * i + 1
     past = np.vstack([y[k:k + n_cols, ref].T for k in range(i)])
     future = np.vstack([y[i + k:i + k + n_cols].T for k in range(i)])
     h = np.vstack([past, future]) / np.sqrt(n_cols)
     r_direct = linalg.qr(h.T, mode="r")[0][: h.shape[0]]
-    # R is unique up to the signs of its rows
-    np.testing.assert_allclose(np.abs(r_factor), np.abs(r_direct), atol=1e-10)
-    np.testing.assert_allclose(r_factor.T @ r_factor, h @ h.T, atol=1e-10)
+    # several chunks with a short last one; chunks narrower than the factor (20 columns); one chunk
+    for chunk in (100, 7, 5000):
+        r_factor = hankel_r_factor(y, i, ref, chunk=chunk)
+        # R is unique up to the signs of its rows
+        np.testing.assert_allclose(np.abs(r_factor), np.abs(r_direct), atol=1e-10)
+        np.testing.assert_allclose(r_factor.T @ r_factor, h @ h.T, atol=1e-10)
 
 
 @pytest.mark.parametrize("seed", SEEDS[:2])
