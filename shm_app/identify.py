@@ -289,6 +289,25 @@ def _unit_peak(y: np.ndarray, source) -> tuple[np.ndarray, float]:
     return y, scale
 
 
+def diagram_csv(result: IdentificationResult) -> str:
+    """The stabilization diagram of an SSI result as CSV: one row per pole with its order, frequency, damping,
+    MPC, MPD, the three stability flags (1/0) and the number of the selected mode it supports (blank if none)."""
+    d = result.diagram
+    if d is None:
+        raise SettingsError(f"the stabilization diagram needs an SSI method (ssi-cov or ssi-dat); got "
+                            f"{result.settings.method!r}", result.file)
+    mode_of = np.zeros(d.orders.size, dtype=int)
+    for k, m in enumerate(result.modes, 1):
+        if m.poles is not None:
+            mode_of[m.poles] = k
+    rows = ["order,frequency_hz,damping_ratio,mpc,mpd_deg,stable_frequency,stable_damping,stable_shape,mode"]
+    for j in np.lexsort((d.frequencies_hz, d.orders)):  # by order, then frequency
+        rows.append(f"{d.orders[j]},{d.frequencies_hz[j]:.6f},{d.damping_ratios[j]:.6f},{d.mpc[j]:.4f},"
+                    f"{d.mpd_deg[j]:.3f},{int(d.stable_frequency[j])},{int(d.stable_damping[j])},"
+                    f"{int(d.stable_shape[j])},{mode_of[j] or ''}")
+    return "\n".join(rows) + "\n"
+
+
 def result_to_json(result: IdentificationResult) -> dict:
     """The ``shm-app identify`` JSON document (shared/DESIGN.md)."""
     s = result.settings

@@ -163,6 +163,8 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.export_json_action = self._action(m, "Export results as &JSON…", lambda: self._export("json"),
                                                enabled=False)
         self.export_csv_action = self._action(m, "Export modes as &CSV…", lambda: self._export("csv"), enabled=False)
+        self.export_diagram_action = self._action(m, "Export stabilization &diagram as CSV…",
+                                                  lambda: self._export("diagram"), enabled=False)
         m.addSeparator()
         self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         a = self.menuBar().addMenu("&Analysis")
@@ -224,17 +226,21 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         if self.result is None:
             return
         stem = Path(self.result.file or "modes").name.split(".")[0]
-        path, _ = QFileDialog.getSaveFileName(self, "Export", f"{stem}_modes.{kind}",
-                                              {"json": "JSON (*.json)", "csv": "CSV (*.csv)"}[kind])
+        name = {"json": f"{stem}_modes.json", "csv": f"{stem}_modes.csv", "diagram": f"{stem}_diagram.csv"}[kind]
+        kinds = "JSON (*.json)" if kind == "json" else "CSV (*.csv)"
+        path, _ = QFileDialog.getSaveFileName(self, "Export", name, kinds)
         if path:
             self.export(kind, path)
 
     def export(self, kind: str, path: str | Path) -> None:
+        """Write the current result: ``json`` (the identify document), ``csv`` (modes) or ``diagram`` (poles)."""
         from shm_app.commands.identify import modes_csv
+        from shm_app.identify import diagram_csv
         from shm_app.store import atomic_write_text
 
         doc = result_to_json(self.result)
-        text = json.dumps(doc, indent=2) + "\n" if kind == "json" else modes_csv(doc)
+        text = {"json": lambda: json.dumps(doc, indent=2) + "\n", "csv": lambda: modes_csv(doc),
+                "diagram": lambda: diagram_csv(self.result)}[kind]()
         try:
             atomic_write_text(Path(path), text)
         except OSError as exc:
@@ -297,7 +303,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.stabilization_plot.set_diagram(None)
         self.shape_plot.set_mode(None, [])
         self.automac_plot.set_modes(())
-        for act in (self.export_json_action, self.export_csv_action):
+        for act in (self.export_json_action, self.export_csv_action, self.export_diagram_action):
             act.setEnabled(False)
         self.save_action.setEnabled(True)
         self.save_as_action.setEnabled(True)
@@ -338,6 +344,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.automac_plot.set_modes(result.modes)
         self.export_json_action.setEnabled(True)
         self.export_csv_action.setEnabled(True)
+        self.export_diagram_action.setEnabled(result.diagram is not None)
         if result.modes:
             self.modes_table.selectRow(0)
         self.statusBar().showMessage(

@@ -1,6 +1,6 @@
 """``shm-app identify FILE [--method ssi-cov|ssi-dat|fdd|efdd|peak] [--fmin HZ] [--fmax HZ] [--channels A,B]
 [--reference-channels A,B] [--block-rows N] [--max-order N] [--order-step N] [--resolution HZ] [--fs HZ]
-[--variable NAME] [--dataset PATH] [--group NAME] [--json OUT] [--csv OUT] [--uff OUT]``"""
+[--variable NAME] [--dataset PATH] [--group NAME] [--json OUT] [--csv OUT] [--uff OUT] [--diagram OUT]``"""
 from __future__ import annotations
 
 import json
@@ -33,13 +33,18 @@ def add_parser(sub) -> None:
     p.add_argument("--json", metavar="OUT", help="write the results as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT", help="write the modes table as CSV ('-' for standard output)")
     p.add_argument("--uff", metavar="OUT", help="write the mode shapes as a universal file (dataset 55)")
+    p.add_argument("--diagram", metavar="OUT",
+                   help="write the stabilization diagram (every pole, its flags and mode) as CSV; SSI methods only")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from shm_app import io
-    from shm_app.identify import IdentificationSettings, identify, result_to_json
+    from shm_app.errors import SettingsError
+    from shm_app.identify import IdentificationSettings, diagram_csv, identify, result_to_json
 
+    if args.diagram and not str(args.method).startswith("ssi"):  # before reading and identifying for nothing
+        raise SettingsError(f"--diagram needs an SSI method (--method ssi-cov or ssi-dat); got {args.method!r}")
     recording = io.read(args.file, **reader_options(args))
     settings = IdentificationSettings(method=args.method, fmin_hz=args.fmin, fmax_hz=args.fmax,
                                       channels=args.channels, block_rows=args.block_rows, max_order=args.max_order,
@@ -52,12 +57,14 @@ def run(args) -> int:
         write_text(args.json, json.dumps(doc, indent=2) + "\n")
     if args.csv:
         write_text(args.csv, modes_csv(doc))
+    if args.diagram:
+        write_text(args.diagram, diagram_csv(result))
     if args.uff:
         from shm_app.export_uff import write_uff
 
         by_name = {c.name: c.direction for c in recording.channels}
         write_uff(args.uff, result, [by_name.get(c) for c in result.channels])
-    if "-" not in (args.json, args.csv):
+    if "-" not in (args.json, args.csv, args.diagram):
         print(f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
               f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")
         for k, m in enumerate(doc["modes"], 1):

@@ -121,6 +121,24 @@ def test_cli_csv_and_uff(deck_csv, tmp_path, capsys):
     assert np.max(np.abs(first["r3"])) == pytest.approx(1.0)  # vertical (z) sensors: the shape is in DOF 3
 
 
+def test_cli_writes_the_stabilization_diagram(deck_csv, tmp_path, capsys):
+    out_json, out_diagram = tmp_path / "modes.json", tmp_path / "diagram.csv"
+    assert main(["identify", str(deck_csv), "--fmax", "12", "--max-order", "40", "--json", str(out_json),
+                 "--diagram", str(out_diagram)]) == 0
+    doc = json.loads(out_json.read_text())
+    rows = [line.split(",") for line in out_diagram.read_text().splitlines()]
+    assert rows[0] == ["order", "frequency_hz", "damping_ratio", "mpc", "mpd_deg", "stable_frequency",
+                       "stable_damping", "stable_shape", "mode"]
+    orders = sorted({int(r[0]) for r in rows[1:]})
+    assert orders[0] >= 2 and orders[-1] == 40
+    for k, m in enumerate(doc["modes"], 1):  # each mode's poles are marked, and they give its median frequency
+        mine = [r for r in rows[1:] if r[8] == str(k)]
+        assert len(mine) == m["n_poles"] and all(r[5:8] == ["1", "1", "1"] for r in mine)
+        assert np.median([float(r[1]) for r in mine]) == pytest.approx(m["frequency_hz"], abs=1e-5)
+    assert main(["identify", str(deck_csv), "--method", "fdd", "--diagram", str(tmp_path / "x.csv")]) == 2
+    assert "--diagram needs an SSI method" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["--method", "modal-magic"], "method must be one of ssi-cov, ssi-dat, fdd, efdd, peak; got 'modal-magic'"),
     (["--fmax", "60"], "fmax must be between 0 and the Nyquist frequency 50 Hz"),

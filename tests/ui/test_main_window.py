@@ -82,6 +82,10 @@ def test_export_writes_the_identify_json(window, qtbot, tmp_path):
     window.export("json", tmp_path / "out.json")
     doc = json.loads((tmp_path / "out.json").read_text())
     assert doc["file"] == "deck.csv" and len(doc["modes"]) == window.modes_model.rowCount()
+    assert window.export_diagram_action.isEnabled()  # SSI: the stabilization diagram can be exported too
+    window.export("diagram", tmp_path / "diagram.csv")
+    rows = (tmp_path / "diagram.csv").read_text().splitlines()
+    assert rows[0].startswith("order,frequency_hz") and len(rows) == window.result.diagram.orders.size + 1
 
 
 def test_preprocessing_and_project_round_trip(window, qtbot, tmp_path):
