@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Optional
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QWidget)
 
 from shm_app.identify import METHODS, IdentificationSettings
 from shm_app.preprocessing import PreprocessSettings
@@ -69,6 +69,10 @@ class IdentificationPanel(QWidget):
         self.block_rows_box.setToolTip("Block rows i of SSI (correlation lags 1 … 2i−1); auto from f min and fs")
         self.max_order_box = QSpinBox(minimum=2, maximum=1000, value=IdentificationSettings.max_order, singleStep=10)
         self.max_order_box.setToolTip("Highest model order of the SSI sweep (orders 2, 4, … up to it)")
+        self.references_box = QLineEdit()
+        self.references_box.setPlaceholderText("all channels")
+        self.references_box.setToolTip("SSI reference channels, comma-separated names (fewer references, less work;\n"
+                                       "every mode must be seen by at least one of them)")
         # frequency-domain methods: resolution of the spectral matrix (auto: fine enough for close modes)
         self.resolution_box = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=10.0, singleStep=0.005)
         self.resolution_box.setSuffix(" Hz")
@@ -85,6 +89,7 @@ class IdentificationPanel(QWidget):
         form.addRow("f max", self.fmax_box)
         form.addRow("Block rows", self.block_rows_box)
         form.addRow("Max order", self.max_order_box)
+        form.addRow("References", self.references_box)
         form.addRow("Resolution", self.resolution_box)
         form.addRow(self.identify_button)
         form.addRow(self.info_label)
@@ -93,11 +98,13 @@ class IdentificationPanel(QWidget):
         time_domain = method.startswith("ssi")
         self.block_rows_box.setEnabled(time_domain)
         self.max_order_box.setEnabled(time_domain)
+        self.references_box.setEnabled(time_domain)
         self.resolution_box.setEnabled(not time_domain)
 
     def settings(self, channels: Optional[tuple[str, ...]] = None) -> IdentificationSettings:
         """What the user asked for; unset values are resolved from the recording (``shm_app.identify.resolve``)."""
         time_domain = self.method_box.currentText().startswith("ssi")
+        references = tuple(n.strip() for n in self.references_box.text().split(",") if n.strip())
         return IdentificationSettings(
             method=self.method_box.currentText(),
             fmin_hz=self.fmin_box.value() or None,
@@ -106,4 +113,5 @@ class IdentificationPanel(QWidget):
             block_rows=(self.block_rows_box.value() or None) if time_domain else None,
             max_order=self.max_order_box.value() if time_domain else IdentificationSettings.max_order,
             resolution_hz=None if time_domain else (self.resolution_box.value() or None),
+            reference_channels=(references or None) if time_domain else None,
         )

@@ -156,14 +156,17 @@ def test_identification_panel_passes_the_ssi_and_spectral_settings(window, qtbot
     panel.block_rows_box.setValue(30)
     panel.max_order_box.setValue(40)
     panel.resolution_box.setValue(0.05)
+    panel.references_box.setText(" A01L_z, A02R_z ,")
     s = panel.settings(("a", "b"))
     assert (s.method, s.block_rows, s.max_order, s.resolution_hz, s.channels) == ("ssi-cov", 30, 40, None, ("a", "b"))
+    assert s.reference_channels == ("A01L_z", "A02R_z")
     assert panel.resolution_box.isEnabled() is False and panel.block_rows_box.isEnabled()
     _write_deck_csv(tmp_path / "deck.csv")
     with qtbot.waitSignal(window.sigIdentified, timeout=120_000) as blocker:
         window.open_file(tmp_path / "deck.csv")  # loading identifies with the panel's settings
-    assert blocker.args[0].settings.block_rows == 30 and blocker.args[0].settings.orders == (2, 40)
+    used = blocker.args[0].settings
+    assert used.block_rows == 30 and used.orders == (2, 40) and used.reference_channels == ("A01L_z", "A02R_z")
     panel.method_box.setCurrentText("fdd")
     assert panel.resolution_box.isEnabled() and not panel.max_order_box.isEnabled()
     s = panel.settings()
-    assert (s.resolution_hz, s.block_rows, s.max_order) == (0.05, None, 80)
+    assert (s.resolution_hz, s.block_rows, s.max_order, s.reference_channels) == (0.05, None, 80, None)
