@@ -67,10 +67,12 @@ def run(args) -> int:
     if "-" not in (args.json, args.csv, args.diagram):
         print(f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
               f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")
+        swept = doc["settings"]["orders"] is not None  # SSI: each mode is a cluster of poles with a scatter
         for k, m in enumerate(doc["modes"], 1):
-            poles = f"  ({m['n_poles']} poles)" if m.get("n_poles") else ""
-            print(f"  mode {k}: {m['frequency_hz']:8.4f} ± {_scatter(m['frequency_std_hz'], 4)} Hz  "
-                  f"damping {100 * m['damping_ratio']:5.2f} ± {_scatter(100 * m['damping_std'], 2)} %  "
+            f_sd = f" ± {_scatter(m['frequency_std_hz'], 4)}" if swept else ""
+            z_sd = f" ± {_scatter(100 * m['damping_std'], 2)}" if swept else ""
+            poles = f"  ({m['n_poles']} poles)" if swept else ""
+            print(f"  mode {k}: {m['frequency_hz']:8.4f}{f_sd} Hz  damping {100 * m['damping_ratio']:5.2f}{z_sd} %  "
                   f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:5.1f}°{poles}")
         if len(result.modes) > 1:
             print(f"  {automac_summary(result.modes)}")

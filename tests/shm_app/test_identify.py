@@ -94,6 +94,13 @@ def deck_csv(tmp_path_factory) -> Path:
     return _write_csv(tmp_path_factory.mktemp("identify") / "deck.csv", deck_recording(duration_s=900.0))
 
 
+def test_cli_summary_of_a_frequency_domain_method_has_no_pole_scatter(deck_csv, capsys):
+    assert main(["identify", str(deck_csv), "--method", "efdd", "--fmax", "12"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "modes by efdd" in out[0] and len(out) >= 4  # title, at least two modes, AutoMAC
+    assert all(" ± " not in line and "poles" not in line and " Hz  damping " in line for line in out[1:-1])
+
+
 def test_cli_json_to_stdout(deck_csv, capsys):
     assert main(["identify", str(deck_csv), "--method", "fdd", "--fmax", "12", "--json", "-"]) == 0
     doc = json.loads(capsys.readouterr().out)
