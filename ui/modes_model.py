@@ -40,21 +40,24 @@ class ModesTableModel(QAbstractTableModel):
             return None
         m = self._modes[index.row()]
         col = index.column()
+        clustered = m.poles is not None  # SSI: a cluster of poles with a scatter; FDD/EFDD/peak: one estimate
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 str(index.row() + 1),
                 f"{m.frequency_hz:.4f}",
-                scatter(m.frequency_std_hz, 4),
+                scatter(m.frequency_std_hz, 4) if clustered else "—",
                 f"{100 * m.damping_ratio:.2f}",
-                scatter(100 * m.damping_std, 2),
+                scatter(100 * m.damping_std, 2) if clustered else "—",
                 f"{m.mpc:.3f}",
                 f"{m.mpd_deg:.1f}",
-                str(m.n_poles),
+                str(m.n_poles) if clustered else "—",
             )[col]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col == 5:
             return "Modal phase collinearity: 1 = real (normal) mode shape"
+        if role == Qt.ItemDataRole.ToolTipRole and col in (2, 4, 7) and not clustered:
+            return "A frequency-domain method gives one estimate per mode: no scatter over model orders"
         if role == Qt.ItemDataRole.ToolTipRole and col in (2, 4):
             return "Standard deviation over the stable poles of the mode's cluster (its scatter across model orders)"
         return None

@@ -150,6 +150,21 @@ def test_a_very_stable_mode_does_not_show_a_zero_scatter():
     assert scatter(0.35, 2) == "0.35" and scatter(0.004, 2) == "4.0e-03"
 
 
+def test_frequency_domain_modes_show_no_scatter_or_poles():
+    import numpy as np
+
+    from dsp.modal import Mode
+    from ui.modes_model import ModesTableModel
+
+    model = ModesTableModel()
+    shape = np.ones(3, complex)
+    model.set_modes([Mode(2.2, 0.01, shape, 1.0, 0.0),  # FDD: one estimate
+                     Mode(3.4, 0.02, shape, 1.0, 0.0, 1e-3, 1e-4, 12, poles=np.arange(12))])  # SSI cluster
+    cells = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(2)]
+    assert cells[0][2] == cells[0][4] == cells[0][7] == "—"
+    assert cells[1][2] == "0.0010" and cells[1][4] == "0.01" and cells[1][7] == "12"
+
+
 def test_identification_panel_passes_the_ssi_and_spectral_settings(window, qtbot, tmp_path):
     panel = window.identification_panel
     assert panel.settings().block_rows is None and panel.settings().max_order == 80  # auto and the CLI default
