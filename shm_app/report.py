@@ -211,6 +211,11 @@ def _control_page(pdf, doc: dict, title: str, generated: str, page: int) -> None
     plt.close(fig)
 
 
+def _scatter(value: float, decimals: int) -> str:
+    """A scatter with ``decimals`` decimals, or two significant digits when it would otherwise read as zero."""
+    return f"{value:.1e}" if 0 < value < 0.5 * 10.0**-decimals else f"{value:.{decimals}f}"
+
+
 def _modes_page(pdf, docs: Sequence[dict], title: str, generated: str, page: int) -> None:
     import matplotlib.pyplot as plt
 
@@ -218,18 +223,23 @@ def _modes_page(pdf, docs: Sequence[dict], title: str, generated: str, page: int
     y = 0.90
     for doc in docs[:6]:
         s = doc.get("settings", {})
+        swept = s.get("orders") is not None  # SSI: modes are clusters of poles with a scatter over the orders
+        how = (f"block rows {s.get('block_rows')}, orders {s['orders'][0]}–{s['orders'][1]}" if swept
+               else f"resolution {s.get('resolution_hz', 0):.3g} Hz")
         fig.text(0.07, y, f"{doc.get('file')} — {doc.get('method')}, {len(doc['channels'])} channels, "
                           f"{doc.get('fs_hz'):g} Hz, band {s.get('fmin_hz', 0):g}–{s.get('fmax_hz', 0):g} Hz, "
-                          f"block rows {s.get('block_rows', '–')}, orders {s.get('orders', '–')}", fontsize=8.5)
-        rows = [[str(k + 1), f"{m['frequency_hz']:.4f}", f"{m.get('frequency_std_hz', 0):.4f}",
-                 f"{100 * m['damping_ratio']:.2f}", f"{100 * m.get('damping_std', 0):.2f}", f"{m['mpc']:.3f}",
-                 f"{m['mpd_deg']:.1f}"] for k, m in enumerate(doc["modes"][:10])]
+                          f"{how}", fontsize=8.5)
+        rows = [[str(k + 1), f"{m['frequency_hz']:.4f}",
+                 _scatter(m.get("frequency_std_hz", 0), 4) if swept else "—",
+                 f"{100 * m['damping_ratio']:.2f}", _scatter(100 * m.get("damping_std", 0), 2) if swept else "—",
+                 f"{m['mpc']:.3f}", f"{m['mpd_deg']:.1f}", str(m.get("n_poles", "")) if swept else "—"]
+                for k, m in enumerate(doc["modes"][:10])]
         h = 0.022 * (len(rows) + 1)
         ax = fig.add_axes([0.07, y - 0.01 - h, 0.86, h])
         ax.axis("off")
         if rows:
-            tb = ax.table(cellText=rows, colLabels=["Mode", "f [Hz]", "± [Hz]", "ζ [%]", "± [%]", "MPC", "MPD [°]"],
-                          loc="upper left", cellLoc="right")
+            tb = ax.table(cellText=rows, loc="upper left", cellLoc="right",
+                          colLabels=["Mode", "f [Hz]", "± [Hz]", "ζ [%]", "± [%]", "MPC", "MPD [°]", "Poles"])
             tb.auto_set_font_size(False)
             tb.set_fontsize(8)
         y -= h + 0.06
