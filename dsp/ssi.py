@@ -145,6 +145,12 @@ def leading_svd(a, k: int, *, power_iterations: int = 4, seed: int = 0) -> tuple
     return (q @ ub)[:, :k], s[:k]
 
 
+def max_model_order(block_rows: int, n_references: int, n_channels: int) -> int:
+    """Highest model order SSI can identify: the rank of the ``(i·l) × (i·r)`` projection, and no more than the
+    ``(i − 1)·l`` rows of the shifted observability matrix from which the state matrix is solved."""
+    return min(block_rows * n_references, (block_rows - 1) * n_channels)
+
+
 def validate_ssi(y: np.ndarray, block_rows, orders, reference_channels, *, min_samples_per_row: int = 20):
     """Common checks of SSI-COV and SSI-DAT; returns ``(block_rows, orders, reference)``."""
     n, l = y.shape
@@ -162,11 +168,11 @@ def validate_ssi(y: np.ndarray, block_rows, orders, reference_channels, *, min_s
             f"the signal has {n}. Use fewer block rows (a higher fmin) or a longer record"
         )
     orders = tuple(sorted({int(o) for o in orders}))
-    max_order = i * len(ref)
+    max_order = max_model_order(i, len(ref), l)
     if not orders or orders[0] < 1 or orders[-1] > max_order:
         raise ValueError(
-            f"orders must lie between 1 and block_rows × n_references = {max_order}; got "
-            f"{orders[0] if orders else None}…{orders[-1] if orders else None}"
+            f"orders must lie between 1 and min(block_rows × n_references, (block_rows − 1) × n_channels) = "
+            f"{max_order}; got {orders[0] if orders else None}…{orders[-1] if orders else None}"
         )
     return i, orders, ref
 
@@ -182,11 +188,15 @@ def poles_from_observability(obs: np.ndarray, n_outputs: int, fs: float, orders:
     l = n_outputs
     q, r = np.linalg.qr(obs[:-l])
     m = q.T @ obs[l:]
+    # R[:n, :n] is triangular: singular as soon as one diagonal entry up to n vanishes (a dead channel, data of
+    # lower rank than the order); such orders have no meaningful poles
+    diag = np.abs(np.diag(r))
+    solvable = np.minimum.accumulate(diag) > 1e-12 * diag[0] if diag.size and diag[0] > 0 else np.zeros(0, bool)
     out_f, out_z, out_o, out_shapes = [], [], [], []
     for k, order in enumerate(orders):
         report(progress, cancel, k / len(orders), f"model order {order}")
-        if abs(r[order - 1, order - 1]) < 1e-12 * abs(r[0, 0]):
-            continue  # numerically rank-deficient at this order: no meaningful poles
+        if order > solvable.size or not solvable[order - 1]:
+            continue
         a = np.linalg.solve(r[:order, :order], m[:order, :order])  # R triangular: LU is exact, no row swaps
         lam, psi = np.linalg.eig(a)
         keep = (np.imag(lam) > 0) & (np.abs(lam) > 0)

@@ -15,7 +15,7 @@ from dsp import preprocess
 from dsp.modal import Mode
 from dsp.progress import CancelToken, ProgressFn, report
 from dsp.spectral import SingularValueSpectrum, SpectralMatrix, csd_matrix, singular_value_spectrum
-from dsp.ssi import default_block_rows, ssi_cov
+from dsp.ssi import default_block_rows, max_model_order, ssi_cov
 from dsp.stabilization import SelectionSettings, StabilizationDiagram, select_modes
 from shm_app.errors import SettingsError
 from shm_app.recording import Recording
@@ -207,7 +207,7 @@ def resolve(recording: Recording, settings: IdentificationSettings) -> ResolvedS
         raise SettingsError(f"order_step must be at least 1; got {settings.order_step}", src)
     if settings.max_order < 2:
         raise SettingsError(f"max_order must be at least 2; got {settings.max_order}", src)
-    max_order = min(int(settings.max_order), i * n_ref)
+    max_order = min(int(settings.max_order), max_model_order(i, n_ref, n_ch))
     nperseg, resolution = _segments(fs_an, fmin, n_an, settings.resolution_hz, src)
     return ResolvedSettings(method=settings.method, fmin_hz=fmin, fmax_hz=fmax, analysis_fs_hz=fs_an,
                             decimation=q, block_rows=i, orders=(settings.order_step, max_order),

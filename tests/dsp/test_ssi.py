@@ -111,7 +111,9 @@ def test_reference_channels_subset_identifies_the_same_modes(close_pair):
 @pytest.mark.parametrize("kwargs, message", [
     (dict(block_rows=1, orders=[2]), "block_rows must be at least 2"),
     (dict(block_rows=600, orders=[2]), "block_rows=600 needs at least 12000 samples"),
-    (dict(block_rows=10, orders=[2, 90]), "orders must lie between 1 and block_rows × n_references = 40"),
+    (dict(block_rows=10, orders=[2, 90]), r"orders must lie between 1 and min\(block_rows × n_references, "
+                                          r"\(block_rows − 1\) × n_channels\) = 36"),  # 4 channels: 9 × 4
+    (dict(block_rows=10, orders=[2, 30], reference_channels=[0, 1]), r"n_channels\) = 20; got 2…30"),  # 10 × 2
     (dict(block_rows=10, orders=[2], reference_channels=[0, 9]), "reference_channels must be distinct channel"),
 ])
 def test_impossible_settings_are_refused_naming_the_parameter(kwargs, message):
