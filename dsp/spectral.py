@@ -77,8 +77,10 @@ def welch_psd(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: flo
     fs = _validate.positive(fs_hz, "fs_hz")
     n = _segment_length(a.shape[0], fs, nperseg, resolution_hz)
     _validate.in_range(overlap, "overlap", 0.0, 0.9)
-    f, p = signal.welch(a, fs=fs, window=window, nperseg=n, noverlap=int(overlap * n),
-                        detrend="linear", axis=0)
+    p = np.empty((n // 2 + 1, a.shape[1]))
+    for c in range(a.shape[1]):  # a channel at a time: scipy holds every segment of what it is given (~4× the data)
+        f, p[:, c] = signal.welch(a[:, c], fs=fs, window=window, nperseg=n, noverlap=int(overlap * n),
+                                  detrend="linear")
     n_seg = 1 + (a.shape[0] - n) // (n - int(overlap * n))
     return PowerSpectrum(frequencies_hz=f, psd=p, n_segments=n_seg)
 
