@@ -63,7 +63,7 @@ class IdentificationPanel(QWidget):
         self.fmin_box.setSpecialValueText("auto")
         self.fmax_box = _hz_box(5000.0, 1.0)
         self.fmax_box.setSpecialValueText("auto")
-        # SSI: block rows (auto: the lags span two periods of f min) and the highest model order of the sweep
+        # SSI: block rows (auto: from f min and the analysis rate), highest model order, reference channels
         self.block_rows_box = QSpinBox(minimum=0, maximum=2000)
         self.block_rows_box.setSpecialValueText("auto")
         self.block_rows_box.setToolTip("Block rows i of SSI (correlation lags 1 … 2i−1); auto from f min and fs")

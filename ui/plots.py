@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 import numpy as np
 import pyqtgraph as pg
 
-from dsp.modal import Mode
+from dsp.modal import Mode, auto_mac
 from dsp.spectral import SingularValueSpectrum
 from dsp.stabilization import StabilizationDiagram
 
@@ -239,8 +239,6 @@ class AutoMacPlot(_ReplacedItems, pg.PlotWidget):
         self.values: Optional[np.ndarray] = None
 
     def set_modes(self, modes: Sequence[Mode]) -> None:
-        from dsp.modal import auto_mac
-
         item = self.getPlotItem()
         self._clear_items()
         if not modes:
