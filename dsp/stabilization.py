@@ -27,7 +27,7 @@ from typing import Optional
 import numpy as np
 
 from dsp.linkage import average_linkage_clusters
-from dsp.modal import Mode, mac, mpc, mpd, normalise_shape
+from dsp.modal import Mode, auto_mac, mac, mpc, mpd, normalise_shape
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ def _drop_duplicates(modes: list[Mode], settings: SelectionSettings) -> tuple[Mo
         return tuple(modes)
     f = np.array([m.frequency_hz for m in modes])
     n = np.array([m.n_poles for m in modes])
-    alike = mac(np.column_stack([m.shape for m in modes]), np.column_stack([m.shape for m in modes]))
+    alike = auto_mac(np.column_stack([m.shape for m in modes]))
     near = np.abs(f[:, None] / f[None, :] - 1) <= settings.duplicate_gap
     shadow = np.any(near & (alike >= settings.duplicate_mac) & (n[None, :] > n[:, None]), axis=1)
     return tuple(m for m, s in zip(modes, shadow) if not s)

@@ -289,6 +289,15 @@ def _unit_peak(y: np.ndarray, source) -> tuple[np.ndarray, float]:
     return y, scale
 
 
+def format_scatter(value: float, decimals: int) -> str:
+    """A standard deviation with ``decimals`` decimals, or two significant digits when it is smaller than the last
+    decimal (a very stable mode must not read as exactly 0). Used by the modes table, the CLI summary and the
+    report."""
+    if value == 0 or value >= 10 ** -decimals:
+        return f"{value:.{decimals}f}"
+    return f"{value:.1e}"
+
+
 def diagram_csv(result: IdentificationResult) -> str:
     """The stabilization diagram of an SSI result as CSV: one row per pole with its order, frequency, damping,
     MPC, MPD, the three stability flags (1/0) and the number of the selected mode it supports (blank if none)."""

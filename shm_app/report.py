@@ -12,6 +12,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from shm_app import __version__
+from shm_app.identify import format_scatter
 
 A4 = (8.27, 11.69)
 RED, GREEN, GREY = "#c0392b", "#1e8449", "#7f8c8d"
@@ -211,11 +212,6 @@ def _control_page(pdf, doc: dict, title: str, generated: str, page: int) -> None
     plt.close(fig)
 
 
-def _scatter(value: float, decimals: int) -> str:
-    """A scatter with ``decimals`` decimals, or two significant digits when it would otherwise read as zero."""
-    return f"{value:.1e}" if 0 < value < 0.5 * 10.0**-decimals else f"{value:.{decimals}f}"
-
-
 def _modes_page(pdf, docs: Sequence[dict], title: str, generated: str, page: int) -> None:
     import matplotlib.pyplot as plt
 
@@ -230,8 +226,8 @@ def _modes_page(pdf, docs: Sequence[dict], title: str, generated: str, page: int
                           f"{doc.get('fs_hz'):g} Hz, band {s.get('fmin_hz', 0):g}–{s.get('fmax_hz', 0):g} Hz, "
                           f"{how}", fontsize=8.5)
         rows = [[str(k + 1), f"{m['frequency_hz']:.4f}",
-                 _scatter(m.get("frequency_std_hz", 0), 4) if swept else "—",
-                 f"{100 * m['damping_ratio']:.2f}", _scatter(100 * m.get("damping_std", 0), 2) if swept else "—",
+                 format_scatter(m.get("frequency_std_hz", 0), 4) if swept else "—",
+                 f"{100 * m['damping_ratio']:.2f}", format_scatter(100 * m.get("damping_std", 0), 2) if swept else "—",
                  f"{m['mpc']:.3f}", f"{m['mpd_deg']:.1f}", str(m.get("n_poles", "")) if swept else "—"]
                 for k, m in enumerate(doc["modes"][:10])]
         h = 0.022 * (len(rows) + 1)

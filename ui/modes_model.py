@@ -6,6 +6,7 @@ from typing import Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from dsp.modal import Mode
+from shm_app.identify import format_scatter as scatter
 
 COLUMNS = ("Mode", "Frequency [Hz]", "± std [Hz]", "Damping [%]", "± std [%]", "MPC", "MPD [°]", "Poles")
 
@@ -62,10 +63,3 @@ class ModesTableModel(QAbstractTableModel):
             return "Standard deviation over the stable poles of the mode's cluster (its scatter across model orders)"
         return None
 
-
-def scatter(value: float, decimals: int) -> str:
-    """A standard deviation with ``decimals`` decimals, or two significant digits when it is smaller than the last
-    decimal (a very stable mode must not read as exactly 0)."""
-    if value == 0 or value >= 10 ** -decimals:
-        return f"{value:.{decimals}f}"
-    return f"{value:.1e}"

@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QSpinBox, QWidget)
 
-from shm_app.identify import METHODS, IdentificationSettings
+from shm_app.identify import METHODS, TIME_DOMAIN_METHODS, IdentificationSettings
 from shm_app.preprocessing import PreprocessSettings
 
 
@@ -95,7 +95,7 @@ class IdentificationPanel(QWidget):
         form.addRow(self.info_label)
 
     def _method_changed(self, method: str) -> None:
-        time_domain = method.startswith("ssi")
+        time_domain = method in TIME_DOMAIN_METHODS
         self.block_rows_box.setEnabled(time_domain)
         self.max_order_box.setEnabled(time_domain)
         self.references_box.setEnabled(time_domain)
@@ -103,7 +103,7 @@ class IdentificationPanel(QWidget):
 
     def settings(self, channels: Optional[tuple[str, ...]] = None) -> IdentificationSettings:
         """What the user asked for; unset values are resolved from the recording (``shm_app.identify.resolve``)."""
-        time_domain = self.method_box.currentText().startswith("ssi")
+        time_domain = self.method_box.currentText() in TIME_DOMAIN_METHODS
         references = tuple(n.strip() for n in self.references_box.text().split(",") if n.strip())
         return IdentificationSettings(
             method=self.method_box.currentText(),

@@ -41,9 +41,10 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from shm_app import io
     from shm_app.errors import SettingsError
-    from shm_app.identify import IdentificationSettings, diagram_csv, identify, result_to_json
+    from shm_app.identify import (TIME_DOMAIN_METHODS, IdentificationSettings, diagram_csv, format_scatter, identify,
+                                  result_to_json)
 
-    if args.diagram and not str(args.method).startswith("ssi"):  # before reading and identifying for nothing
+    if args.diagram and args.method not in TIME_DOMAIN_METHODS:  # before reading and identifying for nothing
         raise SettingsError(f"--diagram needs an SSI method (--method ssi-cov or ssi-dat); got {args.method!r}")
     recording = io.read(args.file, **reader_options(args))
     settings = IdentificationSettings(method=args.method, fmin_hz=args.fmin, fmax_hz=args.fmax,
@@ -67,21 +68,16 @@ def run(args) -> int:
     if "-" not in (args.json, args.csv, args.diagram):
         print(f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
               f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")
-        swept = doc["settings"]["orders"] is not None  # SSI: each mode is a cluster of poles with a scatter
+        swept = result.settings.time_domain  # SSI: each mode is a cluster of poles with a scatter
         for k, m in enumerate(doc["modes"], 1):
-            f_sd = f" ± {_scatter(m['frequency_std_hz'], 4)}" if swept else ""
-            z_sd = f" ± {_scatter(100 * m['damping_std'], 2)}" if swept else ""
+            f_sd = f" ± {format_scatter(m['frequency_std_hz'], 4)}" if swept else ""
+            z_sd = f" ± {format_scatter(100 * m['damping_std'], 2)}" if swept else ""
             poles = f"  ({m['n_poles']} poles)" if swept else ""
             print(f"  mode {k}: {m['frequency_hz']:8.4f}{f_sd} Hz  damping {100 * m['damping_ratio']:5.2f}{z_sd} %  "
                   f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:5.1f}°{poles}")
         if len(result.modes) > 1:
             print(f"  {automac_summary(result.modes)}")
     return 0
-
-
-def _scatter(value: float, decimals: int) -> str:
-    """A scatter with ``decimals`` decimals, or two significant digits when it would otherwise read as zero."""
-    return f"{value:.1e}" if 0 < value < 0.5 * 10.0**-decimals else f"{value:.{decimals}f}"
 
 
 def automac_summary(modes) -> str:
