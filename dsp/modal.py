@@ -16,7 +16,7 @@ class Mode:
     shape : (n_channels,) complex mode shape, scaled so its largest component is 1 + 0j
     mpc : modal phase collinearity, 0..1 (1 = real, normal mode)
     mpd_deg : mean phase deviation, degrees (0 = real, normal mode)
-    frequency_std_hz, damping_std : scatter of the poles that support the mode (0 when a single estimate)
+    frequency_scatter_hz, damping_scatter : scatter of the poles that support the mode (0 when a single estimate)
     n_poles : number of poles (stabilization-diagram entries) supporting the mode
     poles : indices of those poles in the stabilization diagram (SSI), None for the frequency-domain methods
     """
@@ -26,8 +26,8 @@ class Mode:
     shape: np.ndarray
     mpc: float
     mpd_deg: float
-    frequency_std_hz: float = 0.0
-    damping_std: float = 0.0
+    frequency_scatter_hz: float = 0.0
+    damping_scatter: float = 0.0
     n_poles: int = 1
     poles: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
 

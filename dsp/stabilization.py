@@ -289,8 +289,8 @@ def _mode_from_poles(diagram: StabilizationDiagram, poles: np.ndarray, medoid: i
         shape=normalise_shape(shape),
         mpc=float(diagram.mpc[medoid]),
         mpd_deg=float(mpd_deg[medoid]) if mpd_deg is not None else float(mpd(shape)),
-        frequency_std_hz=float(np.std(f, ddof=1)) if poles.size > 1 else 0.0,
-        damping_std=float(np.std(z, ddof=1)) if z.size > 1 else 0.0,
+        frequency_scatter_hz=float(np.std(f, ddof=1)) if poles.size > 1 else 0.0,
+        damping_scatter=float(np.std(z, ddof=1)) if z.size > 1 else 0.0,
         n_poles=int(poles.size),
         poles=np.sort(poles),
     )

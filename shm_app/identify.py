@@ -336,7 +336,7 @@ def result_to_json(result: IdentificationResult) -> dict:
         "modes": [
             {"frequency_hz": round(m.frequency_hz, 6), "damping_ratio": round(m.damping_ratio, 6),
              "mpc": round(m.mpc, 4), "mpd_deg": round(m.mpd_deg, 3),
-             "frequency_std_hz": round(m.frequency_std_hz, 6), "damping_std": round(m.damping_std, 6),
+             "frequency_scatter_hz": round(m.frequency_scatter_hz, 6), "damping_scatter": round(m.damping_scatter, 6),
              "n_poles": m.n_poles,
              "shape": [round(float(v), 5) for v in np.real(m.shape)],
              "shape_imag": [round(float(v), 5) for v in np.imag(m.shape)]}

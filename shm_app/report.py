@@ -226,8 +226,8 @@ def _modes_page(pdf, docs: Sequence[dict], title: str, generated: str, page: int
                           f"{doc.get('fs_hz'):g} Hz, band {s.get('fmin_hz', 0):g}–{s.get('fmax_hz', 0):g} Hz, "
                           f"{how}", fontsize=8.5)
         rows = [[str(k + 1), f"{m['frequency_hz']:.4f}",
-                 format_scatter(m.get("frequency_std_hz", 0), 4) if swept else "—",
-                 f"{100 * m['damping_ratio']:.2f}", format_scatter(100 * m.get("damping_std", 0), 2) if swept else "—",
+                 format_scatter(m.get("frequency_scatter_hz", 0), 4) if swept else "—",
+                 f"{100 * m['damping_ratio']:.2f}", format_scatter(100 * m.get("damping_scatter", 0), 2) if swept else "—",
                  f"{m['mpc']:.3f}", f"{m['mpd_deg']:.1f}", str(m.get("n_poles", "")) if swept else "—"]
                 for k, m in enumerate(doc["modes"][:10])]
         h = 0.022 * (len(rows) + 1)

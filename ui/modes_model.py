@@ -46,9 +46,9 @@ class ModesTableModel(QAbstractTableModel):
             return (
                 str(index.row() + 1),
                 f"{m.frequency_hz:.4f}",
-                scatter(m.frequency_std_hz, 4) if clustered else "—",
+                scatter(m.frequency_scatter_hz, 4) if clustered else "—",
                 f"{100 * m.damping_ratio:.2f}",
-                scatter(100 * m.damping_std, 2) if clustered else "—",
+                scatter(100 * m.damping_scatter, 2) if clustered else "—",
                 f"{m.mpc:.3f}",
                 f"{m.mpd_deg:.1f}",
                 str(m.n_poles) if clustered else "—",

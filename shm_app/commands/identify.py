@@ -70,8 +70,8 @@ def run(args) -> int:
               f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")
         swept = result.settings.time_domain  # SSI: each mode is a cluster of poles with a scatter
         for k, m in enumerate(doc["modes"], 1):
-            f_sd = f" ± {format_scatter(m['frequency_std_hz'], 4)}" if swept else ""
-            z_sd = f" ± {format_scatter(100 * m['damping_std'], 2)}" if swept else ""
+            f_sd = f" ± {format_scatter(m['frequency_scatter_hz'], 4)}" if swept else ""
+            z_sd = f" ± {format_scatter(100 * m['damping_scatter'], 2)}" if swept else ""
             poles = f"  ({m['n_poles']} poles)" if swept else ""
             print(f"  mode {k}: {m['frequency_hz']:8.4f}{f_sd} Hz  damping {100 * m['damping_ratio']:5.2f}{z_sd} %  "
                   f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:5.1f}°{poles}")
@@ -92,11 +92,11 @@ def automac_summary(modes) -> str:
 
 def modes_csv(doc: dict) -> str:
     """The modes table of an identify JSON document as CSV (one row per mode, real shape per channel)."""
-    head = ["mode", "frequency_hz", "damping_ratio", "frequency_std_hz", "damping_std", "mpc", "mpd_deg"]
+    head = ["mode", "frequency_hz", "damping_ratio", "frequency_scatter_hz", "damping_scatter", "mpc", "mpd_deg"]
     head += [f"shape_{c}" for c in doc["channels"]]
     rows = [",".join(head)]
     for k, m in enumerate(doc["modes"], 1):
-        vals = [k, m["frequency_hz"], m["damping_ratio"], m["frequency_std_hz"], m["damping_std"], m["mpc"],
+        vals = [k, m["frequency_hz"], m["damping_ratio"], m["frequency_scatter_hz"], m["damping_scatter"], m["mpc"],
                 m["mpd_deg"], *m["shape"]]
         rows.append(",".join(str(v) for v in vals))
     return "\n".join(rows) + "\n"

@@ -38,7 +38,7 @@ def test_two_clean_modes_are_selected_with_their_scatter():
     # every order but the first (no previous order to be stable against), less the few Gaussian draws beyond
     # Tukey's fences (≈ 0.7 % per variable, two variables)
     assert 35 <= modes[0].n_poles <= 39
-    assert modes[0].frequency_std_hz == pytest.approx(2e-4, rel=0.4)  # the injected 1e-4 relative scatter
+    assert modes[0].frequency_scatter_hz == pytest.approx(2e-4, rel=0.4)  # the injected 1e-4 relative scatter
 
 
 def test_one_pole_per_order_and_outliers_do_not_inflate_the_scatter():
@@ -48,7 +48,7 @@ def test_one_pole_per_order_and_outliers_do_not_inflate_the_scatter():
     d = _synthetic_diagram(rng, [(2.0, 0.01, SHAPE_A)], extra=extra)
     (mode,) = select_modes(d)
     assert mode.n_poles <= 40  # at most one pole per order
-    assert mode.frequency_std_hz < 1e-3  # the 0.006 Hz outliers are not in the scatter
+    assert mode.frequency_scatter_hz < 1e-3  # the 0.006 Hz outliers are not in the scatter
 
 
 def test_hard_criteria_drop_spurious_poles():
@@ -85,7 +85,7 @@ def test_bridge_deck_with_noise_has_no_spurious_cluster(seed):
     assert_accuracy(modes, record.model, max_frequency_error=0.003, max_damping_error=0.25, max_spurious=0)
     for m in modes:
         # scatter over the orders: a mode identified consistently varies by far less than 0.1 % of its frequency
-        assert m.frequency_std_hz < 1e-3 * m.frequency_hz, (m.frequency_hz, m.frequency_std_hz)
+        assert m.frequency_scatter_hz < 1e-3 * m.frequency_hz, (m.frequency_hz, m.frequency_scatter_hz)
 
 
 @pytest.mark.parametrize("seed", [3, 4, 5])
