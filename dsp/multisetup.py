@@ -1,0 +1,487 @@
+"""Multi-setup (roving sensor) modal identification: global mode shapes from setups that share reference sensors.
+
+A few reference sensors stay in place while the others rove over the structure, one setup at a time; each setup
+is an independent ambient record, with its own length and excitation level. Two ways to merge them:
+
+* **PoSER** (post separate estimation re-scaling, :func:`merge_poser`): identify each setup on its own, match the
+  modes across setups by frequency and by the MAC of their reference part, rescale each setup's shape onto a
+  common reference vector by complex least squares and assemble one shape over all points.
+* **PreGER** (pre global estimation re-scaling, :func:`merge_preger`): scale each setup's output correlations
+  (reference channels as the SSI references) to a common level, stack the roving rows of all setups with the
+  reference rows once, and run SSI-COV once on the global correlations.
+
+Peeters, Mevel, Döhler et al., e.g. Döhler, Andersen & Mevel (2012), "Operational modal analysis using a fast
+stochastic subspace identification method", IMAC XXX; the IMAC 2001 Heritage Court Tower benchmark is the classic
+four-setup case. PreGER by a scalar correlation scale assumes the setups differ in excitation level, not in its
+spectral shape (each mode is excited in the same proportion); PoSER makes no such assumption.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from dsp import _validate
+from dsp.modal import Mode, mac, mpc, mpd
+from dsp.progress import CancelToken, ProgressFn, report
+from dsp.ssi import BlockToeplitzOperator, leading_svd, max_model_order, output_correlations, poles_from_observability
+from dsp.stabilization import SelectionSettings, StabilizationCriteria, StabilizationDiagram, select_modes
+
+METHODS = ("poser", "preger")
+
+
+@dataclass(frozen=True)
+class RovingLayout:
+    """Which global measurement point every channel of every setup measured.
+
+    point_names : (n_points,) names of the global points (sensor positions and directions)
+    channel_points : per setup, the index into ``point_names`` of each of its channels, in channel order
+    reference_points : indices of the reference points, measured in every setup
+    """
+
+    point_names: tuple[str, ...]
+    channel_points: tuple[tuple[int, ...], ...]
+    reference_points: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        names = tuple(str(n) for n in self.point_names)
+        setups = tuple(tuple(int(p) for p in ch) for ch in self.channel_points)
+        refs = tuple(int(p) for p in self.reference_points)
+        if len(set(names)) != len(names):
+            raise ValueError(f"point_names must be distinct; got {list(names)}")
+        if not setups:
+            raise ValueError("channel_points must list at least one setup; got none")
+        for s, ch in enumerate(setups):
+            if not ch or min(ch) < 0 or max(ch) >= len(names):
+                raise ValueError(f"channel_points[{s}] must be point indices 0…{len(names) - 1}; got {list(ch)}")
+            if len(set(ch)) != len(ch):
+                twice = sorted({names[p] for p in ch if ch.count(p) > 1})
+                raise ValueError(f"channel_points[{s}] measures point(s) {twice} twice; each channel of a setup "
+                                 f"must measure a distinct point")
+        unmeasured = sorted(set(range(len(names))) - {p for ch in setups for p in ch})
+        if unmeasured:
+            raise ValueError(f"point_names: points {[names[p] for p in unmeasured]} are measured in no setup")
+        if not refs or len(set(refs)) != len(refs):
+            raise ValueError(f"reference_points must be at least 1 distinct point measured in every setup; got "
+                             f"{list(refs)}")
+        for p in refs:
+            missing = [s for s, ch in enumerate(setups) if p not in ch]
+            if missing:
+                label = names[p] if 0 <= p < len(names) else p
+                raise ValueError(f"reference_points: point {label!r} is not measured in setup(s) {missing}; a "
+                                 f"reference must be measured in every setup")
+        object.__setattr__(self, "point_names", names)
+        object.__setattr__(self, "channel_points", setups)
+        object.__setattr__(self, "reference_points", refs)
+
+    @classmethod
+    def from_setups(cls, channel_points: Sequence[Sequence[int]], reference_channels: Sequence[Sequence[int]],
+                    point_names: Optional[Sequence[str]] = None) -> "RovingLayout":
+        """Layout from the point index of each channel and, per setup, the channel indices of the references.
+
+        The references must measure the same points in every setup (in any channel order).
+        """
+        points = [[int(p) for p in ch] for ch in channel_points]
+        if len(reference_channels) != len(points):
+            raise ValueError(f"reference_channels must list the references of each of the {len(points)} setups; "
+                             f"got {len(reference_channels)} lists")
+        sets = []
+        for s, (ch, refs) in enumerate(zip(points, reference_channels)):
+            refs = [int(c) for c in refs]
+            if not refs or min(refs) < 0 or max(refs) >= len(ch) or len(set(refs)) != len(refs):
+                raise ValueError(f"reference_channels[{s}] must be at least 1 distinct channel index "
+                                 f"0…{len(ch) - 1}; got {refs}")
+            sets.append([ch[c] for c in refs])
+        for s, ref in enumerate(sets[1:], start=1):
+            if set(ref) != set(sets[0]):
+                raise ValueError(f"reference_channels[{s}] measure points {sorted(ref)} but setup 0's measure "
+                                 f"{sorted(sets[0])}; a reference must be measured in every setup")
+        n = 1 + max((max(ch) for ch in points if ch), default=-1)
+        names = tuple(point_names) if point_names is not None else tuple(str(p) for p in range(n))
+        return cls(names, tuple(tuple(ch) for ch in points), tuple(sets[0]))
+
+    @classmethod
+    def from_channel_names(cls, channel_names: Sequence[Sequence[str]],
+                           references: Optional[Sequence[str]] = None) -> "RovingLayout":
+        """Layout from the channel names of each setup: equal names are the same point.
+
+        ``references`` defaults to the names present in every setup (in the first setup's order).
+        """
+        setups = [[str(c) for c in names] for names in channel_names]
+        names = list(dict.fromkeys(c for ch in setups for c in ch))
+        index = {c: k for k, c in enumerate(names)}
+        if references is None:
+            refs = [c for c in (setups[0] if setups else []) if all(c in ch for ch in setups)]
+        else:
+            refs = [str(c) for c in references]
+            unknown = [c for c in refs if c not in index]
+            if unknown:
+                raise ValueError(f"references {unknown} are not channel names of any setup; allowed: {names}")
+        return cls(tuple(names), tuple(tuple(index[c] for c in ch) for ch in setups), tuple(index[c] for c in refs))
+
+    @property
+    def n_setups(self) -> int:
+        return len(self.channel_points)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.point_names)
+
+    @property
+    def n_references(self) -> int:
+        return len(self.reference_points)
+
+    def reference_channels(self, setup: int) -> np.ndarray:
+        """Channel indices of the references in ``setup``, in the order of ``reference_points``."""
+        ch = self.channel_points[setup]
+        return np.array([ch.index(p) for p in self.reference_points], dtype=int)
+
+
+@dataclass(frozen=True)
+class MergedMode:
+    """A mode over all the points of a multi-setup test.
+
+    frequency_hz : natural frequency, Hz (PoSER: mean over the setups it came from; PreGER: median over orders)
+    damping_ratio : ratio of critical damping (same averaging)
+    frequency_spread_hz, damping_spread : standard deviation of the above (PoSER: over setups, 0 for one
+        setup; PreGER: over the model orders of its stabilization cluster)
+    shape : (n_points,) complex, largest component 1 + 0j; NaN at points measured only by setups lacking the mode
+    setups : setups the mode was identified in (PoSER) or estimated from (PreGER: all)
+    mpc : modal phase collinearity of the measured part of ``shape``, 0..1
+    mpd_deg : mean phase deviation of the measured part of ``shape``, degrees
+    reference_mac : PoSER: per setup in ``setups``, MAC of its reference part to the merged one, 0..1 (a low value
+        flags a setup whose mode does not match the others); PreGER: empty
+    """
+
+    frequency_hz: float
+    damping_ratio: float
+    frequency_spread_hz: float
+    damping_spread: float
+    shape: np.ndarray
+    setups: tuple[int, ...]
+    mpc: float
+    mpd_deg: float
+    reference_mac: tuple[float, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when the shape is known at every point."""
+        return bool(np.all(np.isfinite(self.shape)))
+
+    def as_mode(self) -> Mode:
+        """The mode as a :class:`dsp.modal.Mode` (for tables, reports and tracking); NaN stays NaN."""
+        return Mode(self.frequency_hz, self.damping_ratio, self.shape, self.mpc, self.mpd_deg,
+                    frequency_scatter_hz=self.frequency_spread_hz, damping_scatter=self.damping_spread,
+                    n_poles=len(self.setups))
+
+
+@dataclass(frozen=True)
+class MultiSetupResult:
+    """Global modes of a multi-setup test, sorted by frequency.
+
+    method : 'poser' or 'preger'
+    point_names : (n_points,) names of the rows of every ``shape``
+    setup_frequencies_hz : PoSER: (n_modes, n_setups) each setup's frequency estimate of each mode, Hz, NaN where
+        the setup lacks the mode; PreGER: None (one estimate from all setups)
+    stabilization_diagram : PreGER: the diagram of the global SSI-COV run; PoSER: None
+    correlation_scales : PreGER: (n_setups,) factor applied to each setup's correlations; PoSER: None
+    """
+
+    method: str
+    modes: tuple[MergedMode, ...]
+    point_names: tuple[str, ...]
+    setup_frequencies_hz: Optional[np.ndarray] = None
+    stabilization_diagram: Optional[StabilizationDiagram] = None
+    correlation_scales: Optional[np.ndarray] = None
+
+    @property
+    def shapes(self) -> np.ndarray:
+        """(n_points, n_modes) complex mode shapes."""
+        return np.column_stack([m.shape for m in self.modes]) if self.modes else np.zeros((len(self.point_names), 0))
+
+
+# ---------------------------------------------------------------------------------------------------- PoSER
+
+
+@dataclass(frozen=True)
+class PoserSettings:
+    """Matching of modes across setups.
+
+    max_frequency_gap : two setups' modes are the same mode only if their frequencies differ by at most this,
+        relative (0.02 = 2 %)
+    min_reference_mac : ... and the MAC of their reference parts is at least this, 0..1 (meaningless, always 1,
+        with a single reference)
+    min_setups : a mode is reported only when found in at least this many setups
+    """
+
+    max_frequency_gap: float = 0.02
+    min_reference_mac: float = 0.8
+    min_setups: int = 1
+
+    def __post_init__(self) -> None:
+        _validate.in_range(self.max_frequency_gap, "max_frequency_gap", 0.0, 1.0)
+        _validate.in_range(self.min_reference_mac, "min_reference_mac", 0.0, 1.0)
+        if int(self.min_setups) < 1:
+            raise ValueError(f"min_setups must be an integer ≥ 1; got {self.min_setups!r}")
+
+
+def common_reference(reference_shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Common reference vector and each setup's complex scale factor, by least squares over all setups.
+
+    ``reference_shapes`` (n_references, n_setups) complex: a mode's reference part in each setup. Returns ``ψ``
+    (n_references,) of unit norm and ``α`` (n_setups,) minimising ``Σ_s ‖α_s φ_s − ψ‖²``: ``ψ`` is the leading
+    eigenvector of ``Σ_s φ_s φ_sᴴ / ‖φ_s‖²`` and ``α_s = φ_sᴴ ψ / ‖φ_s‖²`` (for two setups, the classical
+    ``φ_1ᴴ φ_s / φ_sᴴ φ_s`` up to a common factor). Invariant to any complex scale of each column and symmetric in
+    the setups. A setup whose reference part vanishes gets ``α = NaN`` (it cannot be rescaled).
+    """
+    phi = np.asarray(reference_shapes, dtype=complex)
+    norm2 = np.sum(np.abs(phi) ** 2, axis=0)
+    ok = norm2 > 0
+    unit = phi[:, ok] / np.sqrt(norm2[ok])
+    if not ok.any():
+        return np.full(phi.shape[0], np.nan, complex), np.full(phi.shape[1], np.nan, complex)
+    _, vectors = np.linalg.eigh(unit @ unit.conj().T)
+    psi = vectors[:, -1]
+    alpha = np.full(phi.shape[1], np.nan, complex)
+    alpha[ok] = (phi[:, ok].conj().T @ psi) / norm2[ok]
+    return psi, alpha
+
+
+def merge_poser(setup_modes: Sequence[Sequence[Mode]], layout: RovingLayout,
+                settings: PoserSettings = PoserSettings()) -> MultiSetupResult:
+    """Merge separately identified setups into global modes (PoSER).
+
+    Parameters
+    ----------
+    setup_modes : per setup, its identified modes; each ``shape`` is (n_channels of that setup,) complex, any
+        scale, in the channel order of ``layout.channel_points[setup]``.
+    layout : the points of every channel and the references.
+    settings : matching tolerances.
+
+    Returns
+    -------
+    MultiSetupResult with ``setup_frequencies_hz`` (n_modes, n_setups), Hz. Modes are matched setup by setup
+    (an optimal one-to-one assignment on ``|Δf|/f`` and ``1 − MAC`` of the reference parts, both gated); a mode
+    missing in some setups is reported with the setups it came from and NaN at points only the others measured.
+    """
+    if len(setup_modes) != layout.n_setups:
+        raise ValueError(f"setup_modes must hold the modes of each of the layout's {layout.n_setups} setups; got "
+                         f"{len(setup_modes)}")
+    freq, damp, shapes = [], [], []
+    for s, modes in enumerate(setup_modes):
+        n_ch = len(layout.channel_points[s])
+        phi = np.column_stack([np.asarray(m.shape, complex) for m in modes]) if len(modes) else np.zeros((n_ch, 0))
+        if phi.shape[0] != n_ch or not np.all(np.isfinite(phi)):
+            raise ValueError(f"setup_modes[{s}]: shapes must be finite and have the setup's {n_ch} channels; got "
+                             f"{phi.shape[0]}")
+        freq.append(np.array([_validate.positive(m.frequency_hz, f"setup_modes[{s}] frequency_hz") for m in modes]))
+        damp.append(np.array([float(m.damping_ratio) for m in modes]))
+        shapes.append(phi)
+    groups = _match(freq, shapes, layout, settings)
+    merged, setup_f = [], []
+    for members in groups:
+        if len(members) < settings.min_setups:
+            continue
+        merged.append(_merge_group(members, freq, damp, shapes, layout))
+        row = np.full(layout.n_setups, np.nan)
+        for s, k in members.items():
+            row[s] = freq[s][k]
+        setup_f.append(row)
+    order = np.argsort([m.frequency_hz for m in merged], kind="stable")
+    return MultiSetupResult("poser", tuple(merged[k] for k in order), layout.point_names,
+                            setup_frequencies_hz=np.array(setup_f).reshape(-1, layout.n_setups)[order])
+
+
+def _match(freq, shapes, layout: RovingLayout, settings: PoserSettings) -> list[dict[int, int]]:
+    """Groups of ``{setup: mode index}``: each setup's modes assigned one-to-one to the groups so far."""
+    groups: list[dict[int, int]] = []
+    for s in range(layout.n_setups):
+        ref_s = shapes[s][layout.reference_channels(s)]
+        assigned = np.zeros(freq[s].size, bool)
+        if groups and freq[s].size:
+            f_g = np.array([np.mean([freq[t][k] for t, k in g.items()]) for g in groups])
+            psi = np.column_stack([common_reference(_ref_parts(g, shapes, layout))[0] for g in groups])
+            gap = np.abs(freq[s][None, :] - f_g[:, None]) / f_g[:, None]
+            alike = mac(np.nan_to_num(psi), ref_s)  # a group whose references vanish matches nothing
+            ok = (gap <= settings.max_frequency_gap) & (alike >= settings.min_reference_mac)
+            cost = np.where(ok, gap / max(settings.max_frequency_gap, 1e-12) + (1 - alike), 1e6)
+            rows, cols = linear_sum_assignment(cost)
+            for g, k in zip(rows, cols):
+                if ok[g, k]:
+                    groups[g][s] = int(k)
+                    assigned[k] = True
+        groups.extend({s: int(k)} for k in np.flatnonzero(~assigned))
+    return groups
+
+
+def _ref_parts(members: dict[int, int], shapes, layout: RovingLayout) -> np.ndarray:
+    return np.column_stack([shapes[s][layout.reference_channels(s), k] for s, k in sorted(members.items())])
+
+
+def _merge_group(members: dict[int, int], freq, damp, shapes, layout: RovingLayout) -> MergedMode:
+    setups = tuple(sorted(members))
+    ref_parts = _ref_parts(members, shapes, layout)
+    psi, alpha = common_reference(ref_parts)
+    total = np.zeros(layout.n_points, complex)
+    count = np.zeros(layout.n_points)
+    for s, a in zip(setups, alpha):  # each setup adds its rescaled shape; references and repeated points average
+        points = list(layout.channel_points[s])
+        total[points] += a * shapes[s][:, members[s]]
+        count[points] += 1
+    shape = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    f = np.array([freq[s][members[s]] for s in setups])
+    z = np.array([damp[s][members[s]] for s in setups])
+    ddof = 1 if f.size > 1 else 0
+    ref_mac = tuple(float(mac(psi, ref_parts[:, j])) for j in range(len(setups)))
+    return _merged_mode(float(f.mean()), float(z.mean()), float(f.std(ddof=ddof)), float(z.std(ddof=ddof)),
+                        shape, setups, ref_mac)
+
+
+def _merged_mode(f, z, f_spread, z_spread, shape, setups, ref_mac=()) -> MergedMode:
+    shape = normalise_measured(shape)
+    measured = shape[np.isfinite(shape)]
+    return MergedMode(f, z, f_spread, z_spread, shape, tuple(setups),
+                      float(mpc(measured)) if measured.size else np.nan,
+                      float(mpd(measured)) if measured.size else np.nan, tuple(ref_mac))
+
+
+def normalise_measured(shape) -> np.ndarray:
+    """``shape`` (n_points,) scaled so its largest finite component is 1 + 0j; NaN entries stay NaN."""
+    phi = np.asarray(shape, dtype=complex)
+    mod = np.where(np.isfinite(phi), np.abs(phi), -1.0)
+    if not phi.size or mod.max() <= 0:
+        return phi.copy()
+    k = int(np.argmax(mod))
+    out = phi / phi[k]
+    out[k] = 1.0  # exactly, not to rounding
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- PreGER
+
+
+def global_correlations(records: Sequence[np.ndarray], layout: RovingLayout, max_lag: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Output correlations of all points against the references, merged over setups (PreGER).
+
+    Each setup's correlations ``R_s[k] = E[y(t+k) y_ref(t)ᵀ]`` (references in ``layout.reference_points`` order)
+    are scaled by ``c_s``, the least-squares factor bringing its reference block (lags 1 … ``max_lag``: lag 0 holds
+    the sensor noise) onto the common one: the mean of the setups' blocks normalised to unit energy, at their mean
+    energy. Reference rows and points measured in several setups are then averaged, weighted by record length.
+
+    Returns
+    -------
+    correlations : (max_lag + 1, n_points, n_references), (unit of records)²
+    scales : (n_setups,) the factors ``c_s``, dimensionless
+    """
+    corr, weights, blocks = [], [], []
+    for s, y in enumerate(records):
+        ref = layout.reference_channels(s)
+        r = output_correlations(y, max_lag, ref, mean=y.mean(axis=0))
+        corr.append(r)
+        weights.append(float(y.shape[0]))
+        blocks.append(r[1:, ref, :].ravel())
+    blocks = np.array(blocks)  # (n_setups, max_lag · n_ref²)
+    w = np.array(weights) / np.sum(weights)
+    energy = np.linalg.norm(blocks, axis=1)
+    if np.any(energy <= 0):
+        raise ValueError(f"records: setup(s) {list(np.flatnonzero(energy <= 0))} have zero reference correlations "
+                         f"(dead reference channels); PreGER cannot scale them")
+    target = (w @ (blocks / energy[:, None])) * energy.mean()
+    scales = (blocks @ target) / energy ** 2
+    total = np.zeros((max_lag + 1, layout.n_points, layout.n_references))
+    weight = np.zeros(layout.n_points)
+    for s, r in enumerate(corr):
+        points = list(layout.channel_points[s])
+        total[:, points] += w[s] * scales[s] * r
+        weight[points] += w[s]
+    return total / weight[None, :, None], scales
+
+
+def ssi_cov_from_correlations(correlations: np.ndarray, fs_hz: float, *, block_rows: int, orders: Sequence[int],
+                              criteria: StabilizationCriteria = StabilizationCriteria(),
+                              progress: Optional[ProgressFn] = None,
+                              cancel: Optional[CancelToken] = None) -> StabilizationDiagram:
+    """SSI-COV on given output correlations (lags 0 … ≥ 2·block_rows − 1, n_outputs, n_references).
+
+    The same steps as :func:`dsp.ssi.ssi_cov` after its correlations: leading SVD of the block Toeplitz matrix
+    of lags 1 … 2i−1, observability matrix, poles of every order, stability flags.
+    """
+    corr = np.asarray(correlations, dtype=float)
+    fs = _validate.positive(fs_hz, "fs_hz")
+    i = int(block_rows)
+    if corr.ndim != 3 or corr.shape[0] < 2 * i or not np.all(np.isfinite(corr)):
+        raise ValueError(f"correlations must be finite, shaped (≥ 2·block_rows = {2 * i} lags, n_outputs, "
+                         f"n_references); got {corr.shape}")
+    orders = _orders(orders, i, corr.shape[2], corr.shape[1])
+    report(progress, cancel, 0.0, "SVD of the block Toeplitz matrix")
+    u, s = leading_svd(BlockToeplitzOperator(corr[: 2 * i], i), orders[-1])
+
+    def sub(fraction: float, message: str) -> None:
+        report(progress, cancel, 0.2 + 0.8 * fraction, message)
+
+    return poles_from_observability(u * np.sqrt(s), corr.shape[1], fs, orders, criteria, sub, cancel)
+
+
+def _orders(orders, block_rows: int, n_references: int, n_points: int) -> tuple[int, ...]:
+    if block_rows < 2:
+        raise ValueError(f"block_rows must be at least 2; got {block_rows}")
+    out = tuple(sorted({int(o) for o in orders}))
+    top = max_model_order(block_rows, n_references, n_points)
+    if not out or out[0] < 1 or out[-1] > top:
+        raise ValueError(f"orders must lie between 1 and min(block_rows × n_references, (block_rows − 1) × n_points)"
+                         f" = {top}; got {out[0] if out else None}…{out[-1] if out else None} (add references or block rows)")
+    return out
+
+
+def merge_preger(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLayout, *, block_rows: int,
+                 orders: Sequence[int], criteria: StabilizationCriteria = StabilizationCriteria(),
+                 selection: Optional[SelectionSettings] = None, progress: Optional[ProgressFn] = None,
+                 cancel: Optional[CancelToken] = None) -> MultiSetupResult:
+    """Global modes by one SSI-COV run on the merged correlations of all setups (PreGER).
+
+    Parameters
+    ----------
+    records : per setup, (n_samples_s, n_channels_s) signals in one unit (any unit, any level: each setup's
+        correlations are rescaled), channels in the order of ``layout.channel_points[s]``.
+    fs_hz : sampling rate of every record, Hz.
+    layout : the points of every channel and the references (the SSI reference channels).
+    block_rows : block rows ``i``; every record needs ≥ 20·i samples.
+    orders : model orders, at most ``min(i · n_references, (i − 1) · n_points)``.
+    criteria : stabilization criteria.
+    selection : automated mode selection (default: no band limit, the shortest record's duration).
+
+    Returns
+    -------
+    MultiSetupResult with ``stabilization_diagram`` and ``correlation_scales``; every mode has all setups.
+    """
+    fs = _validate.positive(fs_hz, "fs_hz")
+    if len(records) != layout.n_setups:
+        raise ValueError(f"records must hold one record per setup of the layout ({layout.n_setups}); got "
+                         f"{len(records)}")
+    i = int(block_rows)
+    orders = _orders(orders, i, layout.n_references, layout.n_points)
+    ys = []
+    for s, x in enumerate(records):
+        y = _validate.signals(x, f"records[{s}]", min_samples=max(20 * i, 4))
+        if y.shape[1] != len(layout.channel_points[s]):
+            raise ValueError(f"records[{s}] has {y.shape[1]} channels; layout.channel_points[{s}] lists "
+                             f"{len(layout.channel_points[s])}")
+        ys.append(y)
+    report(progress, cancel, 0.0, "output correlations of every setup")
+    corr, scales = global_correlations(ys, layout, 2 * i - 1)
+
+    def sub(fraction: float, message: str) -> None:
+        report(progress, cancel, 0.3 + 0.65 * fraction, message)
+
+    diagram = ssi_cov_from_correlations(corr, fs, block_rows=i, orders=orders, criteria=criteria, progress=sub,
+                                        cancel=cancel)
+    if selection is None:
+        selection = SelectionSettings(record_duration_s=min(y.shape[0] for y in ys) / fs)
+    modes = tuple(_merged_mode(m.frequency_hz, m.damping_ratio, m.frequency_scatter_hz, m.damping_scatter, m.shape,
+                               range(layout.n_setups)) for m in select_modes(diagram, selection))
+    report(progress, cancel, 1.0, "done")
+    return MultiSetupResult("preger", modes, layout.point_names, stabilization_diagram=diagram,
+                            correlation_scales=scales)
