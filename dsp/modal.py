@@ -19,6 +19,9 @@ class Mode:
     frequency_scatter_hz, damping_scatter : scatter of the poles that support the mode (0 when a single estimate)
     n_poles : number of poles (stabilization-diagram entries) supporting the mode
     poles : indices of those poles in the stabilization diagram (SSI), None for the frequency-domain methods
+    frequency_sigma_hz : statistical standard deviation of ``frequency_hz``, Hz, when the method estimates it
+        (SSI-COV with ``uncertainty=True``, :mod:`dsp.fd_uncertainty`); None otherwise. Not the scatter above.
+    damping_sigma : statistical standard deviation of ``damping_ratio`` (a ratio), None when not estimated
     """
 
     frequency_hz: float
@@ -30,6 +33,8 @@ class Mode:
     damping_scatter: float = 0.0
     n_poles: int = 1
     poles: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
+    frequency_sigma_hz: Optional[float] = None
+    damping_sigma: Optional[float] = None
 
     @property
     def real_shape(self) -> np.ndarray:

@@ -46,7 +46,9 @@ class StabilizationDiagram:
     """All poles of an order sweep. Arrays are (n_poles,); ``shapes`` is (n_channels, n_poles) complex.
 
     frequencies_hz in Hz, damping_ratios as ratios, mpc 0..1, mpd_deg in degrees; ``stable_*`` flags compare each
-    pole with the nearest pole of the previous order (see :class:`StabilizationCriteria`).
+    pole with the nearest pole of the previous order (see :class:`StabilizationCriteria`). ``frequency_sigma_hz``
+    (Hz) and ``damping_sigma``, when the method estimates them (SSI-COV with ``uncertainty=True``), are each pole's
+    statistical standard deviations; None otherwise.
     """
 
     orders: np.ndarray
@@ -58,6 +60,8 @@ class StabilizationDiagram:
     stable_damping: np.ndarray = None
     stable_shape: np.ndarray = None
     mpd_deg: np.ndarray = None
+    frequency_sigma_hz: Optional[np.ndarray] = None
+    damping_sigma: Optional[np.ndarray] = None
 
     @property
     def stable(self) -> np.ndarray:
@@ -69,9 +73,10 @@ class StabilizationDiagram:
         return int(np.unique(self.orders).size)
 
 
-def make_diagram(orders, frequencies_hz, damping_ratios, shapes,
-                 criteria: StabilizationCriteria) -> StabilizationDiagram:
-    """Assemble a diagram from raw poles: normalise shapes, compute MPC and MPD, flag stability."""
+def make_diagram(orders, frequencies_hz, damping_ratios, shapes, criteria: StabilizationCriteria, *,
+                 frequency_sigma_hz=None, damping_sigma=None) -> StabilizationDiagram:
+    """Assemble a diagram from raw poles: normalise shapes, compute MPC and MPD, flag stability; the optional
+    per-pole standard deviations (Hz, ratio) are stored as given."""
     shapes = np.asarray(shapes, dtype=complex)
     shapes = normalise_shape(shapes) if shapes.shape[1] else shapes
     diagram = StabilizationDiagram(
@@ -81,6 +86,8 @@ def make_diagram(orders, frequencies_hz, damping_ratios, shapes,
         shapes=shapes,
         mpc=np.atleast_1d(mpc(shapes)) if shapes.shape[1] else np.zeros(0),
         mpd_deg=np.atleast_1d(mpd(shapes)) if shapes.shape[1] else np.zeros(0),
+        frequency_sigma_hz=None if frequency_sigma_hz is None else np.asarray(frequency_sigma_hz, dtype=float),
+        damping_sigma=None if damping_sigma is None else np.asarray(damping_sigma, dtype=float),
     )
     return flag_stable(diagram, criteria)
 
@@ -282,6 +289,7 @@ def _mode_from_poles(diagram: StabilizationDiagram, poles: np.ndarray, medoid: i
     f = diagram.frequencies_hz[poles]
     z = diagram.damping_ratios[poles if damped is None else damped]
     shape = diagram.shapes[:, medoid]
+    sf, sz = diagram.frequency_sigma_hz, diagram.damping_sigma
     mpd_deg: Optional[np.ndarray] = diagram.mpd_deg
     return Mode(
         frequency_hz=float(np.median(f)),
@@ -293,4 +301,8 @@ def _mode_from_poles(diagram: StabilizationDiagram, poles: np.ndarray, medoid: i
         damping_scatter=float(np.std(z, ddof=1)) if z.size > 1 else 0.0,
         n_poles=int(poles.size),
         poles=np.sort(poles),
+        # the median over the cluster of its poles' statistical standard deviations: the poles of successive orders
+        # are estimates from the same data, so their median is about as uncertain as one of them
+        frequency_sigma_hz=None if sf is None else float(np.median(sf[poles])),
+        damping_sigma=None if sz is None else float(np.median(sz[poles if damped is None else damped])),
     )
