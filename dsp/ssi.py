@@ -48,16 +48,18 @@ def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *
 
 
 def segment_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], n_segments: int, *,
-                         block: int = 4096, group_elements: int = 1 << 20,
+                         block: Optional[int] = None, group_elements: int = 1 << 20,
                          mean: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Output correlations of the whole record and of each of ``n_segments`` consecutive segments, in one pass.
 
     Returns ``(correlations, per_segment)``: (max_lag+1, n_ch, n_ref) exactly as :func:`output_correlations`, and
     (n_segments, max_lag+1, n_ch, n_ref), segment ``s`` holding the products ``y(t+k) y_ref(t)ᵀ`` whose ``t``
     lies in it (lags may reach into the next segment) divided by their number. The segments partition the sums,
-    so the whole-record correlation is their weighted mean; their scatter estimates its covariance.
+    so the whole-record correlation is their weighted mean; their scatter estimates its covariance. FFT blocks
+    default to ``max(256, 4·max_lag)`` samples: every segment's cross-spectra are transformed back, so short FFTs.
     """
     n = y.shape[0]
+    block = max(256, 4 * max_lag) if block is None else int(block)
     seg_len = -(-n // n_segments)
     per_seg = -(-seg_len // block)  # FFT blocks per segment
     b = -(-seg_len // per_seg)
@@ -78,6 +80,8 @@ def _correlation_sums(y, max_lag: int, ref: list, b: int, blocks_per_segment: in
     n_seg = -(-nb // blocks_per_segment)
     nfft = next_fast_len(b + max_lag)
     per_group = max(1, group_elements // (b * l))
+    if blocks_per_segment <= per_group:  # groups of whole segments
+        per_group -= per_group % blocks_per_segment
     cross = np.zeros((n_seg, nfft // 2 + 1, l, len(ref)), dtype=complex)
     for j0 in range(0, nb, per_group):
         g = min(per_group, nb - j0)
@@ -90,6 +94,12 @@ def _correlation_sums(y, max_lag: int, ref: list, b: int, blocks_per_segment: in
         x = np.fft.rfft(seg[: g * b, ref].reshape(g, b, len(ref)), nfft, axis=1)  # (g, nf, r)
         z_blocks = np.lib.stride_tricks.sliding_window_view(seg, b + max_lag, axis=0)[::b][:g]  # (g, l, b+L)
         z = np.fft.rfft(z_blocks, nfft, axis=2)  # (g, l, nf)
+        first, c = j0 // blocks_per_segment, min(blocks_per_segment, g)
+        if j0 % blocks_per_segment == 0 and g % c == 0:  # whole segments (or part of one): one batched product
+            zs = z.reshape(g // c, c, l, -1).transpose(0, 3, 2, 1)  # (segments, nf, l, blocks)
+            xs = np.conj(x).reshape(g // c, c, -1, len(ref)).transpose(0, 2, 1, 3)  # (segments, nf, blocks, r)
+            cross[first:first + g // c] += np.matmul(zs, xs)
+            continue
         label = (j0 + np.arange(g)) // blocks_per_segment
         for s in np.unique(label):  # one product per segment met by the group, summed over its blocks
             k = label == s
