@@ -6,14 +6,14 @@ is an independent ambient record, with its own length and excitation level. Two 
 * **PoSER** (post separate estimation re-scaling, :func:`merge_poser`): identify each setup on its own, match the
   modes across setups by frequency and by the MAC of their reference part, rescale each setup's shape onto a
   common reference vector by complex least squares and assemble one shape over all points.
-* **PreGER** (pre global estimation re-scaling, :func:`merge_preger`): scale each setup's output correlations
-  (reference channels as the SSI references) to a common level, stack the roving rows of all setups with the
-  reference rows once, and run SSI-COV once on the global correlations.
+* **PreGER** (pre global estimation re-scaling, :func:`merge_preger`): one stabilization diagram of all setups
+  together, from each setup's output correlations (its reference channels as the SSI references), brought to a
+  common basis either through the observability matrices (a change of state basis per setup, fitted on the
+  reference rows: exact whatever changes in the excitation between setups) or by scaling the correlations to a
+  common level and stacking them (exact only if the excitation changes in level, not in spectrum).
 
-Peeters, Mevel, Döhler et al., e.g. Döhler, Andersen & Mevel (2012), "Operational modal analysis using a fast
-stochastic subspace identification method", IMAC XXX; the IMAC 2001 Heritage Court Tower benchmark is the classic
-four-setup case. PreGER by a scalar correlation scale assumes the setups differ in excitation level, not in its
-spectral shape (each mode is excited in the same proportion); PoSER makes no such assumption.
+Peeters & De Roeck (1999), MSSP 13(6); Döhler, Lam & Mevel (2013), MSSP 36(2). The IMAC 2001 Heritage Court Tower
+benchmark is the classic four-setup case.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from dsp.ssi import BlockToeplitzOperator, leading_svd, max_model_order, output_
 from dsp.stabilization import SelectionSettings, StabilizationCriteria, StabilizationDiagram, select_modes
 
 METHODS = ("poser", "preger")
+PREGER_RESCALINGS = ("observability", "correlations")
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,9 @@ class MultiSetupResult:
     setup_frequencies_hz : PoSER: (n_modes, n_setups) each setup's frequency estimate of each mode, Hz, NaN where
         the setup lacks the mode; PreGER: None (one estimate from all setups)
     stabilization_diagram : PreGER: the diagram of the global SSI-COV run; PoSER: None
-    correlation_scales : PreGER: (n_setups,) factor applied to each setup's correlations; PoSER: None
+    correlation_scales : PreGER with ``rescaling='correlations'``: (n_setups,) factor applied to each setup's
+        correlations; otherwise None
+    rescaling : PreGER: how the setups were brought together ('observability' or 'correlations'); PoSER: None
     """
 
     method: str
@@ -195,6 +198,7 @@ class MultiSetupResult:
     setup_frequencies_hz: Optional[np.ndarray] = None
     stabilization_diagram: Optional[StabilizationDiagram] = None
     correlation_scales: Optional[np.ndarray] = None
+    rescaling: Optional[str] = None
 
     @property
     def shapes(self) -> np.ndarray:
@@ -362,52 +366,85 @@ def normalise_measured(shape) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------- PreGER
 
 
-def global_correlations(records: Sequence[np.ndarray], layout: RovingLayout, max_lag: int
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Output correlations of all points against the references, merged over setups (PreGER).
+def setup_correlations(records: Sequence[np.ndarray], layout: RovingLayout, max_lag: int) -> list[np.ndarray]:
+    """Per setup, ``R_s[k] = E[y(t+k) y_ref(t)ᵀ]``: (max_lag + 1, n_channels_s, n_references), references in
+    ``layout.reference_points`` order, means removed."""
+    return [output_correlations(y, max_lag, layout.reference_channels(s), mean=y.mean(axis=0))
+            for s, y in enumerate(records)]
 
-    Each setup's correlations ``R_s[k] = E[y(t+k) y_ref(t)ᵀ]`` (references in ``layout.reference_points`` order)
-    are scaled by ``c_s``, the least-squares factor bringing its reference block (lags 1 … ``max_lag``: lag 0 holds
-    the sensor noise) onto the common one: the mean of the setups' blocks normalised to unit energy, at their mean
-    energy. Reference rows and points measured in several setups are then averaged, weighted by record length.
+
+def _average_rows(parts: Sequence[np.ndarray], layout: RovingLayout, weights: np.ndarray, axis: int) -> np.ndarray:
+    """Per-setup arrays whose ``axis`` runs over the setup's channels, averaged onto the points (weights (n_setups,))."""
+    shape = list(parts[0].shape)
+    shape[axis] = layout.n_points
+    total, weight = np.zeros(shape), np.zeros(layout.n_points)
+    for s, part in enumerate(parts):
+        points = list(layout.channel_points[s])
+        np.moveaxis(total, axis, 0)[points] += weights[s] * np.moveaxis(part, axis, 0)
+        weight[points] += weights[s]
+    return total / np.expand_dims(weight, tuple(k for k in range(len(shape)) if k != axis))
+
+
+def global_correlations(correlations: Sequence[np.ndarray], layout: RovingLayout, weights=None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Correlations of all points against the references, merged over setups by scalar rescaling.
+
+    Each setup's correlations (:func:`setup_correlations`) are scaled by ``c_s``, the least-squares factor bringing
+    its reference block (lags ≥ 1: lag 0 holds the sensor noise) onto the common one, the weighted mean of the
+    blocks normalised to unit energy, at their mean energy. Reference rows and points measured in several setups
+    are then averaged with ``weights`` (n_setups,) (default equal; the record lengths in :func:`merge_preger`).
 
     Returns
     -------
-    correlations : (max_lag + 1, n_points, n_references), (unit of records)²
+    correlations : (n_lags, n_points, n_references), (unit of records)²
     scales : (n_setups,) the factors ``c_s``, dimensionless
     """
-    corr, weights, blocks = [], [], []
-    for s, y in enumerate(records):
-        ref = layout.reference_channels(s)
-        r = output_correlations(y, max_lag, ref, mean=y.mean(axis=0))
-        corr.append(r)
-        weights.append(float(y.shape[0]))
-        blocks.append(r[1:, ref, :].ravel())
-    blocks = np.array(blocks)  # (n_setups, max_lag · n_ref²)
-    w = np.array(weights) / np.sum(weights)
+    w = np.ones(len(correlations)) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    blocks = np.array([r[1:, layout.reference_channels(s)].ravel() for s, r in enumerate(correlations)])
     energy = np.linalg.norm(blocks, axis=1)
     if np.any(energy <= 0):
-        raise ValueError(f"records: setup(s) {list(np.flatnonzero(energy <= 0))} have zero reference correlations "
-                         f"(dead reference channels); PreGER cannot scale them")
+        raise ValueError(f"records: setup(s) {np.flatnonzero(energy <= 0).tolist()} have zero reference "
+                         f"correlations (dead reference channels); PreGER cannot scale them")
     target = (w @ (blocks / energy[:, None])) * energy.mean()
     scales = (blocks @ target) / energy ** 2
-    total = np.zeros((max_lag + 1, layout.n_points, layout.n_references))
-    weight = np.zeros(layout.n_points)
-    for s, r in enumerate(corr):
-        points = list(layout.channel_points[s])
-        total[:, points] += w[s] * scales[s] * r
-        weight[points] += w[s]
-    return total / weight[None, :, None], scales
+    return _average_rows([c * r for c, r in zip(scales, correlations)], layout, w, axis=1), scales
+
+
+def global_observability(correlations: Sequence[np.ndarray], layout: RovingLayout, block_rows: int,
+                         max_order: int, weights=None) -> np.ndarray:
+    """Observability matrix of all points, merged over setups by a change of state basis (modular SSI).
+
+    Each setup's ``O_s = U √S`` (leading ``max_order`` singular triplets of its block Toeplitz matrix) is brought
+    into a common state basis by ``T_s = O_ref,s⁺ O_ref`` (least squares on the reference rows), then rows are
+    averaged onto the points with ``weights`` (n_setups,) (default equal). ``O_ref`` is the observability matrix of
+    the reference correlations averaged over setups after :func:`global_correlations`' scaling, so the leading
+    states, which the lower model orders keep, are those of the average excitation, not of one setup's. A change
+    of excitation between setups, in level or spectrum, only changes the state basis, which ``T_s`` absorbs
+    (Döhler, Lam & Mevel 2013, MSSP 36(2)). Returns (block_rows · n_points, max_order), block rows of points.
+    """
+    i = int(block_rows)
+    w = np.ones(len(correlations)) if weights is None else np.asarray(weights, dtype=float)
+    merged, _ = global_correlations(correlations, layout, w)
+    u, sv = leading_svd(BlockToeplitzOperator(merged[: 2 * i, list(layout.reference_points)], i), max_order)
+    basis = u * np.sqrt(sv)
+    parts = []
+    for s, r in enumerate(correlations):
+        u, sv = leading_svd(BlockToeplitzOperator(r[: 2 * i], i), max_order)
+        o = (u * np.sqrt(sv)).reshape(i, r.shape[1], max_order)
+        ref = o[:, layout.reference_channels(s)].reshape(-1, max_order)
+        parts.append(o @ np.linalg.lstsq(ref, basis, rcond=None)[0])
+    return _average_rows(parts, layout, w / w.sum(), axis=1).reshape(i * layout.n_points, max_order)
 
 
 def ssi_cov_from_correlations(correlations: np.ndarray, fs_hz: float, *, block_rows: int, orders: Sequence[int],
                               criteria: StabilizationCriteria = StabilizationCriteria(),
                               progress: Optional[ProgressFn] = None,
                               cancel: Optional[CancelToken] = None) -> StabilizationDiagram:
-    """SSI-COV on given output correlations (lags 0 … ≥ 2·block_rows − 1, n_outputs, n_references).
+    """SSI-COV on given output correlations (≥ 2·block_rows lags from 0, n_outputs, n_references).
 
-    The same steps as :func:`dsp.ssi.ssi_cov` after its correlations: leading SVD of the block Toeplitz matrix
-    of lags 1 … 2i−1, observability matrix, poles of every order, stability flags.
+    The steps of :func:`dsp.ssi.ssi_cov` after its correlations: leading SVD of the block Toeplitz matrix of lags
+    1 … 2i−1, observability matrix, poles of every order, stability flags.
     """
     corr = np.asarray(correlations, dtype=float)
     fs = _validate.positive(fs_hz, "fs_hz")
@@ -432,32 +469,40 @@ def _orders(orders, block_rows: int, n_references: int, n_points: int) -> tuple[
     top = max_model_order(block_rows, n_references, n_points)
     if not out or out[0] < 1 or out[-1] > top:
         raise ValueError(f"orders must lie between 1 and min(block_rows × n_references, (block_rows − 1) × n_points)"
-                         f" = {top}; got {out[0] if out else None}…{out[-1] if out else None} (add references or block rows)")
+                         f" = {top}; got {out[0] if out else None}…{out[-1] if out else None} (add references or "
+                         f"block rows)")
     return out
 
 
 def merge_preger(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLayout, *, block_rows: int,
-                 orders: Sequence[int], criteria: StabilizationCriteria = StabilizationCriteria(),
+                 orders: Sequence[int], rescaling: str = "observability",
+                 criteria: StabilizationCriteria = StabilizationCriteria(),
                  selection: Optional[SelectionSettings] = None, progress: Optional[ProgressFn] = None,
                  cancel: Optional[CancelToken] = None) -> MultiSetupResult:
-    """Global modes by one SSI-COV run on the merged correlations of all setups (PreGER).
+    """Global modes from one stabilization diagram of all setups together (PreGER).
 
     Parameters
     ----------
-    records : per setup, (n_samples_s, n_channels_s) signals in one unit (any unit, any level: each setup's
-        correlations are rescaled), channels in the order of ``layout.channel_points[s]``.
+    records : per setup, (n_samples_s, n_channels_s) signals in one unit (any level: setups are rescaled),
+        channels in the order of ``layout.channel_points[s]``.
     fs_hz : sampling rate of every record, Hz.
     layout : the points of every channel and the references (the SSI reference channels).
     block_rows : block rows ``i``; every record needs ≥ 20·i samples.
     orders : model orders, at most ``min(i · n_references, (i − 1) · n_points)``.
+    rescaling : 'observability' (default): each setup's observability matrix is brought into a common state basis
+        (:func:`global_observability`), exact whatever changes in the excitation between setups; 'correlations':
+        each setup's correlations are scaled by one factor and one SSI-COV runs on the stacked correlations
+        (:func:`global_correlations`), exact only when the excitation changes in level, not in spectrum.
     criteria : stabilization criteria.
     selection : automated mode selection (default: no band limit, the shortest record's duration).
 
     Returns
     -------
-    MultiSetupResult with ``stabilization_diagram`` and ``correlation_scales``; every mode has all setups.
+    MultiSetupResult with ``stabilization_diagram`` (and ``correlation_scales`` for 'correlations'); every mode
+    is estimated from all setups.
     """
     fs = _validate.positive(fs_hz, "fs_hz")
+    _validate.choice(rescaling, "rescaling", PREGER_RESCALINGS)
     if len(records) != layout.n_setups:
         raise ValueError(f"records must hold one record per setup of the layout ({layout.n_setups}); got "
                          f"{len(records)}")
@@ -471,17 +516,25 @@ def merge_preger(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLayo
                              f"{len(layout.channel_points[s])}")
         ys.append(y)
     report(progress, cancel, 0.0, "output correlations of every setup")
-    corr, scales = global_correlations(ys, layout, 2 * i - 1)
+    corr = setup_correlations(ys, layout, 2 * i - 1)
+    lengths = np.array([y.shape[0] for y in ys], dtype=float)
 
     def sub(fraction: float, message: str) -> None:
         report(progress, cancel, 0.3 + 0.65 * fraction, message)
 
-    diagram = ssi_cov_from_correlations(corr, fs, block_rows=i, orders=orders, criteria=criteria, progress=sub,
-                                        cancel=cancel)
+    scales = None
+    if rescaling == "correlations":
+        merged, scales = global_correlations(corr, layout, lengths)
+        diagram = ssi_cov_from_correlations(merged, fs, block_rows=i, orders=orders, criteria=criteria,
+                                            progress=sub, cancel=cancel)
+    else:
+        report(progress, cancel, 0.3, "observability matrix of every setup")
+        obs = global_observability(corr, layout, i, orders[-1], lengths)
+        diagram = poles_from_observability(obs, layout.n_points, fs, orders, criteria, sub, cancel)
     if selection is None:
-        selection = SelectionSettings(record_duration_s=min(y.shape[0] for y in ys) / fs)
+        selection = SelectionSettings(record_duration_s=lengths.min() / fs)
     modes = tuple(_merged_mode(m.frequency_hz, m.damping_ratio, m.frequency_scatter_hz, m.damping_scatter, m.shape,
                                range(layout.n_setups)) for m in select_modes(diagram, selection))
     report(progress, cancel, 1.0, "done")
     return MultiSetupResult("preger", modes, layout.point_names, stabilization_diagram=diagram,
-                            correlation_scales=scales)
+                            correlation_scales=scales, rescaling=rescaling)

@@ -47,8 +47,9 @@ def simulate_roving_test(model: ModalModel, setups: Sequence[Sequence[int]], fs_
         points measured in every setup are the references.
     fs_hz : sampling rate, Hz.
     durations_s : (n_setups,) record lengths, s.
-    excitation_levels : (n_setups,) standard deviation of the modal forces relative to the first setup's (traffic
-        and wind change between records); default all 1. The forces of every mode scale together.
+    excitation_levels : (n_setups,) standard deviation of the modal forces of each setup (traffic and wind change
+        between records), relative to level 1; default all 1. (n_setups, n_modes) sets each mode's force apart:
+        an excitation whose spectrum, not only its level, changes between setups.
     noise_ratio : sensor noise std relative to each channel's clean std.
     point_names : (n_points,) names (default ``P01``, ``P02``, …).
     seed : random seed; setup ``s`` uses an independent stream derived from it.
@@ -60,16 +61,23 @@ def simulate_roving_test(model: ModalModel, setups: Sequence[Sequence[int]], fs_
     fs = _validate.positive(fs_hz, "fs_hz")
     n_setups = len(setups)
     durations = [_validate.positive(d, f"durations_s[{s}]") for s, d in enumerate(durations_s)]
-    levels = [1.0] * n_setups if excitation_levels is None else [
-        _validate.positive(v, f"excitation_levels[{s}]") for s, v in enumerate(excitation_levels)]
-    if not (len(durations) == len(levels) == n_setups):
-        raise ValueError(f"durations_s and excitation_levels must have one value per setup ({n_setups}); got "
-                         f"{len(durations)} and {len(levels)}")
+    levels = np.ones(n_setups) if excitation_levels is None else np.asarray(excitation_levels, dtype=float)
+    if len(durations) != n_setups or levels.shape not in ((n_setups,), (n_setups, model.n_modes)):
+        raise ValueError(f"durations_s must be ({n_setups},) and excitation_levels ({n_setups},) or ({n_setups}, "
+                         f"{model.n_modes}), one value per setup (and mode); got {len(durations)} and "
+                         f"{levels.shape}")
+    if not np.all(np.isfinite(levels) & (levels > 0)):
+        raise ValueError(f"excitation_levels must be positive numbers; got {levels.tolist()}")
+    for s, points in enumerate(setups):
+        if not len(points) or min(points) < 0 or max(points) >= model.n_channels:
+            raise ValueError(f"setups[{s}] must be point indices 0…{model.n_channels - 1}; got {list(points)}")
     names = tuple(point_names) if point_names is not None else tuple(f"P{k + 1:02d}" for k in range(model.n_channels))
     if len(names) != model.n_channels:
         raise ValueError(f"point_names must name the model's {model.n_channels} points; got {len(names)}")
     channel_points = [[int(p) for p in ch] for ch in setups]
     common = [p for p in (channel_points[0] if channel_points else []) if all(p in ch for ch in channel_points)]
+    if not common:
+        raise ValueError("setups: no point is measured in every setup; at least one reference is needed")
     layout = RovingLayout(names, tuple(map(tuple, channel_points)), tuple(common))
     # equal modal acceleration variance for every mode (as simulate_ambient's default), times the setup's level;
     # the whole model is simulated and the setup's points kept, so every setup shares one scale of every mode

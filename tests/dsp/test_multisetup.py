@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dsp.modal import Mode, mac
 from dsp.multisetup import (PoserSettings, RovingLayout, common_reference, global_correlations, merge_poser,
-                            merge_preger, normalise_measured)
+                            merge_preger, normalise_measured, setup_correlations)
 from dsp.simulate_roving import roving_deck, simulate_roving_test
 from dsp.ssi import ssi_cov
 from dsp.stabilization import SelectionSettings, select_modes
@@ -67,34 +67,52 @@ def test_poser_recovers_the_global_modes():
     assert all(m.frequency_spread_hz > 0 for m in result.modes)  # three independent estimates
 
 
-def test_preger_recovers_the_global_modes_from_setups_of_different_level_and_length():
+@pytest.mark.parametrize("rescaling", ["observability", "correlations"])
+def test_preger_recovers_the_global_modes_from_setups_of_different_level_and_length(rescaling):
     test = roving_test()
+    result = merge_preger(test.records, FS_HZ, test.layout, block_rows=BLOCK_ROWS, orders=ORDERS,
+                          rescaling=rescaling, selection=SelectionSettings(**SELECTION, record_duration_s=480))
+    assert_global_modes(result, test.model)
+    assert result.method == "preger" and result.rescaling == rescaling
+    assert result.stabilization_diagram.shapes.shape[0] == 14
+    if rescaling == "correlations":  # the correlations scale with the excitation variance (1 : 9 : 0.25)
+        scales = result.correlation_scales
+        np.testing.assert_allclose(scales / scales[0], [1.0, 1 / 9, 4.0], rtol=0.25)
+
+
+def test_preger_through_observability_survives_a_change_of_excitation_spectrum_between_setups():
+    """Each mode's force changes by a factor 0.5…2 between setups: a change of state basis absorbs it."""
+    model, names, setups = roving_deck()
+    levels = np.exp(np.random.default_rng(7).uniform(np.log(0.5), np.log(2.0), (3, model.n_modes)))
+    test = simulate_roving_test(model, setups, FS_HZ, [600, 900, 480], excitation_levels=levels,
+                                point_names=names, seed=3)
     result = merge_preger(test.records, FS_HZ, test.layout, block_rows=BLOCK_ROWS, orders=ORDERS,
                           selection=SelectionSettings(**SELECTION, record_duration_s=480))
     assert_global_modes(result, test.model)
-    assert result.method == "preger" and result.stabilization_diagram.shapes.shape[0] == 14
-    # the correlations scale with the excitation variance (1 : 9 : 0.25): the factors undo it
-    scales = result.correlation_scales
-    np.testing.assert_allclose(scales / scales[0], [1.0, 1 / 9, 4.0], rtol=0.25)
 
 
-def test_preger_of_a_single_setup_is_ssi_cov():
-    """One setup: the scale is 1 and the global correlations are the setup's; same poles to rounding."""
+@pytest.mark.parametrize("rescaling", ["observability", "correlations"])
+def test_preger_of_a_single_setup_is_ssi_cov(rescaling):
+    """One setup: scale 1, and a change of state basis leaves the poles of the highest order unchanged (lower
+    orders keep the leading states of the reference outputs instead); the same poles as SSI-COV to rounding."""
     y = roving_test().records[0][:12000]
     layout = RovingLayout.from_setups([range(7)], [[0, 1, 2]])
-    result = merge_preger([y], FS_HZ, layout, block_rows=20, orders=[10, 20])
+    result = merge_preger([y], FS_HZ, layout, block_rows=20, orders=[10, 20], rescaling=rescaling)
     direct = ssi_cov(y, FS_HZ, block_rows=20, orders=[10, 20], reference_channels=[0, 1, 2])
-    assert result.correlation_scales == pytest.approx([1.0])
-    np.testing.assert_allclose(np.sort(result.stabilization_diagram.frequencies_hz),
-                               np.sort(direct.frequencies_hz), rtol=1e-9)
+    for order in ([10, 20] if rescaling == "correlations" else [20]):
+        got = result.stabilization_diagram
+        np.testing.assert_allclose(np.sort(got.frequencies_hz[got.orders == order]),
+                                   np.sort(direct.frequencies_hz[direct.orders == order]), rtol=1e-9)
 
 
 def test_global_correlations_do_not_depend_on_each_setups_unit_or_level():
     test = roving_test()
     records = [r[:6000] for r in test.records]
-    base, _ = global_correlations(records, test.layout, 20)
-    scaled, _ = global_correlations([records[0] * 1e3, records[1], records[2] * 0.01], test.layout, 20)
+    base, base_scales = global_correlations(setup_correlations(records, test.layout, 20), test.layout)
+    scaled, scales = global_correlations(
+        setup_correlations([records[0] * 1e3, records[1], records[2] * 0.01], test.layout, 20), test.layout)
     np.testing.assert_allclose(scaled / np.linalg.norm(scaled), base / np.linalg.norm(base), atol=1e-12)
+    assert scales[0] / scales[1] == pytest.approx(1e-6 * base_scales[0] / base_scales[1])
 
 
 # ------------------------------------------------------------------------------------- noise-free shapes
@@ -208,6 +226,8 @@ def test_bad_inputs_of_the_merges_are_refused_naming_the_parameter():
         merge_poser([[], [Mode(1.0, 0.01, np.ones(3), 1, 0)]], layout)
     with pytest.raises(ValueError, match=r"orders must lie between 1 and .* = 10; got 2…12 \(add references"):
         merge_preger(y, 50.0, layout, block_rows=10, orders=[2, 12])  # one reference: 10 × 1
+    with pytest.raises(ValueError, match="rescaling must be one of 'observability', 'correlations'; got 'x'"):
+        merge_preger(y, 50.0, layout, block_rows=10, orders=[2], rescaling="x")
     with pytest.raises(ValueError, match="records must hold one record per setup"):
         merge_preger(y[:1], 50.0, layout, block_rows=10, orders=[2])
     with pytest.raises(ValueError, match=r"records\[1\] has 3 channels"):
