@@ -290,8 +290,8 @@ def merge_poser(setup_modes: Sequence[Sequence[Mode]], layout: RovingLayout,
             continue
         merged.append(_merge_group(members, freq, damp, shapes, layout))
         row = np.full(layout.n_setups, np.nan)
-        for s, k in members.items():
-            row[s] = freq[s][k]
+        for s in merged[-1].setups:
+            row[s] = freq[s][members[s]]
         setup_f.append(row)
     order = np.argsort([m.frequency_hz for m in merged], kind="stable")
     return MultiSetupResult("poser", tuple(merged[k] for k in order), layout.point_names,
@@ -325,9 +325,13 @@ def _ref_parts(members: dict[int, int], shapes, layout: RovingLayout) -> np.ndar
 
 
 def _merge_group(members: dict[int, int], freq, damp, shapes, layout: RovingLayout) -> MergedMode:
-    setups = tuple(sorted(members))
     ref_parts = _ref_parts(members, shapes, layout)
     psi, alpha = common_reference(ref_parts)
+    scalable = np.isfinite(alpha)  # a setup whose reference part vanishes cannot be rescaled: left out, and said so
+    if not scalable.any():  # a mode only such setups saw: reported at its own scale, from the first of them
+        scalable[0], alpha[0] = True, 1.0
+    setups = tuple(np.array(sorted(members))[scalable].tolist())
+    ref_parts, alpha = ref_parts[:, scalable], alpha[scalable]
     total = np.zeros(layout.n_points, complex)
     count = np.zeros(layout.n_points)
     for s, a in zip(setups, alpha):  # each setup adds its rescaled shape; references and repeated points average
@@ -373,16 +377,15 @@ def setup_correlations(records: Sequence[np.ndarray], layout: RovingLayout, max_
             for s, y in enumerate(records)]
 
 
-def _average_rows(parts: Sequence[np.ndarray], layout: RovingLayout, weights: np.ndarray, axis: int) -> np.ndarray:
-    """Per-setup arrays whose ``axis`` runs over the setup's channels, averaged onto the points (weights (n_setups,))."""
-    shape = list(parts[0].shape)
-    shape[axis] = layout.n_points
-    total, weight = np.zeros(shape), np.zeros(layout.n_points)
+def _average_rows(parts: Sequence[np.ndarray], layout: RovingLayout, weights: np.ndarray) -> np.ndarray:
+    """Per-setup arrays (n, n_channels_s, m) averaged onto the points, (n, n_points, m), with ``weights``."""
+    total = np.zeros((parts[0].shape[0], layout.n_points, parts[0].shape[2]))
+    weight = np.zeros(layout.n_points)
     for s, part in enumerate(parts):
         points = list(layout.channel_points[s])
-        np.moveaxis(total, axis, 0)[points] += weights[s] * np.moveaxis(part, axis, 0)
+        total[:, points] += weights[s] * part
         weight[points] += weights[s]
-    return total / np.expand_dims(weight, tuple(k for k in range(len(shape)) if k != axis))
+    return total / weight[None, :, None]
 
 
 def global_correlations(correlations: Sequence[np.ndarray], layout: RovingLayout, weights=None
@@ -408,7 +411,7 @@ def global_correlations(correlations: Sequence[np.ndarray], layout: RovingLayout
                          f"correlations (dead reference channels); PreGER cannot scale them")
     target = (w @ (blocks / energy[:, None])) * energy.mean()
     scales = (blocks @ target) / energy ** 2
-    return _average_rows([c * r for c, r in zip(scales, correlations)], layout, w, axis=1), scales
+    return _average_rows([c * r for c, r in zip(scales, correlations)], layout, w), scales
 
 
 def global_observability(correlations: Sequence[np.ndarray], layout: RovingLayout, block_rows: int,
@@ -434,7 +437,7 @@ def global_observability(correlations: Sequence[np.ndarray], layout: RovingLayou
         o = (u * np.sqrt(sv)).reshape(i, r.shape[1], max_order)
         ref = o[:, layout.reference_channels(s)].reshape(-1, max_order)
         parts.append(o @ np.linalg.lstsq(ref, basis, rcond=None)[0])
-    return _average_rows(parts, layout, w / w.sum(), axis=1).reshape(i * layout.n_points, max_order)
+    return _average_rows(parts, layout, w / w.sum()).reshape(i * layout.n_points, max_order)
 
 
 def ssi_cov_from_correlations(correlations: np.ndarray, fs_hz: float, *, block_rows: int, orders: Sequence[int],

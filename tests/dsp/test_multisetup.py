@@ -190,6 +190,20 @@ def test_a_mode_missing_in_one_setup_is_reported_with_the_setups_it_came_from():
     assert len(merge_poser(per_setup, layout, PoserSettings(min_setups=3)).modes) == 4
 
 
+def test_a_setup_whose_references_miss_the_mode_is_not_stitched_in():
+    """Setup 1 sees the mode only at its roving points (zero at the references): it cannot be rescaled."""
+    layout = RovingLayout.from_setups([[0, 1, 2], [0, 1, 3], [0, 1, 4]], [[0, 1]] * 3)
+    shape = np.array([1.0, 0.5, -0.3, 0.8, 0.2])
+    per_setup = _noise_free_setups(shape[:, None], [4.0], layout, [[1.0], [1.0], [2j]])
+    per_setup[1] = [Mode(4.0, 0.01, np.array([0.0, 0.0, 0.8]), 1, 0)]
+    result = merge_poser(per_setup, layout, PoserSettings(min_reference_mac=0.0))  # matched by frequency alone
+    assert [m.setups for m in result.modes] == [(0, 2)]
+    assert np.isnan(result.modes[0].shape[3])
+    _same_shape(result.modes[0].shape[[0, 1, 2, 4]], shape[[0, 1, 2, 4]])
+    alone = merge_poser([[], per_setup[1], []], layout).modes  # seen by that setup only: reported at its own scale
+    assert [m.setups for m in alone] == [(1,)] and alone[0].shape[3] == 1.0
+
+
 def test_layout_from_channel_names_takes_the_common_names_as_references():
     layout = RovingLayout.from_channel_names([["R1", "R2", "a", "b"], ["c", "R2", "R1"], ["R1", "d", "R2"]])
     assert layout.point_names == ("R1", "R2", "a", "b", "c", "d")
