@@ -80,7 +80,7 @@ def test_bad_uncertainty_settings_are_refused_naming_the_parameter(kwargs, messa
 
 
 def test_ssi_cov_sigma_is_calibrated():
-    """60 records of 50 min: measured σ/std 0.90–1.42 and coverage 0.92–1.00 (f and ζ, three modes)."""
+    """100 records of 50 min in development (benchmarks/bench_uncertainty.py): σ/std 0.98–1.46, coverage 0.93–1.00."""
     found = {j: [] for j in range(MODEL.n_modes)}
     for seed in range(N_RECORDS):
         d = ssi.ssi_cov(record(seed), FS_HZ, block_rows=15, orders=range(2, 31, 2), uncertainty=True)
