@@ -60,6 +60,9 @@ class Detector:
     mixture_weights : (K,);  mixture_means : (K, p);  mixture_covariances : (K, p, p) — the mixture of the
         standardised features (``K = 0`` when unused);  mixture_counts : (K,) effective records per component
     n_baseline : baseline records the detector was fitted on (after trimming)
+    detectable_uniform_drop : smallest uniform relative drop of all frequencies (0.05 = 5 %) that puts 90 % of
+        the baseline records over the limit (:func:`detectable_drop`); smaller drops hide in the baseline's
+        environmental scatter. NaN when not computed (features that are not frequencies)
     """
 
     method: str
@@ -74,6 +77,7 @@ class Detector:
     mixture_covariances: np.ndarray
     mixture_counts: np.ndarray
     n_baseline: int
+    detectable_uniform_drop: float = float("nan")
 
     @property
     def n_features(self) -> int:
@@ -201,7 +205,32 @@ def fit_detector(baseline_features, *, method: str = DEFAULT_METHOD, alpha: floa
         keep = ~(index > limit)
         if not keep.all():
             det = _build(x[keep], method, alpha, ddof, max_components, seed)
+            x = x[keep]
+    if np.all(x[np.isfinite(x)] > 0):  # frequencies: say how large a uniform drop must be to be seen
+        det = replace(det, detectable_uniform_drop=detectable_drop(det, x))
     return det
+
+
+def detectable_drop(detector: Detector, baseline_features, direction=None, *, rate: float = 0.9) -> float:
+    """Smallest relative drop ``δ`` (0.05 = 5 %) along ``direction`` (p,), default uniform, such that the baseline
+    records multiplied by ``1 − δ·direction`` exceed the limit at least at ``rate``, and at every larger ``δ`` of
+    a grid of 40 values from 0.05 % to 50 %; NaN if none does. Measured on the given (baseline) records, so it is
+    the drop seen from a typical environmental state of the baseline."""
+    x = _features(baseline_features, "baseline_features")
+    d = np.ones(detector.n_features) if direction is None else np.asarray(direction, dtype=float)
+    if d.shape != (detector.n_features,):
+        raise ValueError(f"direction must have {detector.n_features} values; got shape {d.shape}")
+    if not 0 < rate < 1:
+        raise ValueError(f"rate must be between 0 and 1; got {rate!r}")
+    grid = np.geomspace(5e-4, 0.5, 40)
+    hit = np.empty(grid.size, dtype=bool)
+    for k, delta in enumerate(grid):
+        index, limit, _ = detector_index(detector, x * (1.0 - delta * d))
+        seen = np.isfinite(index)
+        hit[k] = np.mean(index[seen] > limit[seen]) >= rate if seen.any() else False
+    ok = np.flatnonzero(~hit[::-1])
+    first = grid.size - (ok[0] if ok.size else grid.size)
+    return float(grid[first]) if first < grid.size else float("nan")
 
 
 def _gaussian(det: Detector, z: np.ndarray, pattern: np.ndarray, a: float) -> list[tuple[np.ndarray, float]]:

@@ -47,11 +47,17 @@ def test_false_alarm_rate_on_gaussian_data_is_alpha(method):
     assert np.all(used == 4)
 
 
+@lru_cache(maxsize=None)
+def _default_on_deck():
+    sim, base = _deck(0.0)
+    return fit_detector(sim.frequencies_hz[base], method=DEFAULT_METHOD, alpha=ALPHA)
+
+
 def test_default_keeps_its_false_alarm_rate_on_a_frosty_undamaged_year():
     # real weather is serially correlated (exceedances come in runs), so the tolerance is wider than binomial:
     # the per-record rate within 2α, and alarms under 2-of-3 below α
     sim, base = _deck(0.0)
-    det = fit_detector(sim.frequencies_hz[base], method=DEFAULT_METHOD, alpha=ALPHA)
+    det = _default_on_deck()
     index, limit, _ = detector_index(det, sim.frequencies_hz)
     exceed = index > limit
     monitored = ~base
@@ -61,11 +67,30 @@ def test_default_keeps_its_false_alarm_rate_on_a_frosty_undamaged_year():
 
 def test_out_of_envelope_uniform_drop_is_flagged_without_covariates():
     sim, base = _deck(0.10)
-    det = fit_detector(sim.frequencies_hz[base], alpha=ALPHA)
+    det = _default_on_deck()  # same baseline year (same seed): the damage starts in year 2
+    np.testing.assert_array_equal(sim.frequencies_hz[base], _deck(0.0)[0].frequencies_hz[base])
     index, limit, _ = detector_index(det, sim.frequencies_hz)
     assert np.mean(index[sim.damaged] > limit[sim.damaged]) >= 0.9
     # the former index misses the records where a mode is missing and sees only part of the drop
     assert fit_pca(sim.frequencies_hz[base]).visible_fraction(np.ones(4)) < 0.5
+
+
+def test_detectable_drop_is_stated_and_agrees_with_a_simulated_drop():
+    det = _default_on_deck()
+    assert 0.005 < det.detectable_uniform_drop < 0.05  # ~1.7 %: the deck's seasonal swing hides smaller drops
+    sim, base = _deck(0.0)
+    d = det.detectable_uniform_drop
+    index, limit, _ = detector_index(det, sim.frequencies_hz[base] * (1 - 1.2 * d))
+    assert np.mean(index > limit) >= 0.9
+    # a drop along the environmental direction itself stays invisible: the former PCA index on modes that all
+    # follow temperature alike needs a far larger uniform drop than the envelope test
+    rng = np.random.default_rng(9)
+    t = rng.uniform(0, 25, 800)
+    f = 2.0 * np.arange(1, 5) * (1 - 0.001 * t[:, None]) * (1 + 0.002 * rng.standard_normal((800, 4)))
+    envelope = fit_detector(f).detectable_uniform_drop
+    assert 0.02 < envelope < 0.04                     # just beyond the 2.5 % swing of the baseline
+    former = fit_detector(f, method="pca").detectable_uniform_drop
+    assert np.isnan(former) or former > 3 * envelope  # NaN: not even a 50 % drop is seen
 
 
 @pytest.mark.parametrize("method", METHODS)
