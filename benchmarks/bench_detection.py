@@ -18,7 +18,9 @@ Cases (every one simulated with :func:`dsp.simulate_campaign.simulate_frequency_
 
 Printed per method and case: detection = share of damaged records over the limit (and share in alarm under the
 2-of-3 rule), false alarms = share of undamaged monitored records over the limit (and in alarm), the first-alarm
-delay in records and hours (median over seeds), summed over ``--seeds`` simulations. ``app-pca`` is the app's
+delay in records and hours (median over seeds), summed over ``--seeds`` simulations; "drop seen" is the detector's
+``detectable_uniform_drop`` (the smallest uniform drop of all frequencies flagged on 90 % of the baseline records;
+'-' on regression residuals, where a drop is seen whole). ``app-pca`` is the app's
 current path (dsp.compensation.fit_pca + dsp.novelty.fit_novelty + hotelling_t2), for reference.
 """
 from __future__ import annotations
@@ -71,11 +73,12 @@ def app_pca(f, base, alpha):
 
 
 def score(method, features, base, alpha, ddof=0):
+    """(index, limit, smallest uniform drop flagged on 90 % of the baseline records or NaN)."""
     if method == "app-pca":
-        return app_pca(features, base, alpha)
+        return (*app_pca(features, base, alpha), np.nan)
     det = fit_detector(features[base], method=method, alpha=alpha, ddof=ddof)
     index, limit, _ = detector_index(det, features)
-    return index, limit
+    return index, limit, det.detectable_uniform_drop
 
 
 def evaluate(index, limit, sim, n_base, step_hours):
@@ -115,8 +118,8 @@ def run_case(case, methods, seeds, alpha, covariates):
         base = np.arange(f.shape[0]) < n_base
         step = float(np.diff(sim.hours[:2])[0])
         for method in methods:
-            index, limit = score(method, f, base, alpha, ddof)
-            rows[method].append(evaluate(index, limit, sim, n_base, step))
+            index, limit, drop = score(method, f, base, alpha, ddof)
+            rows[method].append(evaluate(index, limit, sim, n_base, step) | {"drop": drop})
     out = {}
     for method, rs in rows.items():
         tot = {k: sum(r[k] for r in rs) for k in ("det", "det_alarm", "n_dmg", "fa", "fa_alarm", "n_ok",
@@ -125,6 +128,7 @@ def run_case(case, methods, seeds, alpha, covariates):
         tot["delay"] = float(np.median(delays[np.isfinite(delays)])) if np.isfinite(delays).any() else np.nan
         tot["delay_h"] = tot["delay"] * float(np.diff(sim.hours[:2])[0])
         tot["missed"] = sum(np.isnan(r["delay"]) for r in rs)
+        tot["drop"] = float(np.median([r["drop"] for r in rs]))
         out[method] = tot
     return out
 
@@ -141,7 +145,7 @@ def main() -> int:
     print(f"alpha = {args.alpha} per record, 2-of-3 alarm rule, {args.seeds} seeds per case; "
           f"det/FA = records over the limit (in alarm); delay = median first-alarm delay, records (hours)")
     print(f"{'case':<22}{'cov':<5}{'method':<18}{'detection %':>16}{'false alarm %':>17}{'no verdict %':>14}"
-          f"{'delay rec (h)':>16}")
+          f"{'delay rec (h)':>16}{'drop seen %':>13}")
     t0 = time.perf_counter()
     for case, cov in cases:
         results = run_case(case, [m for m in methods if not (cov and m == "app-pca")], seeds, args.alpha, cov)
@@ -152,7 +156,8 @@ def main() -> int:
             delay = "missed" if r["missed"] == args.seeds else f"{r['delay']:.0f} ({r['delay_h']:.0f})"
             if 0 < r["missed"] < args.seeds:
                 delay += f" {r['missed']} missed"
-            print(f"{case:<22}{'yes' if cov else 'no':<5}{method:<18}{det:>16}{fa:>17}{nv:>14}{delay:>16}",
+            drop = "-" if np.isnan(r["drop"]) else f"{100 * r['drop']:.1f}"
+            print(f"{case:<22}{'yes' if cov else 'no':<5}{method:<18}{det:>16}{fa:>17}{nv:>14}{delay:>16}{drop:>13}",
                   flush=True)
     print(f"total {time.perf_counter() - t0:.0f} s")
     return 0
