@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from dsp.compensation import fit_pca
 from dsp.detection import DEFAULT_METHOD, METHODS, Detector, broken_stick, detector_index, fit_detector
-from dsp.novelty import NoveltySettings, alarm_rule, fit_novelty, hotelling_t2
+from dsp.novelty import NoveltySettings, alarm_rule, fit_novelty, hotelling_t2, t2_limit
 from dsp.simulate_campaign import simulate_frequency_campaign
 
 ALPHA = 0.01
@@ -111,6 +111,17 @@ def test_missing_mode_uses_the_marginal_covariance_and_its_own_limit():
     index, limit, _ = detector_index(det, new)
     t2, lim, _ = hotelling_t2(nov, (new - det.mean) / det.scale)
     assert index[0] == pytest.approx(t2[0]) and limit[0] == pytest.approx(lim[0])
+
+
+def test_mixture_index_on_a_missing_mode_is_the_ratio_to_the_limit_for_the_modes_present():
+    x = _gaussian(600, 10)
+    det = fit_detector(x, method="gmm", max_components=1, trim_alpha=None)
+    new = np.array([[5.3, np.nan, 4.6, 5.2]])
+    index, limit, used = detector_index(det, new)
+    keep = [0, 2, 3]
+    d = ((new - det.mean) / det.scale)[0, keep] - det.mixture_means[0, keep]
+    t2 = d @ np.linalg.solve(det.mixture_covariances[0][np.ix_(keep, keep)], d)
+    assert index[0] == pytest.approx(t2 / t2_limit(3, 600, ALPHA)) and limit[0] == 1.0 and used[0] == 3
 
 
 def test_pca_method_reproduces_the_former_index():
