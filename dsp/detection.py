@@ -63,7 +63,8 @@ environmental path and stays inside its range — a uniform drop of all frequenc
 :attr:`Detector.detectable_uniform_drop` (1.7 % on the simulated deck, whose seasonal swing is ~6 %), i.e. a
 stiffness loss equal to what a few degrees of warming do. Conversely conditions beyond the baseline (a colder
 frost, a warmer summer than any in the baseline) are novel to the index and raise alarms; a baseline should span
-a full year of seasons.
+a full year of seasons: with only January–March as the baseline, 37–40 % of the undamaged deck's later records
+are in alarm under every method, the former PCA index included.
 """
 from __future__ import annotations
 
