@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.cluster import hierarchy
-from scipy.optimize import linear_sum_assignment
 
 from dsp.modal import mac
 
@@ -171,6 +169,8 @@ def establish_tracks(baseline: Sequence[ModeSet], settings: TrackingSettings = T
         dist = rel + (settings.mac_weight * (1.0 - mac(shapes, shapes)) if shapes is not None else 0.0)
         np.fill_diagonal(dist, 0.0)
         cond = np.maximum(dist[np.triu_indices(freqs.size, 1)], 0.0)
+        from scipy.cluster import hierarchy  # scipy loads on use: settings import this module
+
         labels = hierarchy.fcluster(hierarchy.linkage(cond, method="single"), t=settings.cluster_distance,
                                     criterion="distance")
     clusters = [np.flatnonzero(labels == lab) for lab in np.unique(labels)]
@@ -250,6 +250,8 @@ def assign_modes(modes: ModeSet, reference: ReferenceTracks,
     if modes.support is not None and modes.support.max() > 0:
         cost = cost + settings.support_weight * (1.0 - modes.support / modes.support.max())[:, None]
     cost = np.where(allowed, cost, _FORBIDDEN)
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(cost)
     ok = allowed[rows, cols]
     out[cols[ok]] = rows[ok]

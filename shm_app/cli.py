@@ -1,24 +1,22 @@
-"""Command line: ``shm-app info | identify | campaign | report`` (also ``python -m shm_app``). Contract in shared/DESIGN.md.
+"""Command line: ``shm-app info | identify | campaign | report | project`` (also ``python -m shm_app``).
+Contracts in docs/contracts.md.
 
-Exit codes: 0 success, 2 bad input or usage (one line ``shm-app: error: <file>: <reason>`` on stderr),
-1 unexpected internal error (message plus the log file's path).
+Exit codes: 0 success, 2 bad input or usage (one line ``shm-app: error: <file>: <reason>`` on stderr: a
+:class:`~shm_app.errors.ShmError`), 1 unexpected internal error, i.e. a bug (one line naming the log file, where
+the traceback went).
 """
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
 from dsp.progress import Cancelled
 from shm_app import __version__
-from shm_app.errors import ShmError, user_message
+from shm_app.errors import ShmError, one_line, user_message
 
 PROG = "shm-app"
-log = logging.getLogger("shm_app")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +30,7 @@ class _UsageError(Exception):
 
 # Each command lives in its own module under shm_app/commands with ``add_parser(subparsers)`` registering
 # itself (``set_defaults(run=...)``); modules are imported lazily so ``shm-app --help`` stays fast.
-COMMAND_MODULES = ("info", "identify", "campaign", "report")
+COMMAND_MODULES = ("info", "identify", "campaign", "report", "project")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +56,7 @@ def write_text(out: str, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from shm_app.store import atomic_write_text
+    from shm_app.persistence.atomic import atomic_write_text
 
     atomic_write_text(Path(out), text)
 
@@ -95,14 +93,6 @@ def reader_options(args) -> dict:
     return {k: getattr(args, k) for k in ("fs", "variable", "dataset", "group") if getattr(args, k, None) is not None}
 
 
-def csv_list(text: str) -> tuple[str, ...]:
-    """argparse type for comma-separated names."""
-    return tuple(p.strip() for p in text.split(",") if p.strip())
-
-
-def _log_path() -> Path:
-    return Path(os.environ.get("SHM_APP_LOG", Path(tempfile.gettempdir()) / "shm-app.log"))
-
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -112,7 +102,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except _UsageError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return 2
-    except (ShmError, ValueError) as exc:
+    except ShmError as exc:
         sys.stderr.write(f"{PROG}: error: {user_message(exc)}\n")
         return 2
     except Cancelled:
@@ -124,13 +114,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are logged
-        path = _log_path()
-        try:
-            handler = logging.FileHandler(path)
-            log.addHandler(handler)
-            log.exception("unexpected error running %s %s", PROG, " ".join(argv))
-            handler.close()
-        except OSError:
-            pass
-        sys.stderr.write(f"{PROG}: internal error: {type(exc).__name__}: {exc} (details in {path})\n")
+        from shm_app.logs import log_exception
+
+        path = log_exception(f"unexpected error running {PROG} {' '.join(argv)}", exc)
+        where = f"details in {path}" if path else "the log could not be written"
+        sys.stderr.write(f"{PROG}: internal error (a bug, please report it): {type(exc).__name__}: "
+                         f"{one_line(str(exc))} ({where})\n")
         return 1

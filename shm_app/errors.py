@@ -1,4 +1,7 @@
-"""Errors the user can act on. One place (``shm_app.errors.user_message``) turns them into one line."""
+"""Errors the user can act on. One place (``shm_app.errors.user_message``) turns them into one line.
+
+Only :class:`ShmError` and its subclasses are user errors (a bad file, an impossible setting): the CLI exits 2 and
+the GUI shows a dialog. Anything else is a bug: logged with its traceback (:mod:`shm_app.logs`), exit 1."""
 from __future__ import annotations
 
 import re
@@ -7,7 +10,7 @@ from typing import Union
 
 from dsp.progress import Cancelled
 
-__all__ = ["ShmError", "ReadError", "SettingsError", "Cancelled", "user_message"]
+__all__ = ["ShmError", "ReadError", "SettingsError", "ParameterError", "Cancelled", "user_message"]
 
 
 class ShmError(Exception):
@@ -32,6 +35,14 @@ class SettingsError(ShmError):
         super().__init__(self.reason if path is None else f"{path}: {self.reason}")
 
 
+class ParameterError(SettingsError):
+    """A setting outside its allowed values: ``name`` is the setting, ``reason`` says what it may be."""
+
+    def __init__(self, name: str, reason: str, path: Union[str, Path, None] = None) -> None:
+        self.name = name
+        super().__init__(f"{name} {reason}", path)
+
+
 def one_line(text: str) -> str:
     """``text`` with every run of line breaks (and the spaces around them) folded into one space: messages that
     quote a library's multi-line error stay one line."""
@@ -41,8 +52,6 @@ def one_line(text: str) -> str:
 def user_message(exc: BaseException) -> str:
     """The one-line message shown to the user for a known error (CLI stderr, GUI dialog, status bar)."""
     if isinstance(exc, ShmError):
-        return str(exc)
-    if isinstance(exc, ValueError):  # dsp validation errors name the parameter and the allowed range
         return str(exc)
     if isinstance(exc, Cancelled):
         return "cancelled"

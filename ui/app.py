@@ -55,6 +55,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("SHM Workbench")
+    app.setOrganizationName("SHM Workbench")
     apply_style(app)
     window = MainWindow()
     window.show()
@@ -75,7 +76,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         target = Path(args.inputs[0])
         if target.suffix == ".shmproj":
             window.open_project(target)
-            pending.add("identify")
+            pending.add("project")
         elif target.is_dir():
             window.campaign_panel.run_folder(target)
             pending.add("campaign")
@@ -108,12 +109,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             second = out.with_name(out.stem + "-campaign" + out.suffix)
             window.grab().save(str(second))
             print(f"screenshot written to {second}")
-        app.quit()
+        app.exit()  # no close events: the automated run asks nothing (its work is the sample's, recomputable)
 
     def ended(name: str) -> None:
         # a recording's analysis ends with its identification, or earlier when loading it failed
-        if name == "identify" or (name in ("load", "project") and window.last_error):
+        if name == "identify" or (name == "load" and window.last_error):
             pending.discard("identify")
+        if name == "project":
+            pending.discard("project")
         if name == "campaign":
             pending.discard("campaign")
         if not pending:

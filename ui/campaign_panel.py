@@ -1,5 +1,8 @@
-"""The campaign page: choose recordings or a frequency table and the baseline, run the campaign off the GUI thread
-(progress and Cancel), and show it in a :class:`ui.campaign_view.CampaignView`."""
+"""The campaign page: choose recordings or a frequency table, the baseline and α, run the campaign off the GUI thread
+(progress and Cancel), store it in the session and show it in a :class:`ui.campaign_view.CampaignView`.
+
+The panel reads and writes the campaign only through the :class:`~shm_app.session.Session`: a finished run goes
+into it, and whatever the session holds (a reopened project included) is shown as stored, never re-analysed."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,8 +10,13 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from shm_app.campaign.settings import CampaignSettings
+from shm_app.parameters import describe
+from shm_app.session import Session
+from ui.parameter_widgets import parameter_widget
 
 from ui.campaign_view import CampaignView
 from ui.errors import show_error
@@ -34,18 +42,22 @@ class CampaignPanel(QWidget):
     sigFinished = Signal(object)  # CampaignResult
     sigTaskEnded = Signal(str)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, session: Optional[Session] = None) -> None:
         super().__init__(parent)
+        self.session = session or Session()
+        self.session.changed.connect(self._session_changed)
         self.runner = TaskRunner(self)
         self.last_error: Optional[str] = None
         self._source: Optional[tuple[str, Path, Optional[Path]]] = None  # ("folder"|"table", path, env)
-        self._modes = None  # per-recording identification results, kept for re-analysis
         self.view = CampaignView()
         self.view.sigOpenRecording.connect(self.sigOpenRecording)
         self.view.sigMessage.connect(self.sigMessage)
         self.baseline_mode = QComboBox()
         self.baseline_mode.addItems(BASELINE_MODES)
-        self.baseline_count = QSpinBox(minimum=3, maximum=100000, value=30)
+        self.baseline_mode.setToolTip(describe(CampaignSettings, "baseline_count"))
+        self.baseline_count = parameter_widget(CampaignSettings, "baseline_count")
+        self.baseline_count.setValue(max(30, self.baseline_count.minimum()))
+        self.alpha_box = parameter_widget(CampaignSettings, "alpha")
         self.baseline_until = QDateTimeEdit(QDateTime.currentDateTimeUtc())
         self.baseline_until.setTimeZone(QTimeZone.utc())
         self.baseline_until.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -63,8 +75,10 @@ class CampaignPanel(QWidget):
         self.source_label = QLabel("")
         self.progress = ProgressWidget(self.runner)
         bar = QHBoxLayout()
+        alpha_label = QLabel("α:")
+        alpha_label.setToolTip(self.alpha_box.toolTip())
         for w in (folder_button, table_button, QLabel("Baseline:"), self.baseline_mode, self.baseline_count,
-                  self.baseline_until, self.rerun_button):
+                  self.baseline_until, alpha_label, self.alpha_box, self.rerun_button):
             bar.addWidget(w)
         bar.addWidget(self.source_label, 1)
         bar.addWidget(self.progress)
@@ -79,15 +93,29 @@ class CampaignPanel(QWidget):
         self.baseline_count.setVisible(index == 1)
         self.baseline_until.setVisible(index == 2)
 
-    def settings(self):
-        from shm_app.campaign import CampaignSettings
+    def settings(self) -> CampaignSettings:
+        """The campaign settings the widgets show (on top of the session's, so nothing set elsewhere is lost)."""
+        from dataclasses import replace
 
         mode = self.baseline_mode.currentIndex()
         until = None
         if mode == 2:
             until = self.baseline_until.dateTime().toUTC().toPython().replace(tzinfo=None)
-        return CampaignSettings(baseline_count=self.baseline_count.value() if mode == 1 else None,
-                                baseline_until=until)
+        stored = self.session.state.campaign
+        base = stored.settings if stored is not None else CampaignSettings()
+        return replace(base, baseline_count=self.baseline_count.value() if mode == 1 else None,
+                       baseline_until=until, alpha=self.alpha_box.value())
+
+    def show_settings(self, settings: CampaignSettings) -> None:
+        """Set the widgets from ``settings`` (a reopened project shows what it was run with)."""
+        if settings.baseline_until is not None:
+            self.set_baseline_until(settings.baseline_until)
+        elif settings.baseline_count is not None:
+            self.baseline_mode.setCurrentIndex(1)
+            self.baseline_count.setValue(settings.baseline_count)
+        else:
+            self.baseline_mode.setCurrentIndex(0)
+        self.alpha_box.setValue(settings.alpha)
 
     def set_baseline_until(self, when: datetime) -> None:
         self.baseline_mode.setCurrentIndex(2)
@@ -108,7 +136,7 @@ class CampaignPanel(QWidget):
     def run_folder(self, folder: Path, env: Optional[Path] = None) -> None:
         """Identify every recording in ``folder`` (local process pool) and analyse the campaign."""
         from shm_app.campaign import analyse, discover, identify_recordings
-        from shm_app.environment import read_environment
+        from shm_app.io.environment import read_environment
 
         folder = Path(folder)
         env = env or find_environment(folder)
@@ -116,7 +144,7 @@ class CampaignPanel(QWidget):
         self._source = ("folder", folder, env)
 
         def task(progress, cancel):
-            log = read_environment(env) if env else None
+            log = read_environment(env, settings.env_columns) if env else None
             paths = discover([folder])
             modes = identify_recordings(paths, settings, progress=lambda f, m: progress(0.97 * f, m), cancel=cancel)
             return modes, analyse(modes, settings, log)
@@ -129,19 +157,8 @@ class CampaignPanel(QWidget):
         table = Path(table)
         env = env or find_environment(table.parent)
         self._source = ("table", table, env)
-        self._modes = None
         self._show_source()
         self.runner.start("campaign", lambda progress, cancel: (None, _analyse_table(table, env, self.settings())))
-
-    def show_stored(self, doc: dict, recording_paths) -> None:
-        """Show a campaign stored in a project (re-analysed from its stored frequencies; nothing re-identified)."""
-        from shm_app.campaign_store import result_from_document
-
-        paths = list(recording_paths)
-        self._source = None
-        self._modes = None
-        self.source_label.setText("Campaign stored in the project")
-        self.runner.start("campaign", lambda progress, cancel: (None, result_from_document(doc, paths)))
 
     def reanalyse(self) -> None:
         if self._source is None:
@@ -151,11 +168,11 @@ class CampaignPanel(QWidget):
             self.open_table(path, env)
             return
         from shm_app.campaign import analyse
-        from shm_app.environment import read_environment
+        from shm_app.io.environment import read_environment
 
-        modes, settings = self._modes, self.settings()
+        modes, settings = self.session.state.campaign.modes, self.settings()
         self.runner.start("campaign", lambda progress, cancel: (
-            modes, analyse(modes, settings, read_environment(env) if env else None)))
+            modes, analyse(modes, settings, read_environment(env, settings.env_columns) if env else None)))
 
     def _show_source(self) -> None:
         kind, path, env = self._source
@@ -164,13 +181,34 @@ class CampaignPanel(QWidget):
 
     def _finished(self, name: str, payload) -> None:
         modes, result = payload
-        if modes is not None:
-            self._modes = modes
-        self.rerun_button.setEnabled(True)
-        self.view.set_result(result, from_table=self._source is not None and self._source[0] == "table"
-                             or not any(Path(f).is_file() for f in result.files))
+        kind, path, env = self._source
+        self.session.set_campaign_result(result, inputs=(str(path),), kind="table" if kind == "table" else "recordings",
+                                         environment=env, modes=modes)
         self.sigFinished.emit(result)
         self.sigTaskEnded.emit(name)
+
+    def _session_changed(self, what: str) -> None:
+        if what not in ("campaign", "project"):
+            return
+        stored = self.session.state.campaign
+        if stored is None or stored.result is None:
+            self.view.clear()
+            self.rerun_button.setEnabled(False)
+            self._source = None
+            self.source_label.setText("")
+            return
+        if what == "project":  # a reopened project: its inputs and settings as they were
+            self.show_settings(stored.settings)
+            kind = "table" if stored.kind == "table" else "folder"
+            self._source = (kind, Path(stored.inputs[0]), Path(stored.environment) if stored.environment else None) \
+                if stored.inputs else None
+            self.source_label.setText("Campaign stored in the project" if self._source is None else "")
+            if self._source is not None:
+                self._show_source()
+        self.rerun_button.setEnabled(self._source is not None and (stored.kind == "table" or bool(stored.modes)))
+        if stored.result is not self.view.result:
+            self.view.set_result(stored.result, from_table=stored.kind == "table"
+                                 or not any(Path(f).is_file() for f in stored.result.files))
 
     def _failed(self, name: str, exc: BaseException) -> None:
         self.last_error = show_error(self, "The campaign could not be analysed", exc)
@@ -179,7 +217,7 @@ class CampaignPanel(QWidget):
 
 def _analyse_table(table: Path, env: Optional[Path], settings):
     from shm_app.campaign import analyse_table
-    from shm_app.environment import read_environment, read_frequency_table
+    from shm_app.io.environment import read_environment, read_frequency_table
 
     freq = read_frequency_table(table)
     log = read_environment(env) if env else None

@@ -60,6 +60,15 @@ class CampaignView(QWidget):
         layout.addWidget(body, 1)
 
     # ---- data -------------------------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Nothing to show (a new project, or one without a campaign)."""
+        self.result = None
+        self.track_box.clear()
+        self.summary.setText("No campaign yet: Campaign ▸ Run on a folder, or open a frequency table.")
+        self.tracks_plot.clear()
+        self.scatter_plot.clear()
+        self.control_plot.clear()
+
     def set_result(self, result, *, from_table: bool = False) -> None:
         """Show ``result``; ``from_table`` when it came from a frequency table (no recordings to open)."""
         self.result = result

@@ -1,5 +1,9 @@
 """The main window: load a recording, look at it (time series, PSD, spectrogram), preprocess it, identify its
-modes, save the project."""
+modes, run a campaign, keep it all in a project.
+
+All project state lives in the window's :class:`~shm_app.session.Session`; the window and its panels change it only
+through the session's methods and redraw when it says what changed. The loaded signals are the one thing kept here:
+they are a view of the recording's file, recomputed from it."""
 from __future__ import annotations
 
 import json
@@ -13,11 +17,15 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget,
 )
 
+from dataclasses import replace
+
 from dsp.timefrequency import spectrogram
 from shm_app import io
-from shm_app.identify import IdentificationResult, identify, result_to_json
+from shm_app.identification import IdentificationResult, identify, result_to_json
 from shm_app.preprocessing import PreprocessSettings, apply
 from shm_app.recording import Recording
+from shm_app.session import Session
+from shm_app.errors import ShmError
 from ui.errors import show_error
 from ui.loading import LoadedRecording, LoadQuestions, open_filter, prepare
 from ui.modes_model import ModesTableModel
@@ -38,15 +46,14 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setWindowTitle(APP_TITLE)
+        self.session = Session()
         self.setAcceptDrops(True)
         self.resize(1400, 900)
-        self.original: Optional[LoadedRecording] = None
-        self.current: Optional[LoadedRecording] = None
-        self.result: Optional[IdentificationResult] = None
-        self.project_path: Optional[Path] = None
+        self.original: Optional[LoadedRecording] = None  # the signals as read
+        self.current: Optional[LoadedRecording] = None  # as preprocessed (what the identification uses)
         self.last_error: Optional[str] = None
         self._identify_after_load = True
+        self._restoring = False  # a reopened project's recording is loading: show, never re-identify
         self.runner = TaskRunner(self)
         self._build_central()
         self._build_docks()
@@ -58,10 +65,17 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.runner.sigFailed.connect(self._task_failed)
         self.runner.sigCancelled.connect(self._task_cancelled)
         self.runner.sigIdle.connect(self._task_idle)
+        self.session.changed.connect(self._session_changed)
+        self._init_project()
 
     @property
     def recording(self) -> Optional[Recording]:
         return None if self.current is None else self.current.recording
+
+    @property
+    def result(self) -> Optional[IdentificationResult]:
+        entry = self.session.current
+        return None if entry is None else entry.result
 
     # ---- layout -------------------------------------------------------------------------------------------
     def _build_central(self) -> None:
@@ -98,7 +112,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         main.addWidget(self.tabs)
         main.addWidget(bottom)
         main.setSizes([270, 370, 260])
-        self.campaign_panel = CampaignPanel()
+        self.campaign_panel = CampaignPanel(session=self.session)
         self.campaign_panel.sigOpenRecording.connect(self._open_from_campaign)
         self.campaign_panel.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.campaign_panel.sigFinished.connect(self._campaign_finished)
@@ -128,6 +142,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self._dock("Preprocessing", "preprocessDock", self.preprocess_panel)
         self.identification_panel = IdentificationPanel()
         self.identification_panel.sigIdentify.connect(self.start_identification)
+        self.identification_panel.sigEdited.connect(self._identification_edited)
         self._dock("Identification", "identificationDock", self.identification_panel)
         self.info_label = self.identification_panel.info_label
 
@@ -153,12 +168,9 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
 
     def _build_menus(self) -> None:
         m = self.menuBar().addMenu("&File")
-        self._action(m, "&Open recording…", self._open_dialog, QKeySequence.StandardKey.Open)
-        self._action(m, "Open &project…", self._open_project_dialog)
-        self.save_action = self._action(m, "&Save project", self._save_project, QKeySequence.StandardKey.Save,
-                                        enabled=False)
-        self.save_as_action = self._action(m, "Save project &as…", lambda: self._save_project(ask=True),
-                                           enabled=False)
+        self._build_project_menu(m)
+        m.addSeparator()
+        self._action(m, "Open &recording…", self._open_dialog, "Ctrl+R")
         m.addSeparator()
         self.export_json_action = self._action(m, "Export results as &JSON…", lambda: self._export("json"),
                                                enabled=False)
@@ -181,7 +193,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path: str | Path, *, identify_after: bool = True, **options) -> None:
+    def open_file(self, path: str | Path, *, identify_after: bool = True, **options) -> None:  # noqa: D417
         """Read ``path`` off the GUI thread; the current recording stays until the new one has loaded.
 
         ``options`` go to :func:`shm_app.io.read` (``fs=``, ``variable=``, ...). When the file leaves something
@@ -198,13 +210,21 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.runner.start("load", task)
 
     def start_preprocessing(self, settings: PreprocessSettings) -> None:
+        """Apply ``settings`` to the current recording: stored in the session (its old modes go: they no longer
+        describe the data), then the view is recomputed off the GUI thread."""
         if self.original is None:
             return
+        self.session.set_preprocessing(settings)
+        self._preprocess_view(settings)
+
+    def _preprocess_view(self, settings: PreprocessSettings) -> None:
         original = self.original.recording
         self.runner.start("preprocess", lambda progress, cancel: prepare(apply(original, settings), progress, cancel))
 
     def _reset_preprocessing(self) -> None:
         if self.original is not None:
+            self.session.set_preprocessing(PreprocessSettings())
+            self.preprocess_panel.show_settings(PreprocessSettings())
             self._show_recording(self.original)
 
     # ---- identification -------------------------------------------------------------------------------------
@@ -212,14 +232,35 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         if self.recording is None:
             self.statusBar().showMessage("Open a recording first.", 5000)
             return
-        settings = self.identification_panel.settings(tuple(self.checked_channels()) or None)
+        try:
+            settings = self.identification_panel.settings(self._channel_selection())
+        except ValueError as exc:  # ParameterError: a setting outside its range
+            self.last_error = show_error(self, "Impossible settings", exc)
+            return
+        self.session.set_identification_settings(settings)
         recording = self.recording
         self.runner.start("identify", lambda progress, cancel: identify(recording, settings, progress=progress,
                                                                         cancel=cancel))
 
+    def _identification_edited(self) -> None:
+        """The panel is a view of the session: an edit goes into it at once (an impossible value waits, said)."""
+        if self.session.current is None:
+            return
+        try:
+            settings = self.identification_panel.settings(self._channel_selection())
+        except ShmError as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return
+        self.session.set_identification_settings(settings)
+
     def checked_channels(self) -> list[str]:
         return [self.channel_list.item(i).text() for i in range(self.channel_list.count())
                 if self.channel_list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _channel_selection(self) -> Optional[tuple[str, ...]]:
+        """The checked channels, None when all are (the settings then follow the recording)."""
+        checked = self.checked_channels()
+        return None if len(checked) == self.channel_list.count() else tuple(checked)
 
     # ---- saving ---------------------------------------------------------------------------------------------
     def _export(self, kind: str) -> None:
@@ -234,16 +275,15 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
 
     def export(self, kind: str, path: str | Path) -> None:
         """Write the current result: ``json`` (the identify document), ``csv`` (modes) or ``diagram`` (poles)."""
-        from shm_app.commands.identify import modes_csv
-        from shm_app.identify import diagram_csv
-        from shm_app.store import atomic_write_text
+        from shm_app.output.tables import diagram_csv, modes_csv
+        from shm_app.persistence.atomic import atomic_write_text
 
-        doc = result_to_json(self.result)
+        doc = result_to_json(self.result, manual=frozenset(self.session.current.manual))
         text = {"json": lambda: json.dumps(doc, indent=2) + "\n", "csv": lambda: modes_csv(doc),
                 "diagram": lambda: diagram_csv(self.result)}[kind]()
         try:
             atomic_write_text(Path(path), text)
-        except OSError as exc:
+        except ShmError as exc:
             self.last_error = show_error(self, "Export failed", exc)
         else:
             self.statusBar().showMessage(f"Saved {path}", 5000)
@@ -266,23 +306,58 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
 
     def _task_finished(self, name: str, result) -> None:
         if name == "load":
-            self.original = result
-            self._show_recording(result)
-            self.sigTaskEnded.emit(name)
-            if self._identify_after_load:
-                self.start_identification()
+            self._loaded(result)
         elif name == "preprocess":
             self._show_recording(result)
             self.sigTaskEnded.emit(name)
+            self._after_view()
         else:
-            self.set_result(result)
+            self.session.set_identification_result(result)
             self.sigTaskEnded.emit(name)
-            if self.project_path is not None:
-                self.save_project(self.project_path)  # autosave: results are never lost
+            self.autosave()  # a finished analysis is never lost
+
+    def _loaded(self, loaded: LoadedRecording) -> None:
+        """A file was read: it joins the project (or is found in it) and is shown as its settings say."""
+        path, options = self._load_request
+        rec = loaded.recording
+        self.original = loaded
+        if not self._restoring:
+            try:
+                wanted = self.identification_panel.settings()  # a new recording takes the settings on screen
+            except ShmError:
+                wanted = None
+            count = len(self.session.state.recordings)
+            try:
+                self.session.add_recording(path, channels=rec.channel_names, start=rec.start, read_options=options)
+            except (ShmError, OSError) as exc:
+                self.last_error = show_error(self, "Could not add the recording to the project", exc)
+            else:
+                if wanted is not None and len(self.session.state.recordings) > count:
+                    self.session.set_identification_settings(wanted)
+        entry = self.session.current
+        self.sigTaskEnded.emit("load")
+        if entry is not None and entry.preprocessing != PreprocessSettings():
+            self._show_recording(loaded)
+            self._preprocess_view(entry.preprocessing)  # the view only: the stored modes stay
+        else:
+            self._show_recording(loaded)
+            self._after_view()
+
+    def _after_view(self) -> None:
+        """The recording is on screen as its settings say: identify it if asked and not yet done."""
+        if self._restoring:
+            self._restoring = False
+            self.sigTaskEnded.emit("project")
+        elif self._identify_after_load and self.result is None:
+            self._identify_after_load = False
+            self.start_identification()
 
     def _task_failed(self, name: str, exc: BaseException) -> None:
         if name == "load" and self._retry_load(exc):
             return
+        if self._restoring and name in ("load", "preprocess"):
+            self._restoring = False
+            self.sigTaskEnded.emit("project")
         title = {"load": "Could not open the recording", "preprocess": "Preprocessing failed"}.get(
             name, "Identification failed")
         self.last_error = show_error(self, title, exc)
@@ -295,19 +370,12 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
 
     # ---- views ----------------------------------------------------------------------------------------------
     def _show_recording(self, loaded: LoadedRecording) -> None:
+        """Show the signals of ``loaded``; the channels checked are the analysis's selection in the session."""
         self.current = loaded
         recording = loaded.recording
-        self.result = None
-        self.modes_model.set_modes(())
-        self.spectrum_plot.set_spectrum(None)
-        self.stabilization_plot.set_diagram(None)
-        self.shape_plot.set_mode(None, [])
-        self.automac_plot.set_modes(())
-        for act in (self.export_json_action, self.export_csv_action, self.export_diagram_action):
-            act.setEnabled(False)
-        self.save_action.setEnabled(True)
-        self.save_as_action.setEnabled(True)
-        checked = set(self.checked_channels()) or set(recording.channel_names)
+        entry = self.session.current
+        selection = entry.identification.channels if entry is not None else None
+        checked = set(selection or recording.channel_names)
         self.channel_list.blockSignals(True)
         self.channel_list.clear()
         for ch in recording.channels:
@@ -330,12 +398,20 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.info_label.setText(
             f"<b>{recording.name}</b><br>{recording.n_channels} channels, {recording.fs_hz:g} Hz<br>"
             f"{recording.duration_s:.1f} s, start {start}" + ("<br><i>preprocessed</i>" if steps else ""))
-        self.setWindowTitle(f"{recording.name} — {APP_TITLE}")
         self.statusBar().showMessage(f"Loaded {recording.source}", 5000)
         self.sigRecordingLoaded.emit(recording)
 
-    def set_result(self, result: IdentificationResult) -> None:
-        self.result = result
+    def _show_result(self, result: Optional[IdentificationResult]) -> None:
+        """Show the session's identification of the current recording (or nothing)."""
+        for act in (self.export_json_action, self.export_csv_action, self.export_diagram_action):
+            act.setEnabled(result is not None)
+        if result is None:
+            self.modes_model.set_modes(())
+            self.spectrum_plot.set_spectrum(None)
+            self.stabilization_plot.set_diagram(None)
+            self.shape_plot.set_mode(None, [])
+            self.automac_plot.set_modes(())
+            return
         self.modes_model.set_modes(result.modes)
         fmax = result.settings.fmax_hz
         self.spectrum_plot.set_spectrum(result.spectrum, result.modes, fmax_hz=fmax)
@@ -352,6 +428,27 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
             f"({result.settings.fmin_hz:g}–{fmax:g} Hz)", 10000)
         self.sigIdentified.emit(result)
 
+    def set_result(self, result: IdentificationResult) -> None:
+        """Store ``result`` as the current recording's identification (the views follow the session)."""
+        self.session.set_identification_result(result)
+
+    def _session_changed(self, what: str) -> None:
+        entry = self.session.current
+        if what in ("project", "current", "recordings"):
+            if entry is not None:
+                self.preprocess_panel.show_settings(entry.preprocessing)
+                self.identification_panel.show_settings(entry.identification)
+            self._show_result(None if entry is None else entry.result)
+            self.save_as_action.setEnabled(True)
+        elif what == "identification" and entry is not None:
+            self.identification_panel.show_settings(entry.identification)
+        elif what == "preprocessing":
+            self._show_result(None)
+        elif what == "result":
+            self._show_result(entry.result)
+        if what == "project":
+            self._restore_recording()
+
     def _mode_selected(self, *_args) -> None:
         rows = self.modes_table.selectionModel().selectedRows()
         if not rows or self.result is None:
@@ -359,11 +456,21 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         k = rows[0].row()
         self.shape_plot.set_mode(self.result.modes[k], self.result.channels, k)
 
-    def _channels_toggled(self, _item) -> None:
+    def _channels_toggled(self, item) -> None:
         visible = [self.channel_list.item(i).checkState() == Qt.CheckState.Checked
                    for i in range(self.channel_list.count())]
+        if item is not None and not any(visible):  # an analysis needs channels: refuse, do not ignore
+            self.channel_list.blockSignals(True)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.channel_list.blockSignals(False)
+            self.statusBar().showMessage("At least one channel must stay checked.", 5000)
+            return
         self.time_plot.set_visible_channels(visible)
         self.psd_plot.set_visible_channels(visible)
+        entry = self.session.current
+        if item is not None and entry is not None:
+            self.session.set_identification_settings(replace(entry.identification,
+                                                             channels=self._channel_selection()))
 
     def _page_changed(self, index: int) -> None:
         """The side panels belong to the Recording page; the Campaign page gets the whole width."""
@@ -375,10 +482,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.open_file(path)
 
     def _campaign_finished(self, _result) -> None:
-        self.save_action.setEnabled(True)
-        self.save_as_action.setEnabled(True)
-        if self.project_path is not None:
-            self.save_project(self.project_path)  # autosave
+        self.autosave()  # a finished campaign is never lost
 
     def _spectrogram_channel(self, row: int) -> None:
         if self.current is None or row < 0:
@@ -395,13 +499,12 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
-            if urls[0].endswith(".shmproj"):
-                self.open_project(urls[0])
+            target = Path(urls[0])
+            if target.suffix == ".shmproj":
+                self.open_project(target)
+            elif target.is_dir():  # a folder of recordings is a campaign
+                self.pages.setCurrentIndex(1)
+                self.campaign_panel.run_folder(target)
             else:
-                self.open_file(urls[0])
+                self.open_file(target)
             event.acceptProposedAction()
-
-    def closeEvent(self, event) -> None:  # noqa: N802
-        self.runner.cancel()
-        self.campaign_panel.runner.cancel()
-        super().closeEvent(event)

@@ -6,7 +6,7 @@ from typing import Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from dsp.modal import Mode
-from shm_app.identify import format_scatter as scatter
+from shm_app.output.tables import format_scatter as scatter
 
 COLUMNS = ("Mode", "Frequency [Hz]", "± std [Hz]", "Damping [%]", "± std [%]", "MPC", "MPD [°]", "Poles")
 

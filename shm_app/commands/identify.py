@@ -1,35 +1,27 @@
-"""``shm-app identify FILE [--method ssi-cov|ssi-dat|fdd|efdd|peak] [--fmin HZ] [--fmax HZ] [--channels A,B]
-[--reference-channels A,B] [--block-rows N] [--max-order N] [--order-step N] [--resolution HZ] [--fs HZ]
-[--variable NAME] [--dataset PATH] [--group NAME] [--json OUT] [--csv OUT] [--uff OUT] [--diagram OUT]``"""
+"""``shm-app identify FILE [--method NAME] [--fmin HZ] [--fmax HZ] [--channels A,B] [--reference-channels A,B]
+[--block-rows N] [--max-order N] [--order-step N] [--resolution HZ] [--fs HZ] [--variable NAME] [--dataset PATH]
+[--group NAME] [--json OUT] [--csv OUT] [--uff OUT] [--diagram OUT]``
+
+The identification options are built from :class:`~shm_app.identification.settings.IdentificationSettings`, so
+their ranges, defaults and help are the ones the GUI shows."""
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 
 import numpy as np
 
-from shm_app.cli import add_reader_options, csv_list, progress_printer, reader_options, write_text
+from shm_app.cli import add_reader_options, progress_printer, reader_options, write_text
 
 
 def add_parser(sub) -> None:
-    from shm_app.identify import METHOD_DESCRIPTIONS
+    from shm_app.identification import IdentificationSettings
+    from shm_app.parameters import add_arguments
 
-    methods = "; ".join(f"{k}: {v}" for k, v in METHOD_DESCRIPTIONS.items())
     p = sub.add_parser("identify", help="modal identification with automated mode selection")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--method", default="ssi-cov", help=f"one of {methods} (default ssi-cov)")
-    p.add_argument("--fmin", type=float, help="lowest frequency of interest, Hz (default 0.5)")
-    p.add_argument("--fmax", type=float, help="highest frequency of interest, Hz (default min(20, fs/2.5))")
-    p.add_argument("--channels", type=csv_list, help="comma-separated channel names to use (default all)")
+    add_arguments(p, IdentificationSettings)
     add_reader_options(p)
-    p.add_argument("--reference-channels", type=csv_list,
-                   help="SSI reference channels, comma-separated names (default all channels)")
-    p.add_argument("--block-rows", type=int, help="SSI block rows (default from fmin and the analysis rate)")
-    p.add_argument("--max-order", type=int, default=80, help="highest model order of the SSI sweep (default 80)")
-    p.add_argument("--order-step", type=int, default=2, help="step of the SSI order sweep (default 2)")
-    p.add_argument("--resolution", type=float,
-                   help="frequency resolution of the spectra, Hz (default 2 %% of fmin, at most 0.05 Hz)")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT", help="write the modes table as CSV ('-' for standard output)")
     p.add_argument("--uff", metavar="OUT", help="write the mode shapes as a universal file (dataset 55)")
@@ -40,19 +32,18 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from shm_app import io
-    from shm_app.errors import SettingsError
-    from shm_app.identify import (TIME_DOMAIN_METHODS, IdentificationSettings, diagram_csv, format_scatter, identify,
-                                  result_to_json)
+    from shm_app.errors import ParameterError
+    from shm_app.identification import IdentificationSettings, identify, result_to_json, time_domain_methods
+    from shm_app.output.tables import diagram_csv, modes_csv
+    from shm_app.parameters import from_arguments
 
-    if args.diagram and args.method not in TIME_DOMAIN_METHODS:  # before reading and identifying for nothing
-        raise SettingsError(f"--diagram needs an SSI method (--method ssi-cov or ssi-dat); got {args.method!r}")
+    settings = from_arguments(IdentificationSettings, args, compute_spectrum=False)  # validated before reading
+    if args.diagram and settings.method not in time_domain_methods():  # before reading and identifying for nothing
+        raise ParameterError("--diagram", f"needs an SSI method (--method {' or '.join(time_domain_methods())}); "
+                                          f"got {settings.method!r}")
     recording = io.read(args.file, **reader_options(args))
-    settings = IdentificationSettings(method=args.method, fmin_hz=args.fmin, fmax_hz=args.fmax,
-                                      channels=args.channels, block_rows=args.block_rows, max_order=args.max_order,
-                                      order_step=args.order_step, reference_channels=args.reference_channels,
-                                      resolution_hz=args.resolution)
     _limit_blas_threads()
-    result = identify(recording, replace(settings, compute_spectrum=False), progress=progress_printer())
+    result = identify(recording, settings, progress=progress_printer())
     doc = result_to_json(result)
     if args.json:
         write_text(args.json, json.dumps(doc, indent=2) + "\n")
@@ -61,23 +52,38 @@ def run(args) -> int:
     if args.diagram:
         write_text(args.diagram, diagram_csv(result))
     if args.uff:
-        from shm_app.export_uff import write_uff
+        from shm_app.output.uff import write_uff
 
         by_name = {c.name: c.direction for c in recording.channels}
         write_uff(args.uff, result, [by_name.get(c) for c in result.channels])
     if "-" not in (args.json, args.csv, args.diagram):
-        print(f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
-              f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)")
-        swept = result.settings.time_domain  # SSI: each mode is a cluster of poles with a scatter
-        for k, m in enumerate(doc["modes"], 1):
-            f_sd = f" ± {format_scatter(m['frequency_scatter_hz'], 4)}" if swept else ""
-            z_sd = f" ± {format_scatter(100 * m['damping_scatter'], 2)}" if swept else ""
-            poles = f"  ({m['n_poles']} poles)" if swept else ""
-            print(f"  mode {k}: {m['frequency_hz']:8.4f}{f_sd} Hz  damping {100 * m['damping_ratio']:5.2f}{z_sd} %  "
-                  f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:5.1f}°{poles}")
-        if len(result.modes) > 1:
-            print(f"  {automac_summary(result.modes)}")
+        print(summary(doc, result))
     return 0
+
+
+def summary(doc: dict, result) -> str:
+    """The terminal summary: one line per mode with its scatter over the orders (SSI) and the AutoMAC."""
+    from shm_app.output.tables import format_scatter, with_interval
+
+    lines = [f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
+             f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)"]
+    swept = result.settings.time_domain  # SSI: each mode is a cluster of poles with a scatter
+    for k, m in enumerate(doc["modes"], 1):
+        poles = (f"  {m['n_poles']} poles, scatter over orders {format_scatter(m['frequency_scatter_hz'], 4)} Hz / "
+                 f"{format_scatter(100 * m['damping_scatter'], 2)} %") if swept else ""
+        lines.append(f"  mode {k}: f {with_interval(m['frequency_hz'], m['frequency_sigma_hz'], 4)} Hz  "
+                     f"ζ {with_interval(100 * m['damping_ratio'], _scaled(m['damping_sigma']), 2)} %  "
+                     f"MPC {m['mpc']:.3f}  MPD {m['mpd_deg']:.1f}°{poles}")
+    if doc["modes"]:
+        lines.append("  ± is one statistical standard deviation σ of the estimate, [ ] its 95 % interval (± 1.96 σ)"
+                     + ("; the scatter over model orders is not an uncertainty" if swept else ""))
+    if len(result.modes) > 1:
+        lines.append(f"  {automac_summary(result.modes)}")
+    return "\n".join(lines)
+
+
+def _scaled(sigma):
+    return None if sigma is None else 100 * sigma
 
 
 def automac_summary(modes) -> str:
@@ -88,18 +94,6 @@ def automac_summary(modes) -> str:
     np.fill_diagonal(values, -1.0)
     a, b = np.unravel_index(int(np.argmax(values)), values.shape)
     return f"AutoMAC: largest off-diagonal {values[a, b]:.2f} (modes {min(a, b) + 1} and {max(a, b) + 1})"
-
-
-def modes_csv(doc: dict) -> str:
-    """The modes table of an identify JSON document as CSV (one row per mode, real shape per channel)."""
-    head = ["mode", "frequency_hz", "damping_ratio", "frequency_scatter_hz", "damping_scatter", "mpc", "mpd_deg"]
-    head += [f"shape_{c}" for c in doc["channels"]]
-    rows = [",".join(head)]
-    for k, m in enumerate(doc["modes"], 1):
-        vals = [k, m["frequency_hz"], m["damping_ratio"], m["frequency_scatter_hz"], m["damping_scatter"], m["mpc"],
-                m["mpd_deg"], *m["shape"]]
-        rows.append(",".join(str(v) for v in vals))
-    return "\n".join(rows) + "\n"
 
 
 def _limit_blas_threads() -> None:

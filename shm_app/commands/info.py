@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from shm_app import io
-    from shm_app.summary import info_json, recording_notes
+    from shm_app.output.info import info_json, recording_notes
 
     docs, notes = [], []
     for f in args.files:  # one recording in memory at a time

@@ -15,7 +15,7 @@ Options understood (each reader ignores the ones it does not take):
 ``dataset``     HDF5: the dataset (or comma-separated datasets, one per channel) holding the signals
 ``component``   CSMIP/COSMOS zip: which processing level to read (``"V2"`` by default, or ``"V1"``)
 ``unit``        miniSEED: the unit of the samples (the format states none)
-``geometry``    a geometry CSV path (or a dict from :func:`shm_app.geometry.read_geometry`) attached to the channels
+``geometry``    a geometry CSV path (or a dict from :func:`shm_app.io.geometry.read_geometry`) attached to the channels
 """
 from __future__ import annotations
 
@@ -184,7 +184,7 @@ def read(path: Union[str, Path], **options) -> Recording:
         reader: Callable[..., Recording] = module.read
         recording = reader(p, **options)
         if geometry is not None:
-            from shm_app.geometry import attach_geometry
+            from shm_app.io.geometry import attach_geometry
 
             recording = attach_geometry(recording, geometry)
         return recording

@@ -8,7 +8,7 @@ import numpy as np
 
 from shm_app.io.hdf5_reader import LAYOUT
 from shm_app.recording import Recording
-from shm_app.store import atomic_path
+from shm_app.persistence.atomic import atomic_path
 
 
 def write_recording(recording: Recording, path: Path) -> Path:

@@ -15,7 +15,7 @@ def _rec(fs=100.0, n=20_000):
 
 def test_lowpass_and_decimate_keep_the_mode_and_remove_the_rest():
     rec = _rec()
-    out = apply(rec, PreprocessSettings(detrend="linear", lowpass_hz=10.0, decimation=4))
+    out = apply(rec, PreprocessSettings(detrend="linear", lowpass_hz=10.0, decimate=4))
     assert out.fs_hz == 25.0 and out.n_samples == rec.n_samples // 4
     t = np.arange(out.n_samples) / out.fs_hz
     core = slice(200, -200)  # away from the filter's edge transients
@@ -23,12 +23,28 @@ def test_lowpass_and_decimate_keep_the_mode_and_remove_the_rest():
     # applied forward and backward: 0.1 dB ≈ 1.2 % amplitude at worst) bounds the error; the 30 Hz component
     # (amplitude 0.5, which would alias to 5 Hz) must be gone to that level too
     np.testing.assert_allclose(out.data[core, 0], np.sin(2 * np.pi * 2.0 * t)[core], atol=0.012)
-    assert out.metadata["preprocessing"][-1]["decimation"] == 4
+    assert out.metadata["preprocessing"][-1]["decimate"] == 4
     assert rec.fs_hz == 100.0  # the original is untouched
 
 
 def test_bad_settings_name_the_parameter():
-    with pytest.raises(SettingsError, match="high_hz must be between"):
+    with pytest.raises(SettingsError, match="lowpass_hz must be below the Nyquist frequency 50 Hz"):
         apply(_rec(), PreprocessSettings(lowpass_hz=80.0))
-    with pytest.raises(SettingsError, match="detrend must be"):
-        apply(_rec(), PreprocessSettings(detrend="quadratic"))
+    with pytest.raises(SettingsError, match="detrend must be one of none, constant, linear"):
+        PreprocessSettings(detrend="quadratic")
+    with pytest.raises(SettingsError, match="highpass_hz must be below the low-pass corner"):
+        PreprocessSettings(highpass_hz=5.0, lowpass_hz=2.0)
+    with pytest.raises(SettingsError, match="decimate must be a whole number between 1 and 1000"):
+        PreprocessSettings(decimate=2.5)
+    with pytest.raises(SettingsError, match="decimate is too large for this record"):
+        apply(_rec(), PreprocessSettings(decimate=1000))
+
+
+def test_time_window_cuts_the_record_and_moves_its_start():
+    from datetime import datetime
+
+    rec = _rec()
+    rec = type(rec)(data=rec.data, fs_hz=rec.fs_hz, channels=rec.channels, start=datetime(2026, 3, 1))
+    out = apply(rec, PreprocessSettings(detrend="none", window_s=(2.0, 5.0)))
+    assert out.n_samples == int(3.0 * rec.fs_hz) and out.start == datetime(2026, 3, 1, 0, 0, 2)
+    np.testing.assert_array_equal(out.data, rec.data[200:500])

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from dsp.simulate import bridge_deck_model, simulate_ambient
 from ui.app import default_input
@@ -88,30 +89,90 @@ def test_export_writes_the_identify_json(window, qtbot, tmp_path):
     assert rows[0].startswith("order,frequency_hz") and len(rows) == window.result.diagram.orders.size + 1
 
 
-def test_preprocessing_and_project_round_trip(window, qtbot, tmp_path):
+def test_a_project_reopens_exactly_as_saved(window, qtbot, tmp_path):
+    """The issue's walk-through: high-pass 0.5 Hz, low-pass 12 Hz, FDD with f max 12, A04R_z unticked, identify,
+    Save As. Reopened in a new window, everything is as saved, nothing is re-identified, the file is not written."""
+    from shm_app.identification import result_to_json
+    from shm_app.persistence.project import load_project
     from shm_app.preprocessing import PreprocessSettings
-    from shm_app.project import load_project
+
+    sample = default_input()
+    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
+        window.open_file(sample, identify_after=False)
+    pre = PreprocessSettings(highpass_hz=0.5, lowpass_hz=12.0)
+    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
+        window.start_preprocessing(pre)
+    panel = window.identification_panel
+    panel.method_box.setCurrentText("fdd")
+    panel.widgets["fmax_hz"].setValue(12.0)
+    item = window.channel_list.findItems("A04R_z", Qt.MatchFlag.MatchExactly)[0]
+    item.setCheckState(Qt.CheckState.Unchecked)
+    with qtbot.waitSignal(window.sigIdentified, timeout=120_000):
+        window.start_identification()
+    saved = window.result
+    assert saved.settings.method == "fdd" and "A04R_z" not in saved.channels
+    assert window.save_project(tmp_path / "p5.shmproj")
+    assert window.windowTitle().startswith("p5") and not window.isWindowModified()
+    before = (tmp_path / "p5.shmproj").read_bytes()
+
+    other = MainWindow()
+    qtbot.addWidget(other)
+    with qtbot.waitSignal(other.sigTaskEnded, timeout=60_000, check_params_cb=lambda name: name == "project"):
+        assert other.open_project(tmp_path / "p5.shmproj")
+    entry = other.session.current
+    assert entry.preprocessing == pre and entry.identification.method == "fdd"
+    assert entry.identification.fmax_hz == 12.0 and "A04R_z" not in entry.identification.channels
+    assert result_to_json(other.result) == result_to_json(saved)  # restored, not recomputed
+    assert other.preprocess_panel.settings() == pre
+    assert other.identification_panel.method_box.currentText() == "fdd"
+    assert other.identification_panel.widgets["fmax_hz"].value() == 12.0
+    assert other.channel_list.findItems("A04R_z", Qt.MatchFlag.MatchExactly)[0].checkState() == Qt.CheckState.Unchecked
+    assert other.recording.fs_hz == window.recording.fs_hz and other.modes_model.rowCount() == len(saved.modes)
+    assert not other.session.modified and other.runner.busy is False
+    assert (tmp_path / "p5.shmproj").read_bytes() == before
+    assert load_project(tmp_path / "p5.shmproj").state.recordings[0].preprocessing == pre
+
+
+def test_unsaved_work_is_asked_about_and_autosaved_beside_the_project(window, qtbot, tmp_path, _scripted_questions):
+    from PySide6.QtWidgets import QMessageBox
 
     _write_deck_csv(tmp_path / "deck.csv")
     with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
         window.open_file(tmp_path / "deck.csv", identify_after=False)
-    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
-        window.start_preprocessing(PreprocessSettings(lowpass_hz=12.0, decimation=2))
-    assert window.recording.fs_hz == 20.0 and window.original.recording.fs_hz == 40.0
-    with qtbot.waitSignal(window.sigIdentified, timeout=120_000):
-        window.start_identification()
+    assert window.session.modified and window.isWindowModified()
     assert window.save_project(tmp_path / "p.shmproj")
-    proj = load_project(tmp_path / "p.shmproj")
-    assert proj.recordings[0].path == str((tmp_path / "deck.csv").resolve())
-    assert proj.identifications[0]["fs_hz"] == 20.0
-    assert proj.settings["preprocessing"][-1]["decimation"] == 2
+    before = (tmp_path / "p.shmproj").read_bytes()
+    window.session.set_metadata(structure="Bridge 7")
+    window.autosave()
+    side = tmp_path / "p.shmproj.autosave"
+    assert side.exists() and (tmp_path / "p.shmproj").read_bytes() == before
+    _scripted_questions.append(QMessageBox.StandardButton.Cancel)  # New: the user cancels, nothing changes
+    window.new_project()
+    assert window.session.path == tmp_path / "p.shmproj" and window.session.state.metadata.structure == "Bridge 7"
+    other = MainWindow()
+    qtbot.addWidget(other)
+    _scripted_questions.append(QMessageBox.StandardButton.Yes)  # recover the newer autosave
+    assert other.open_project(tmp_path / "p.shmproj")
+    assert other.session.state.metadata.structure == "Bridge 7" and other.session.modified
+    assert (tmp_path / "p.shmproj").read_bytes() == before  # recovering does not write the project
+
+
+def test_unticking_every_channel_is_refused(window, qtbot, tmp_path):
+    _write_deck_csv(tmp_path / "deck.csv")
+    with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
+        window.open_file(tmp_path / "deck.csv", identify_after=False)
+    items = [window.channel_list.item(i) for i in range(window.channel_list.count())]
+    for item in items:
+        item.setCheckState(Qt.CheckState.Unchecked)
+    assert window.checked_channels() == [items[-1].text()]
+    assert window.session.current.identification.channels == (items[-1].text(),)
 
 
 def test_damaged_project_shows_a_dialog_and_is_not_overwritten(window, qtbot, tmp_path):
     bad = tmp_path / "bad.shmproj"
     bad.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 50)
-    window.open_project(bad)
-    assert window.project_path is None
+    assert not window.open_project(bad)
+    assert window.session.path is None
     assert "bad.shmproj" in window.last_error
     assert bad.read_bytes() == b"\x89HDF\r\n\x1a\n" + b"\x00" * 50
 
@@ -168,20 +229,20 @@ def test_frequency_domain_modes_show_no_scatter_or_poles():
 def test_identification_panel_passes_the_ssi_and_spectral_settings(window, qtbot, tmp_path):
     panel = window.identification_panel
     assert panel.settings().block_rows is None and panel.settings().max_order == 80  # auto and the CLI default
-    panel.block_rows_box.setValue(30)
-    panel.max_order_box.setValue(40)
-    panel.resolution_box.setValue(0.05)
-    panel.references_box.setText(" A01L_z, A02R_z ,")
+    w = panel.widgets
+    w["block_rows"].setValue(30)
+    w["max_order"].setValue(40)
+    w["resolution_hz"].setValue(0.05)
+    w["reference_channels"].setText(" A01L_z, A02R_z ,")
     s = panel.settings(("a", "b"))
-    assert (s.method, s.block_rows, s.max_order, s.resolution_hz, s.channels) == ("ssi-cov", 30, 40, None, ("a", "b"))
+    assert (s.method, s.block_rows, s.max_order, s.resolution_hz, s.channels) == ("ssi-cov", 30, 40, 0.05, ("a", "b"))
     assert s.reference_channels == ("A01L_z", "A02R_z")
-    assert panel.resolution_box.isEnabled() is False and panel.block_rows_box.isEnabled()
+    assert w["resolution_hz"].isEnabled() is False and w["block_rows"].isEnabled()
     _write_deck_csv(tmp_path / "deck.csv")
     with qtbot.waitSignal(window.sigIdentified, timeout=120_000) as blocker:
         window.open_file(tmp_path / "deck.csv")  # loading identifies with the panel's settings
     used = blocker.args[0].settings
     assert used.block_rows == 30 and used.orders == (2, 40) and used.reference_channels == ("A01L_z", "A02R_z")
     panel.method_box.setCurrentText("fdd")
-    assert panel.resolution_box.isEnabled() and not panel.max_order_box.isEnabled()
-    s = panel.settings()
-    assert (s.resolution_hz, s.block_rows, s.max_order, s.reference_channels) == (0.05, None, 80, None)
+    assert w["resolution_hz"].isEnabled() and not w["max_order"].isEnabled()
+    assert "between 2 and 2000" in w["block_rows"].toolTip() and "Hz" in w["resolution_hz"].suffix()

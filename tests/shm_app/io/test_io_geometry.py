@@ -6,7 +6,7 @@ import pytest
 from io_support import PALISADEN, REPO, shared
 from shm_app import io
 from shm_app.errors import ReadError
-from shm_app.geometry import attach_geometry, direction_label, read_geometry
+from shm_app.io.geometry import attach_geometry, direction_label, read_geometry
 
 SAMPLE = REPO / "resources" / "sample"
 

@@ -1,4 +1,5 @@
-"""The ``shm-app campaign`` JSON document (shared/DESIGN.md), with extra keys for reports and the GUI."""
+"""The ``shm-app campaign`` JSON document and CSV table (docs/contracts.md), with extra keys for reports and the
+GUI."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +11,7 @@ import numpy as np
 from dsp.compensation import MeanModel, RegressionModel
 
 if TYPE_CHECKING:
-    from shm_app.campaign import CampaignResult
+    from shm_app.campaign.model import CampaignResult
 
 
 def _num(x, digits: int = 6):
@@ -19,6 +20,10 @@ def _num(x, digits: int = 6):
 
 def _iso(t: Optional[datetime]) -> Optional[str]:
     return None if t is None else t.isoformat()
+
+
+def _list(v):
+    return None if v is None else list(v)
 
 
 def campaign_to_json(result: CampaignResult) -> dict:
@@ -75,9 +80,33 @@ def campaign_to_json(result: CampaignResult) -> dict:
                           "change_sigma": _num(t.shift.shift_sigma, 3)} for t in result.moved_tracks],
         "channels": None if result.channels is None else list(result.channels),
         "settings": {"identification": {k: (list(v) if isinstance(v, tuple) else v)
-                                        for k, v in vars(s.identification).items()},
+                                        for k, v in vars(s.identification).items() if k != "compute_spectrum"},
                      "baseline_count": s.baseline_count, "baseline_until": _iso(s.baseline_until),
-                     "compensation": s.compensation, "frost_hinge": s.frost_hinge, "tracking": dict(vars(s.tracking)),
-                     "novelty": dict(vars(s.novelty))},
+                     "compensation": s.compensation, "frost_hinge": s.frost_hinge, "alpha": s.alpha,
+                     "alarm_k": s.alarm_k, "alarm_m": s.alarm_m, "env_columns": _list(s.env_columns),
+                     "tracking": dict(vars(s.tracking)), "novelty": dict(vars(s.novelty))},
         "warnings": list(result.warnings),
     }
+
+
+def campaign_csv(result: CampaignResult) -> str:
+    """Per recording, sorted by start: file, start, baseline flag, covariates, tracked frequencies (Hz) and damping
+    ratios, novelty index, its limit, exceedance and alarm. Empty cells where a value is missing."""
+    def cell(v) -> str:
+        if v is None or (isinstance(v, float) and not np.isfinite(v)):
+            return ""
+        if isinstance(v, (bool, np.bool_)):
+            return "1" if v else "0"
+        return repr(float(v)) if isinstance(v, (float, np.floating)) else str(v)
+
+    ids = result.track_ids
+    head = (["file", "start", "baseline"] + list(result.covariate_names) + [f"{i}_frequency_hz" for i in ids]
+            + [f"{i}_damping_ratio" for i in ids] + ["novelty", "limit", "exceed", "alarm", "error"])
+    rows = [",".join(head)]
+    for i in range(result.n_recordings):
+        values = ([Path(result.files[i]).name, _iso(result.starts[i]) or "", result.baseline[i]]
+                  + list(result.covariates[i]) + list(result.frequencies_hz[i]) + list(result.damping_ratios[i])
+                  + [result.novelty[i], result.limit[i], result.exceed[i], result.alarm[i]])
+        error = (result.errors[i] or "").replace('"', "'")
+        rows.append(",".join(cell(v) for v in values) + (f',"{error}"' if error else ","))
+    return "\n".join(rows) + "\n"

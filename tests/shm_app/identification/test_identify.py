@@ -15,11 +15,11 @@ from dsp.modal import mac
 from dsp.simulate import bridge_deck_model, simulate_ambient
 from shm_app.cli import main
 from shm_app.errors import SettingsError
-from shm_app.identify import (METHODS, IdentificationResult, IdentificationSettings, identify, resolve,
+from shm_app.identification import (method_names, IdentificationResult, IdentificationSettings, identify, resolve,
                               result_to_json)
 from shm_app.recording import Channel, Recording
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DATA = REPO.parent / "shared" / "data"
 PALISADEN = DATA / "palisaden" / "Palisaden_dataset.npy"
 ALL_METHODS = ("ssi-cov", "ssi-dat", "fdd", "efdd", "peak")
@@ -39,7 +39,7 @@ def deck_result(method: str) -> IdentificationResult:
 
 
 def test_every_method_is_offered():
-    assert set(ALL_METHODS) <= set(METHODS)
+    assert set(ALL_METHODS) <= set(method_names())
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)
@@ -98,7 +98,9 @@ def test_cli_summary_of_a_frequency_domain_method_has_no_pole_scatter(deck_csv, 
     assert main(["identify", str(deck_csv), "--method", "efdd", "--fmax", "12"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert "modes by efdd" in out[0] and len(out) >= 4  # title, at least two modes, AutoMAC
-    assert all(" ± " not in line and "poles" not in line and " Hz  damping " in line for line in out[1:-1])
+    modes = [line for line in out if line.startswith("  mode ")]
+    assert len(modes) >= 2 and all("poles" not in line and " Hz  ζ " in line for line in modes)
+    assert "not an uncertainty" not in out[-2]
 
 
 def test_cli_json_to_stdout(deck_csv, capsys):
@@ -115,7 +117,10 @@ def test_cli_csv_and_uff(deck_csv, tmp_path, capsys):
     assert main(["identify", str(deck_csv), "--fmax", "12", "--csv", str(out_csv), "--uff", str(out_uff)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert "modes by ssi-cov" in out[0]
-    assert all(" ± " in line and "poles)" in line for line in out[1:-1])  # scatter and support of every mode
+    modes = [line for line in out if line.startswith("  mode ")]
+    assert len(modes) >= 4 and all(line.count(" ± ") == 2 and line.count("[") == 2 and "poles, scatter" in line
+                                   for line in modes)  # σ and 95 % interval of f and ζ, then the order scatter
+    assert "95 % interval" in out[-2] and "not an uncertainty" in out[-2]
     # the deck's bending and torsion shapes are orthogonal on its two edges (MAC ≈ 0; the close pair included)
     assert out[-1].startswith("  AutoMAC: largest off-diagonal 0.0"), out[-1]
     rows = out_csv.read_text().splitlines()
@@ -148,16 +153,19 @@ def test_cli_writes_the_stabilization_diagram(deck_csv, tmp_path, capsys):
 
 @pytest.mark.parametrize("args, fragment", [
     (["--method", "modal-magic"], "method must be one of ssi-cov, ssi-dat, fdd, efdd, peak; got 'modal-magic'"),
-    (["--fmax", "60"], "fmax must be between 0 and the Nyquist frequency 50 Hz"),
-    (["--fmin", "12", "--fmax", "10"], "fmin must be between 0 and fmax (10 Hz)"),
-    (["--channels", "A01L_z"], "channels: method 'ssi-cov' needs at least 2 channels"),
-    (["--channels", "A01L_z", "--method", "efdd"], "channels: method 'efdd' needs at least 2 channels"),
-    (["--block-rows", "5000"], "block_rows=5000 needs at least 100000 samples"),
-    (["--fs", "100", "--fmax", "12", "--method", "ssi-dat", "--block-rows", "20000"], "block_rows=20000 needs"),
-    (["--block-rows", "1"], "block_rows must be at least 2; got 1"),
+    (["--fmax", "60"], "fmax_hz must be below the Nyquist frequency 50 Hz of this recording; got 60"),
+    (["--fmin", "12", "--fmax", "10"], "fmin_hz must be below fmax_hz (10 Hz); got 12"),
+    (["--fmax", "-3"], "fmax_hz must be above 0 Hz; got -3"),
+    (["--channels", "A01L_z"], "channels must hold at least 2 for method 'ssi-cov'"),
+    (["--channels", "A01L_z", "--method", "efdd"], "channels must hold at least 2 for method 'efdd'"),
+    (["--block-rows", "2000", "--fmax", "12"], "block_rows = 2000 needs at least 40000 samples"),
+    (["--fs", "100", "--fmax", "12", "--method", "ssi-dat", "--block-rows", "20000"],
+     "block_rows must be between 2 and 2000; got 20000"),
+    (["--block-rows", "1"], "block_rows must be between 2 and 2000; got 1"),
+    (["--block-rows", "2.5"], "block_rows must be a whole number between 2 and 2000; got 2.5"),
     (["--reference-channels", "A01L_z,nope"], "reference_channels must be distinct names among"),
-    (["--max-order", "1"], "max_order must be at least 2; got 1"),
-    (["--resolution", "0.0001"], "resolution must be between"),
+    (["--max-order", "1"], "max_order must be between 2 and 2000; got 1"),
+    (["--resolution", "0.0001"], "resolution_hz must be between"),
 ])
 def test_cli_refuses_impossible_settings_with_one_line(deck_csv, capsys, args, fragment):
     assert main(["identify", str(deck_csv), *args]) == 2
@@ -170,7 +178,7 @@ def test_cli_as_a_process_exit_code_and_stderr(deck_csv):
     proc = subprocess.run([sys.executable, "-m", "shm_app", "identify", str(deck_csv), "--fmax", "80"],
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip().startswith("shm-app: error:") and "fmax must be between" in proc.stderr
+    assert proc.stderr.strip().startswith("shm-app: error:") and "fmax_hz must be below the Nyquist frequency 50 Hz" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
@@ -230,7 +238,7 @@ def test_reference_channels_are_resolved_and_reported():
                                             reference_channels=("A01L_z", "A01R_z", "A03L_z", "A03R_z")))
     assert s.reference_channels == ("A01L_z", "A01R_z", "A03L_z", "A03R_z")
     assert s.orders[1] <= s.block_rows * 4
-    with pytest.raises(SettingsError, match="fmax must be between"):
+    with pytest.raises(SettingsError, match="fmax_hz must be below the Nyquist frequency 50 Hz"):
         resolve(rec, IdentificationSettings(fmax_hz=50.0))  # the Nyquist frequency itself is excluded
 
 
@@ -274,7 +282,7 @@ def test_resolve_accepts_or_names_the_parameter_hypothesis():
     from hypothesis import strategies as st
 
     rec = _small_recording()
-    names = ("method", "fmax", "fmin", "block_rows", "resolution", "channels", "max_order", "order_step")
+    names = ("method", "fmax_hz", "fmin_hz", "block_rows", "resolution_hz", "channels", "max_order", "order_step")
 
     @settings(max_examples=30, deadline=None)
     @given(method=st.sampled_from(ALL_METHODS + ("bogus",)),
@@ -283,10 +291,9 @@ def test_resolve_accepts_or_names_the_parameter_hypothesis():
            block_rows=st.one_of(st.none(), st.integers(-3, 2000)),
            max_order=st.integers(-2, 200))
     def check(method, fmax, fmin, block_rows, max_order):
-        s = IdentificationSettings(method=method, fmax_hz=fmax, fmin_hz=fmin, block_rows=block_rows,
-                                   max_order=max_order)
-        try:
-            r = resolve(rec, s)
+        try:  # the settings refuse what no recording allows, resolve what this one does not
+            r = resolve(rec, IdentificationSettings(method=method, fmax_hz=fmax, fmin_hz=fmin, block_rows=block_rows,
+                                                    max_order=max_order))
         except SettingsError as exc:
             message = str(exc)
             assert "\n" not in message and any(f"{n}" in message for n in names), message

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from shm_app.environment import read_environment, read_frequency_table
+from shm_app.io.environment import read_environment, read_frequency_table
 from shm_app.errors import ReadError
 
 

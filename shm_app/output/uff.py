@@ -12,7 +12,7 @@ from typing import Union
 
 import numpy as np
 
-from shm_app.identify import IdentificationResult
+from shm_app.identification import IdentificationResult
 
 
 def _axis(direction) -> int:

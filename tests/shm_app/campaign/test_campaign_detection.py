@@ -14,7 +14,7 @@ import pytest
 
 from dsp.simulate_campaign import simulate_frequency_campaign
 from shm_app.campaign import CampaignSettings, analyse_table
-from shm_app.environment import EnvironmentLog
+from shm_app.io.environment import EnvironmentLog
 
 N_BASELINE, N_UNDAMAGED, N_DAMAGED = 760, 30, 40
 DAMAGE_START = N_BASELINE + N_UNDAMAGED

@@ -12,8 +12,8 @@ from dsp.progress import CancelToken, Cancelled
 from dsp.simulate_campaign import simulate_frequency_campaign
 from shm_app.campaign import (CampaignSettings, analyse, discover, identify_file, identify_recordings,
                               run_campaign)
-from shm_app.campaign_sim import write_campaign
-from shm_app.environment import read_environment
+from shm_app.campaign.simulation import write_campaign
+from shm_app.io.environment import read_environment
 from shm_app.errors import SettingsError, ShmError
 
 N, N_BASE, DAMAGE_AT = 30, 18, 22
@@ -136,7 +136,7 @@ def test_cancel_stops_the_pool_promptly(campaign):
 
 def test_settings_are_validated():
     with pytest.raises(SettingsError, match="either"):
-        CampaignSettings(baseline_count=5, baseline_until=datetime(2026, 1, 1))
+        CampaignSettings(baseline_count=8, baseline_until=datetime(2026, 1, 1))
     with pytest.raises(SettingsError, match="workers"):
         CampaignSettings(workers=0)
     with pytest.raises(SettingsError, match="compensation"):
@@ -170,7 +170,7 @@ def test_campaign_modules_do_not_load_qt():
 
     code = ("import sys, shm_app.campaign, shm_app.commands.campaign, dsp.tracking, dsp.compensation, dsp.novelty;"
             "sys.exit(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))")
-    assert subprocess.run([sys.executable, "-c", code], cwd=str(__import__("pathlib").Path(__file__).parents[2]))\
+    assert subprocess.run([sys.executable, "-c", code], cwd=str(__import__("pathlib").Path(__file__).parents[3]))\
         .returncode == 0
 
 
@@ -184,13 +184,13 @@ def test_a_recording_with_other_channels_is_set_aside(identified):
 
 
 def test_an_unexpected_failure_in_one_task_is_recorded(monkeypatch, campaign):
-    import shm_app.identify
+    import shm_app.identification.pipeline
 
     _, _, paths = campaign
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr(shm_app.identify, "identify", broken)
+    monkeypatch.setattr(shm_app.identification.pipeline, "identify", broken)
     r = identify_file(paths[0])
     assert r.error == "internal error: ZeroDivisionError: bug"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from dsp.simulate_campaign import simulate_frequency_campaign
-from shm_app.campaign_sim import write_campaign
+from shm_app.campaign.simulation import write_campaign
 from shm_app.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 START = datetime(2026, 1, 1)
 
 
@@ -75,11 +75,12 @@ def test_frequency_table_without_env_uses_pca_and_says_so(table, capsys):
     (["campaign", "x.csv", "--frequencies", "f.csv"], "not both"),
     (["campaign", "nope/missing.csv"], "file not found"),
     (["campaign", "--frequencies", "nope.csv"], "not found"),
-    (["campaign", "x.csv", "--baseline", "3", "--baseline-until", "2026-01-01"], "not allowed with"),
+    (["campaign", "x.csv", "--baseline", "8", "--baseline-until", "2026-01-01"], "not both"),
+    (["campaign", "x.csv", "--baseline", "3"], "baseline_count must be at least 6"),
     (["campaign", "x.csv", "--baseline-until", "yesterday"], "ISO"),
     (["campaign", "x.csv", "--workers", "0"], "workers"),
     (["campaign", "x.csv", "--alpha", "2"], "alpha"),
-    (["campaign", "--frequencies", "f.csv", "--project", "p.shmproj"], "--project needs recordings"),
+    (["campaign", "x.csv", "--report", "no/such/folder/r.pdf"], "does not exist"),
     (["campaign", "--frequencies", "f.csv", "--report", "-"], "needs a file name"),
 ])
 def test_bad_input_exits_2_with_one_line(argv, message, capsys, tmp_path, monkeypatch):
@@ -100,7 +101,7 @@ def test_baseline_larger_than_the_table_and_env_outside_the_campaign(table, caps
 
 
 def test_report_output(table, capsys, tmp_path):
-    pytest.importorskip("shm_app.report")
+    pytest.importorskip("shm_app.output.report")
     folder, _ = table
     pdf = tmp_path / "campaign.pdf"
     code, _, err = _run(["campaign", "--frequencies", str(folder / "freqs.csv"), "--env", str(folder / "env.csv"),
@@ -116,11 +117,19 @@ def test_unreachable_scheduler_exits_2_with_one_line(capsys, tmp_path):
     assert code == 2 and "cannot reach the Dask scheduler" in err and err.count("\n") == 1
 
 
-def test_missing_report_module_is_a_clear_error(table, capsys, monkeypatch):
+def test_a_bug_exits_1_naming_the_log(table, capsys, monkeypatch, tmp_path):
+    import shm_app.campaign.analysis
+
+    def broken(*args, **kwargs):
+        raise ValueError("a numpy bug")
+
+    monkeypatch.setenv("SHM_APP_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(shm_app.campaign.analysis, "_assess", broken)
     folder, _ = table
-    monkeypatch.setitem(sys.modules, "shm_app.report", None)  # as if the report module were not installed
-    code, _, err = _run(["campaign", "--frequencies", str(folder / "freqs.csv"), "--report", "x.pdf"], capsys)
-    assert code == 2 and "--report" in err and err.count("\n") == 1
+    code, _, err = _run(["campaign", "--frequencies", str(folder / "freqs.csv")], capsys)
+    assert code == 1 and err.count("\n") == 1 and "internal error" in err and "a numpy bug" in err
+    log = tmp_path / "home" / "shm-app.log"
+    assert str(log) in err and "Traceback" in log.read_text() and "a numpy bug" in log.read_text()
 
 
 def test_end_to_end_recordings_with_damage_from_the_command_line(tmp_path):
@@ -135,12 +144,7 @@ def test_end_to_end_recordings_with_damage_from_the_command_line(tmp_path):
     argv = [sys.executable, "-m", "shm_app", "campaign", str(tmp_path / "recordings" / "*.csv"),
             "--env", str(tmp_path / "environment.csv"), "--baseline", "14", "--workers", "2", "--max-order", "60",
             "--json", str(out)]
-    has_project = True
-    try:
-        __import__("shm_app.project")
-        argv += ["--project", str(proj)]
-    except ImportError:
-        has_project = False
+    argv += ["--project", str(proj)]
     run = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     doc = json.loads(out.read_text())
@@ -154,7 +158,8 @@ def test_end_to_end_recordings_with_damage_from_the_command_line(tmp_path):
     assert all(len(t["reference_shape"]) == 8 and max(map(abs, t["reference_shape"])) == 1.0 for t in doc["tracks"])
     assert doc["baseline"]["compensation"]["kind"] == "regression"
     assert doc["settings"]["identification"]["max_order"] == 60
-    if has_project:
-        from shm_app.project import load_project
+    from shm_app.campaign import campaign_to_json
+    from shm_app.persistence.project import load_project
 
-        assert load_project(proj).campaign["first_alarm"] == doc["first_alarm"]
+    stored = load_project(proj).state.campaign
+    assert campaign_to_json(stored.result) == doc and stored.settings.baseline_count == 14

@@ -9,14 +9,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 import numpy as np
 
-from dsp.progress import CancelToken
+from dsp.progress import CancelToken, ProgressFn, report
 from shm_app.errors import ShmError
-from shm_app.identify import IdentificationSettings
+from shm_app.identification.settings import IdentificationSettings
 from shm_app.recording import start_from_filename
+
+if TYPE_CHECKING:
+    from shm_app.campaign.settings import CampaignSettings
 
 
 # -- the task --------------------------------------------------------------------------------------------
@@ -47,13 +50,14 @@ def identify_file(path: Union[str, Path], identification: IdentificationSettings
     recording does not stop the campaign.
     """
     from shm_app import io
-    from shm_app.identify import identify
+    from shm_app.identification.pipeline import identify
 
     path = str(path)
     try:
         recording = io.read(path, **dict(read_options))
-        result = identify(recording, replace(identification, compute_spectrum=False))  # no plots: skip the spectra
-    except (ShmError, ValueError, np.linalg.LinAlgError) as exc:
+        # no plots and no standard deviations in a campaign: the tracking compares many records instead
+        result = identify(recording, replace(identification, compute_spectrum=False, uncertainty=False))
+    except (ShmError, np.linalg.LinAlgError) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
         return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
                               error=reason)
@@ -147,3 +151,30 @@ def run_dask(paths, args, address: str, workers: Optional[int], done, cancel: Op
             raise
     finally:
         client.close()
+
+
+def identify_recordings(paths: Sequence[Union[str, Path]], settings: "CampaignSettings", *,
+                        progress: Optional[ProgressFn] = None,
+                        cancel: Optional[CancelToken] = None) -> list[RecordingModes]:
+    """Run :func:`identify_file` on every path on a local process pool (``settings.workers``) or on
+    the Dask cluster at ``settings.scheduler``. Results come back in completion order. At most a few tasks per
+    worker are in flight, so memory stays flat with the campaign's length. Cancelling stops submitting, cancels
+    what is queued and raises :class:`~dsp.progress.Cancelled`.
+    """
+    paths = [str(p) for p in paths]
+    args = (settings.identification, tuple(settings.read_options))
+    total = len(paths)
+    out: list[RecordingModes] = []
+
+    def done(r: RecordingModes) -> None:
+        out.append(r)
+        report(progress, cancel, len(out) / total, f"{len(out)}/{total} {Path(r.file).name}")
+
+    report(progress, cancel, 0.0, f"identifying {total} recordings")
+    if settings.scheduler:
+        run_dask(paths, args, settings.scheduler, settings.workers, done, cancel)
+    else:
+        # even one worker is a separate process: it keeps a GUI responsive, and its single-threaded BLAS is much
+        # faster on these small SVDs than a multithreaded one competing for the same cores
+        run_pool(paths, args, min(settings.workers or os.cpu_count() or 1, total), done, cancel)
+    return out

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from shm_app.cli import main
-from shm_app.project import save_project
-from shm_app.report import write_report
+from shm_app.persistence.project import save_project
+from shm_app.session import ProjectState
+from shm_app.output.report import write_report
 
 
 def campaign_doc(n=60, n_base=30, damage_at=45, seed=0):
@@ -40,16 +41,22 @@ def test_report_pages(tmp_path):
 
 
 def test_cli_report_from_project(tmp_path, capsys):
-    proj = save_project(tmp_path / "c.shmproj", campaign=campaign_doc())
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[3] / "resources" / "sample" / "monitoring"
+    proj = tmp_path / "c.shmproj"
+    assert main(["campaign", "--frequencies", str(sample / "frequencies.csv"), "--env",
+                 str(sample / "environment.csv"), "--baseline-until", "2025-12-31", "--project", str(proj)]) == 0
+    before = proj.read_bytes()
     assert main(["report", str(proj), "--pdf", str(tmp_path / "out.pdf")]) == 0
-    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF") and proj.read_bytes() == before
 
 
 @pytest.mark.parametrize("setup", ["missing", "empty-project", "junk"])
 def test_cli_report_bad_input_is_one_line_exit_2(tmp_path, capsys, setup):
     path = tmp_path / "p.shmproj"
     if setup == "empty-project":
-        save_project(path)
+        save_project(path, ProjectState())
     elif setup == "junk":
         path.write_bytes(b"junk" * 10)
     assert main(["report", str(path), "--pdf", str(tmp_path / "o.pdf")]) == 2
@@ -64,9 +71,9 @@ def test_tracks_table_reports_the_compensated_change_not_the_seasonal_raw_one(tm
     import json
     from pathlib import Path
 
-    from shm_app.report import _tracks_table
+    from shm_app.output.report import _tracks_table
 
-    sample = Path(__file__).resolve().parents[2] / "resources" / "sample" / "monitoring"
+    sample = Path(__file__).resolve().parents[3] / "resources" / "sample" / "monitoring"
     out = tmp_path / "c.json"
     assert main(["campaign", "--frequencies", str(sample / "frequencies.csv"), "--env", str(sample / "environment.csv"),
                  "--baseline-until", "2025-12-31", "--json", str(out)]) == 0

@@ -1,24 +1,14 @@
-"""Monitoring campaigns: identify every recording, track modes, compensate the environment, raise damage alarms.
-
-Pipeline (``shm-app campaign``, the GUI campaign view):
-
-1. :func:`discover` turns files, folders and globs into recording paths.
-2. :func:`identify_recordings` runs :func:`identify_file` — one independent task per recording that reads the file,
-   runs the SSI-COV identification with the campaign's shared settings and returns a small
-   :class:`RecordingModes` — on a local process pool or a Dask distributed cluster, with a bounded number of tasks
-   in flight so memory stays flat however long the campaign. A recording that fails is recorded with its error.
-3. :func:`analyse` orders the recordings by start, establishes reference tracks from the baseline, tracks the modes,
-   fits the environmental compensation on the baseline only (regression on covariates with a frost hinge, or PCA
-   without covariates), computes the Hotelling T² novelty index with its control limit, applies the k-of-m alarm
-   rule and measures which tracks moved. :func:`analyse_table` does step 3 on a frequency table.
+"""Campaign analysis: order the recordings, establish reference tracks on the baseline, track the modes, fit the
+environmental compensation on the baseline only (regression on covariates with a frost hinge, or PCA without
+covariates), compute the Hotelling T² novelty index with its control limit, apply the k-of-m alarm rule and
+measure which tracks moved. :func:`analyse` works on per-recording identification results, :func:`analyse_table`
+on a frequency table, :func:`run_campaign` does the whole campaign from inputs.
 
 The numerics live in :mod:`dsp.tracking`, :mod:`dsp.compensation` and :mod:`dsp.novelty`.
 """
 from __future__ import annotations
 
-import glob
-import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Optional, Sequence, Union
@@ -26,217 +16,17 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from dsp.compensation import MeanModel, PCAModel, RegressionModel, fit_mean, fit_pca, fit_regression
-from dsp.novelty import NoveltyModel, NoveltySettings, TrackShift, alarm_rule, fit_novelty, hotelling_t2, track_shifts
+from dsp.novelty import alarm_rule, fit_novelty, hotelling_t2, track_shifts
 from dsp.progress import CancelToken, ProgressFn, report
-from dsp.tracking import ModeSet, ReferenceTracks, TrackingSettings, establish_tracks, track_modes
-from shm_app.environment import EnvironmentLog
+from dsp.tracking import ModeSet, ReferenceTracks, establish_tracks, track_modes
+from shm_app.campaign.discovery import discover
+from shm_app.campaign.model import CampaignResult, Track
+from shm_app.campaign.settings import DEFAULT_BASELINE_FRACTION, MIN_BASELINE, CampaignSettings
+from shm_app.campaign.tasks import RecordingModes, identify_recordings
 from shm_app.errors import SettingsError, ShmError
-from shm_app.campaign_json import campaign_to_json
-from shm_app.campaign_tasks import RecordingModes, identify_file, run_dask, run_pool
-from shm_app.identify import IdentificationSettings
+from shm_app.io.environment import EnvironmentLog
 from shm_app.recording import start_from_filename
 
-__all__ = ["CampaignSettings", "CampaignResult", "Track", "RecordingModes", "discover", "identify_file",
-           "identify_recordings", "analyse", "analyse_table", "run_campaign", "campaign_to_json"]
-
-DEFAULT_BASELINE_FRACTION = 1 / 3
-COMPENSATIONS = ("auto", "regression", "pca", "none")
-MIN_BASELINE = 6  # usable baseline recordings; tracks are then left out of the index until the fit is possible
-
-
-@dataclass(frozen=True)
-class CampaignSettings:
-    """Everything a campaign result depends on (stored with it, printed in reports).
-
-    identification : shared by every recording (SSI-COV)
-    baseline_count / baseline_until : the baseline is the first N recordings, or those starting up to this time
-        (naive UTC); neither: the first third of the campaign
-    env_columns : covariates to use from the environment log (default all its columns)
-    compensation : "auto" (regression on covariates when there are any, else PCA), "regression", "pca" or
-        "none" (raw deviations from the baseline mean: shows what compensation buys)
-    frost_hinge : add the frost hinge ``max(0, T0 − T)`` on the first covariate whose name contains "temp"
-    workers : local worker processes (default ``os.cpu_count()``)
-    scheduler : address of a Dask distributed scheduler; the tasks then run on its cluster
-    read_options : extra keyword options for :func:`shm_app.io.read` (e.g. ``(("fs", 40.0),)``)
-    """
-
-    identification: IdentificationSettings = IdentificationSettings()
-    baseline_count: Optional[int] = None
-    baseline_until: Optional[datetime] = None
-    env_columns: Optional[tuple[str, ...]] = None
-    compensation: str = "auto"
-    frost_hinge: bool = True
-    workers: Optional[int] = None
-    scheduler: Optional[str] = None
-    tracking: TrackingSettings = TrackingSettings()
-    novelty: NoveltySettings = NoveltySettings()
-    read_options: tuple[tuple[str, object], ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.baseline_count is not None and self.baseline_until is not None:
-            raise SettingsError("give the baseline either as a number of recordings or as an end time, not both")
-        if self.baseline_count is not None and self.baseline_count < 1:
-            raise SettingsError(f"baseline must be a positive number of recordings; got {self.baseline_count}")
-        if self.workers is not None and self.workers < 1:
-            raise SettingsError(f"workers must be at least 1; got {self.workers}")
-        if self.compensation not in COMPENSATIONS:
-            raise SettingsError(f"compensation must be one of {', '.join(COMPENSATIONS)}; got {self.compensation!r}")
-        if self.identification.method != "ssi-cov":
-            raise SettingsError(f"campaigns use the SSI-COV identification; got method {self.identification.method!r}")
-
-
-@dataclass(frozen=True)
-class Track:
-    """A tracked mode. ``shift`` is how far it moved after the first alarm (None without an alarm)."""
-
-    id: str
-    reference_frequency_hz: float
-    reference_shape: Optional[np.ndarray]
-    presence: float
-    shift: Optional[TrackShift] = None
-    watched: bool = True
-
-
-@dataclass(frozen=True, eq=False)
-class CampaignResult:
-    """Everything the campaign view, the report and the JSON need. Arrays are ``(n_recordings, …)``, sorted by start.
-
-    frequencies_hz, damping_ratios : (n, n_tracks), NaN where a track found no mode
-    covariates : (n, n_covariates) at each recording's start, NaN where the log has no value
-    predicted_hz : (n, n_tracks) environmental prediction (regression on covariates, or the PCA major part)
-    residuals : (n, n_tracks) relative residuals ``(f − f̂)/f̂`` (×100 for %)
-    novelty, limit : (n,) Hotelling T² and its control limit (NaN without a verdict)
-    exceed, alarm, baseline : (n,) bool
-    """
-
-    files: tuple[str, ...]
-    starts: tuple[Optional[datetime], ...]
-    errors: tuple[Optional[str], ...]
-    covariate_names: tuple[str, ...]
-    covariates: np.ndarray
-    frequencies_hz: np.ndarray
-    damping_ratios: np.ndarray
-    predicted_hz: np.ndarray
-    residuals: np.ndarray
-    novelty: np.ndarray
-    limit: np.ndarray
-    exceed: np.ndarray
-    alarm: np.ndarray
-    baseline: np.ndarray
-    tracks: tuple[Track, ...]
-    compensation: Union[RegressionModel, PCAModel, MeanModel]
-    novelty_model: NoveltyModel
-    residual_std: np.ndarray
-    first_alarm_index: Optional[int]
-    settings: CampaignSettings
-    watched: Optional[np.ndarray] = None
-    warnings: tuple[str, ...] = ()
-    channels: Optional[tuple[str, ...]] = None
-
-    @property
-    def n_recordings(self) -> int:
-        return len(self.files)
-
-    @property
-    def track_ids(self) -> tuple[str, ...]:
-        return tuple(t.id for t in self.tracks)
-
-    @property
-    def threshold(self) -> float:
-        """Control limit of the novelty index when every track is present."""
-        return self.novelty_model.limit()
-
-    @property
-    def first_alarm(self) -> Optional[datetime]:
-        return None if self.first_alarm_index is None else self.starts[self.first_alarm_index]
-
-    @property
-    def moved_tracks(self) -> tuple[Track, ...]:
-        return tuple(t for t in self.tracks if t.shift is not None and t.shift.moved)
-
-    def predict(self, covariates) -> np.ndarray:
-        """Compensation curve: frequencies (Hz) the baseline model expects for ``covariates`` (n, n_covariates).
-
-        For the PCA model (no covariates) the argument is a frequency array (n, n_tracks) and the result its
-        environmental part. Tracks left out of the novelty index (``Track.watched`` False) give NaN.
-        """
-        if isinstance(self.compensation, RegressionModel):
-            return self.compensation.predict(covariates)
-        f = np.asarray(covariates, dtype=float)
-        out = np.full(f.shape, np.nan)
-        out[:, self.watched] = self.compensation.predict(f[:, self.watched])
-        return out
-
-
-# -- inputs --------------------------------------------------------------------------------------------------------
-
-def _is_recording(path: Path) -> bool:
-    from shm_app.io import READERS
-
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return bool(suffixes) and suffixes[-1] in READERS
-
-
-def discover(inputs: Sequence[Union[str, Path]]) -> list[Path]:
-    """Recording paths from files, folders (every supported recording in it) and glob patterns, without duplicates.
-
-    Raises ShmError naming the input that yields nothing.
-    """
-    out: dict[str, Path] = {}
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(q for q in p.iterdir() if q.is_file() and _is_recording(q))
-            if not found:
-                raise ShmError(f"{p}: no supported recordings in this folder")
-        elif p.is_file():
-            found = [p]
-        elif glob.has_magic(str(item)):
-            found = sorted(Path(q) for q in glob.glob(str(item), recursive=True)
-                           if Path(q).is_file() and _is_recording(Path(q)))
-            if not found:
-                raise ShmError(f"{item}: no supported recordings match this pattern")
-        else:
-            raise ShmError(f"{item}: file not found")
-        for q in found:
-            out.setdefault(str(q.resolve()), q)
-    if not out:
-        raise ShmError("no recordings given")
-    return list(out.values())
-
-
-# -- per-recording tasks (shm_app/campaign_tasks.py) -------------------------------------------------------
-
-def identify_recordings(paths: Sequence[Union[str, Path]], settings: CampaignSettings = CampaignSettings(), *,
-                        progress: Optional[ProgressFn] = None,
-                        cancel: Optional[CancelToken] = None) -> list[RecordingModes]:
-    """Run :func:`identify_file` on every path on a local process pool (``settings.workers``) or on
-    the Dask cluster at ``settings.scheduler``. Results come back in completion order. At most a few tasks per
-    worker are in flight, so memory stays flat with the campaign's length. Cancelling stops submitting, cancels
-    what is queued and raises :class:`~dsp.progress.Cancelled`.
-    """
-    paths = [str(p) for p in paths]
-    args = (settings.identification, tuple(settings.read_options))
-    total = len(paths)
-    out: list[RecordingModes] = []
-
-    def done(r: RecordingModes) -> None:
-        out.append(r)
-        report(progress, cancel, len(out) / total, f"{len(out)}/{total} {Path(r.file).name}")
-
-    report(progress, cancel, 0.0, f"identifying {total} recordings")
-    if settings.scheduler:
-        run_dask(paths, args, settings.scheduler, settings.workers, done, cancel)
-    else:
-        # even one worker is a separate process: it keeps a GUI responsive, and its single-threaded BLAS is much
-        # faster on these small SVDs than a multithreaded one competing for the same cores
-        run_pool(paths, args, min(settings.workers or os.cpu_count() or 1, total), done, cancel)
-    return out
-
-
-# -- analysis ------------------------------------------------------------------------------------------------------
 
 def _order(starts: Sequence[Optional[datetime]], files: Sequence[str]) -> np.ndarray:
     keys = [(s is None, s or datetime.min, Path(f).name) for s, f in zip(starts, files)]
@@ -252,7 +42,7 @@ def _baseline_mask(starts: Sequence[Optional[datetime]], usable: np.ndarray, set
     else:
         count = settings.baseline_count
         if count is None:
-            count = max(1, int(round(DEFAULT_BASELINE_FRACTION * n)))
+            count = max(MIN_BASELINE, int(round(DEFAULT_BASELINE_FRACTION * n)))
         if count >= n:
             raise SettingsError(f"the baseline of {count} recordings leaves none of the {n} to monitor; "
                                 f"give a smaller --baseline")

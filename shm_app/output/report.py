@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from shm_app import __version__
-from shm_app.identify import format_scatter
+from shm_app.output.tables import format_scatter
 
 A4 = (8.27, 11.69)
 RED, GREEN, GREY = "#c0392b", "#1e8449", "#7f8c8d"
@@ -251,10 +251,11 @@ def write_report(path: Union[str, Path], *, campaign=None, identifications: Sequ
     """Write the PDF report atomically. ``campaign`` is a campaign JSON document or CampaignResult."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from shm_app.project import campaign_document
-    from shm_app.store import atomic_path
+    from shm_app.campaign.document import campaign_to_json
+    from shm_app.errors import SettingsError
+    from shm_app.persistence.atomic import atomic_path
 
-    doc = campaign_document(campaign)
+    doc = campaign if campaign is None or isinstance(campaign, dict) else campaign_to_json(campaign)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     target = Path(path)
     with atomic_path(target) as tmp:
@@ -269,7 +270,7 @@ def write_report(path: Union[str, Path], *, campaign=None, identifications: Sequ
                 _modes_page(pdf, list(identifications), "Identified modes", generated, page)
                 page += 1
             if page == 1:
-                raise ValueError("nothing to report: the project holds neither a campaign nor identified modes")
+                raise SettingsError("nothing to report: neither a campaign nor identified modes", target)
             info = pdf.infodict()
             info["Title"] = title
             info["Creator"] = f"SHM Workbench {__version__}"

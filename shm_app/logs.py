@@ -1,0 +1,58 @@
+"""Where the app writes its log and per-user files, and the one place unexpected errors are logged.
+
+The log lives in a per-user folder (``$XDG_STATE_HOME/shm-app`` or ``~/.local/state/shm-app`` on Linux,
+``~/Library/Logs/shm-app`` on macOS, ``%LOCALAPPDATA%\\shm-app`` on Windows; ``SHM_APP_HOME`` overrides), created
+private (0700); the log file is opened without following a symbolic link planted in its place.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+LOG_NAME = "shm-app.log"
+_log = logging.getLogger("shm_app")
+
+
+def _base() -> Path:
+    home = os.environ.get("SHM_APP_HOME")
+    if home:
+        return Path(home)
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "shm-app"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / "shm-app"
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "shm-app"
+
+
+def user_folder(*parts: str) -> Path:
+    """A per-user folder of the app (created private when missing)."""
+    folder = _base().joinpath(*parts)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def log_path() -> Path:
+    """The log file (``SHM_APP_LOG`` overrides)."""
+    override = os.environ.get("SHM_APP_LOG")
+    return Path(override) if override else user_folder() / LOG_NAME
+
+
+def log_exception(message: str, exc: BaseException) -> Optional[Path]:
+    """Append ``message`` and the traceback of ``exc`` to the log; returns the log's path (None if it failed)."""
+    path = log_path()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as stream:
+            handler = logging.StreamHandler(stream)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+            _log.addHandler(handler)
+            try:
+                _log.error(message, exc_info=(type(exc), exc, exc.__traceback__))
+            finally:
+                _log.removeHandler(handler)
+    except OSError:
+        return None
+    return path

@@ -1,0 +1,1 @@
+"""What leaves the app: the damage report, mode-shape and result exports, and the tables they share."""
