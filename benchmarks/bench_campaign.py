@@ -30,9 +30,9 @@ import numpy as np  # noqa: E402
 from dsp.simulate_campaign import simulate_frequency_campaign  # noqa: E402
 from shm_app import io  # noqa: E402
 from shm_app.campaign import CampaignSettings, analyse_table, run_campaign  # noqa: E402
-from shm_app.campaign_sim import write_campaign  # noqa: E402
-from shm_app.environment import EnvironmentLog, read_environment  # noqa: E402
-from shm_app.identify import IdentificationSettings  # noqa: E402
+from shm_app.campaign.simulation import write_campaign  # noqa: E402
+from shm_app.io.environment import EnvironmentLog, read_environment  # noqa: E402
+from shm_app.identification import IdentificationSettings  # noqa: E402
 
 YEAR = 8760
 

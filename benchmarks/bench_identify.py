@@ -187,7 +187,7 @@ def worst_errors(rows, model):
 
 def accuracy_table(seeds=(1, 2, 3), hours: float = 2.0) -> None:
     """Every method on the close-pair deck (in-process pipeline): true vs identified f, ζ, MAC per mode."""
-    from shm_app.identify import IdentificationSettings, identify
+    from shm_app.identification import IdentificationSettings, identify
     from shm_app.recording import Channel, Recording
 
     model, sensors = bridge_deck_model(torsion_hz=(2.31, 10.6))
@@ -292,7 +292,7 @@ def _our_phases(csv: Path, repeat: int) -> tuple[float, float]:
     """shm-app's CSV load and analysis times, in this process (best of ``repeat``), as the CLI runs them."""
     from shm_app import io
     from shm_app.commands.identify import _limit_blas_threads
-    from shm_app.identify import IdentificationSettings, identify, result_to_json
+    from shm_app.identification import IdentificationSettings, identify, result_to_json
 
     _limit_blas_threads()
     load = analysis = float("inf")

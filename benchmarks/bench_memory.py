@@ -7,7 +7,7 @@ The record is a simulated bridge deck (dsp.simulate, 10 % noise) held in memory 
 each tool gets the same float64 array. Printed per tool: peak bytes allocated while it runs beyond the array
 itself, that peak as a multiple of the array, and the ratio to shm-app's SSI-COV.
 
-* shm-app: :func:`shm_app.identify.identify` with each method and the app's defaults (spectrum for plots
+* shm-app: :func:`shm_app.identification.identify` with each method and the app's defaults (spectrum for plots
   included, as the GUI runs it).
 * koma-python: ``koma.oma.covssi(data, fs, 40, range(2, 82, 2))``.
 * pyOMA2: ``SSI(method="cov", br=40, ordmax=80)`` on a ``SingleSetup``.
@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from dsp.simulate import bridge_deck_model, simulate_ambient  # noqa: E402
-from shm_app.identify import METHODS, IdentificationSettings, identify  # noqa: E402
+from shm_app.identification import IdentificationSettings, identify, method_names  # noqa: E402
 from shm_app.recording import Channel, Recording  # noqa: E402
 
 
@@ -60,7 +60,7 @@ def main() -> int:
     print(f"record: {args.hours:g} h, {args.channels} channels, {args.fs:g} Hz = {size / 2**20:.0f} MiB of float64")
 
     jobs: list[tuple[str, Callable[[], object]]] = [
-        (f"shm-app {m}", lambda m=m: identify(rec, IdentificationSettings(method=m))) for m in METHODS]
+        (f"shm-app {m}", lambda m=m: identify(rec, IdentificationSettings(method=m))) for m in method_names()]
     try:
         import koma.oma
 
