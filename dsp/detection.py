@@ -73,8 +73,8 @@ from typing import Optional
 
 import numpy as np
 
-from dsp.mixture import select_mixture, squared_distances
-from dsp.novelty import NoveltySettings, fit_novelty, t2_limit
+# dsp.mixture and dsp.novelty (scipy) are imported where used, so the settings that offer METHODS as choices stay
+# light (``shm-app --help`` does not pay for scipy)
 
 METHODS = ("pca", "pca-broken-stick", "mahalanobis", "mahalanobis+pca", "gmm")
 DEFAULT_METHOD = "gmm"
@@ -128,6 +128,17 @@ class Detector:
         (compound and mixture methods, limit 1)."""
         return "T²" if self.method in ("pca", "pca-broken-stick", "mahalanobis") else "ratio"
 
+    def limit(self) -> float:
+        """Control limit of the index for a record holding every feature (1 for the ratio methods)."""
+        if self.index_unit == "ratio":
+            return 1.0
+        from dsp.novelty import t2_limit
+
+        p = self.n_features
+        if self.method != "mahalanobis":  # the residual test's dimension: the minor components
+            p -= min(self.n_major, p - 1)
+        return t2_limit(p, int(self.pair_counts.min()), self.alpha / len(self.tests))
+
     def index(self, features) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """See :func:`detector_index`."""
         return detector_index(self, features)
@@ -176,6 +187,9 @@ def _n_major(method: str, covariance: np.ndarray) -> int:
 
 
 def _build(x: np.ndarray, method: str, alpha: float, ddof: int, max_components: int, seed: int) -> Detector:
+    from dsp.mixture import select_mixture
+    from dsp.novelty import NoveltySettings, fit_novelty
+
     p = x.shape[1]
     complete = np.all(np.isfinite(x), axis=1)
     if complete.sum() >= 5 * (p + 1):
@@ -270,6 +284,8 @@ def detectable_drop(detector: Detector, baseline_features, direction=None, *, ra
 
 def _gaussian(det: Detector, z: np.ndarray, pattern: np.ndarray, a: float) -> list[tuple[np.ndarray, float]]:
     """(statistic, limit) of the Gaussian tests of the method on the rows ``z`` holding the features ``pattern``."""
+    from dsp.novelty import t2_limit
+
     p = int(pattern.sum())
     n_eff = int(det.pair_counts[np.ix_(pattern, pattern)].min())
     cov = det.covariance[np.ix_(pattern, pattern)]
@@ -292,6 +308,9 @@ def detector_index(detector: Detector, features) -> tuple[np.ndarray, np.ndarray
     its limit is an exceedance (probability ``detector.alpha`` for an undamaged record). A record without any
     feature gets NaN for both. Units: :attr:`Detector.index_unit`.
     """
+    from dsp.mixture import squared_distances
+    from dsp.novelty import t2_limit
+
     x = _features(features, "features")
     if x.shape[1] != detector.n_features:
         raise ValueError(f"features must have {detector.n_features} columns; got {x.shape[1]}")

@@ -107,10 +107,12 @@ class CampaignView(QWidget):
                        + (f" — moved: {moved}" if moved else ""))
         else:
             verdict = "<span style='color:#1e8449; font-weight:bold'>No alarm</span>"
-        covs = ", ".join(r.covariate_names) or "none (PCA model)"
+        covs = ", ".join(r.covariate_names) or "none (baseline envelope)"
         self.summary.setText(
             f"{verdict}<br>{r.n_recordings} recordings, baseline {int(r.baseline.sum())}, covariates: {covs}, "
-            f"control limit T² = {r.threshold:.3g} (α = {r.settings.novelty.alpha:g}), "
+            + (f"novelty: {r.novelty_model.method} detector, index / limit, alarm above 1 "
+               if r.index_unit == "ratio" else f"control limit T² = {r.threshold:.3g} ")
+            + f"(α = {r.settings.novelty.alpha:g}), "
             f"{int(r.alarm.sum())} recordings in alarm")
 
     # ---- plots ------------------------------------------------------------------------------------------------
@@ -208,7 +210,10 @@ class CampaignView(QWidget):
         if r.first_alarm_index is not None:
             p.addItem(pg.InfiniteLine(t[r.first_alarm_index], angle=90, pen=pg.mkPen(RED, width=1.2),
                                       label="first alarm", labelOpts={"position": 0.92, "color": RED}))
-        title = "Novelty of the compensated residuals; dashed: control limit"
+        ratio = r.index_unit == "ratio"
+        p.setLabel("left", "Novelty index / limit" if ratio else "Novelty index T²")
+        title = ("Novelty outside the baseline's envelope; dashed: limit 1" if ratio
+                 else "Novelty of the compensated residuals; dashed: control limit")
         p.setTitle(title + ("; ticks: with a mode missing" if other.any() else ""), size="9pt")
 
     def _clicked(self, _item, points, *_args) -> None:

@@ -1,10 +1,10 @@
-"""Campaign analysis: order the recordings, establish reference tracks on the baseline, track the modes, fit the
-environmental compensation on the baseline only (regression on covariates with a frost hinge, or PCA without
-covariates), compute the Hotelling T² novelty index with its control limit, apply the k-of-m alarm rule and
-measure which tracks moved. :func:`analyse` works on per-recording identification results, :func:`analyse_table`
+"""Campaign analysis: order the recordings, establish reference tracks on the baseline, track the modes, learn the
+environment's effect on the baseline only — with covariates a regression (frost hinge included) whose residuals
+get a Hotelling T² index; without, a novelty detector of the baseline's own envelope (:mod:`dsp.detection`, a
+Gaussian mixture by default) — apply the k-of-m alarm rule to the exceedances and measure which tracks moved. :func:`analyse` works on per-recording identification results, :func:`analyse_table`
 on a frequency table, :func:`run_campaign` does the whole campaign from inputs.
 
-The numerics live in :mod:`dsp.tracking`, :mod:`dsp.compensation` and :mod:`dsp.novelty`.
+The numerics live in :mod:`dsp.tracking`, :mod:`dsp.compensation`, :mod:`dsp.detection` and :mod:`dsp.novelty`.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from dsp.compensation import MeanModel, PCAModel, RegressionModel, fit_mean, fit_pca, fit_regression
+from dsp.compensation import MeanModel, RegressionModel, fit_mean, fit_regression
+from dsp.detection import Detector, detector_index, fit_detector
 from dsp.novelty import alarm_rule, fit_novelty, hotelling_t2, track_shifts
 from dsp.progress import CancelToken, ProgressFn, report
 from dsp.tracking import ModeSet, ReferenceTracks, establish_tracks, track_modes
@@ -67,12 +68,24 @@ def _baseline_std(r_base: np.ndarray, n_parameters: int) -> np.ndarray:
 
 
 def _fit_model(f, cov, base, names, kind: str, settings: CampaignSettings):
-    """(model, ddof, predicted) of one compensation kind on the given tracks."""
+    """(compensation, novelty model, features) of one kind on the given tracks.
+
+    ``"regression"``: the covariates' prediction, Hotelling T² of its residuals. ``"pca"`` (no covariates): the
+    detector :attr:`CampaignSettings.detector` learns the baseline's envelope from the frequencies themselves; the
+    compensation shown is the baseline mean (the detector predicts no environmental part). ``"none"``: the
+    baseline mean, Hotelling T² of the raw deviations.
+    """
+    if kind == "pca":
+        detector = fit_detector(f[base], method=settings.detector, alpha=settings.novelty.alpha,
+                                trim_alpha=settings.novelty.trim_alpha)
+        return fit_mean(f[base]), detector, f
     if kind == "regression":
         model = fit_regression(f[base], cov[base], covariate_names=names, hinge_column=_hinge_column(names, settings))
-        return model, model.n_parameters - 1, model.predict(cov)
-    model = fit_pca(f[base]) if kind == "pca" else fit_mean(f[base])
-    return model, 0, model.predict(f)
+        ddof = model.n_parameters - 1
+    else:
+        model, ddof = fit_mean(f[base]), 0
+    features = model.novelty_features(f, cov)
+    return model, fit_novelty(features[base], settings.novelty, ddof=ddof), features
 
 
 def _fit_models(f, cov, base, names, kind: str, settings: CampaignSettings, ids, warnings: list):
@@ -83,13 +96,11 @@ def _fit_models(f, cov, base, names, kind: str, settings: CampaignSettings, ids,
     while True:
         cols = np.flatnonzero(watched)
         try:
-            model, ddof, pred = _fit_model(f[:, cols], cov, base, names, kind, settings)
-            features = model.novelty_features(f[:, cols], cov)
-            nov_model = fit_novelty(features[base], settings.novelty, ddof=ddof)
+            model, nov_model, features = _fit_model(f[:, cols], cov, base, names, kind, settings)
             break
         except ValueError as exc:
             counts = np.sum(np.isfinite(f[np.ix_(base, cols)]), axis=0)
-            if cols.size <= (2 if kind == "pca" else 1):
+            if cols.size <= 1:
                 raise SettingsError(f"baseline: {exc}") from exc
             drop = cols[cols.size - 1 - int(np.argmin(counts[::-1]))]  # the sparsest; on a tie the highest
             watched[drop] = False
@@ -97,7 +108,7 @@ def _fit_models(f, cov, base, names, kind: str, settings: CampaignSettings, ids,
                             f"variability next to {cols.size - 1} other tracks; tracked, but left out of the novelty "
                             f"index")
     predicted = np.full(f.shape, np.nan)
-    predicted[:, cols] = pred
+    predicted[:, cols] = model.predict(cov) if isinstance(model, RegressionModel) else model.predict(f[:, cols])
     if isinstance(model, RegressionModel) and cols.size < p:  # full width: NaN for tracks left out
         full = {}
         for name in ("coefficients", "residual_std", "n_baseline"):
@@ -106,13 +117,36 @@ def _fit_models(f, cov, base, names, kind: str, settings: CampaignSettings, ids,
             b[..., cols] = a
             full[name] = b
         model = replace(model, **full)
-    if isinstance(model, PCAModel):
-        warnings.append(f"PCA compensation removed {model.n_major} of {cols.size} components; a uniform drop of all "
-                        f"frequencies is only {100 * model.visible_fraction(np.ones(cols.size)):.0f} % visible to it"
-                        + ("" if names else " — give --env for a reliable alarm"))
+    if isinstance(nov_model, Detector):
+        warnings.append(_detector_warning(nov_model, f[base], settings))
     elif isinstance(model, MeanModel):
         warnings.append("no environmental compensation: temperature changes raise alarms too")
     return model, predicted, features, nov_model, watched
+
+
+#: a baseline shorter than this misses a season: conditions outside it raise alarms without covariates
+FULL_YEAR_DAYS = 330
+
+
+def _detector_warning(detector: Detector, baseline_f: np.ndarray, settings: CampaignSettings) -> str:
+    """What the detector without covariates cannot see, in the engineer's terms."""
+    drop = detector.detectable_uniform_drop
+    size = f"about {100 * drop:.1f} %" if np.isfinite(drop) else "the baseline's whole range"
+    return (f"no covariates: the {detector.method!r} detector (α = {detector.alpha:g}) learnt the baseline's "
+            f"envelope; a drop of all frequencies together smaller than {size} looks like a temperature change "
+            f"inside the baseline's range and is not detected, and conditions colder or warmer than any in the "
+            f"baseline raise alarms too — give --env ENV.csv (temperature) for a reliable alarm")
+
+
+def _baseline_span_warning(starts, base) -> Optional[str]:
+    times = [s for s, b in zip(starts, base) if b and s is not None]
+    if len(times) < 2:
+        return None
+    days = (max(times) - min(times)).total_seconds() / 86400
+    if days >= FULL_YEAR_DAYS:
+        return None
+    return (f"the baseline spans {days:.0f} days, less than a year: seasons it did not see (frost, summer heat) "
+            f"look like damage without covariates")
 
 
 def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTracks, ids, settings: CampaignSettings,
@@ -147,8 +181,14 @@ def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTra
         raise SettingsError("regression compensation needs covariates: give --env ENV.csv")
     model, predicted, features, nov_model, watched = _fit_models(frequencies, cov, base, names, kind, settings, ids,
                                                                  warnings)
+    if isinstance(nov_model, Detector):
+        t2, limit, _ = detector_index(nov_model, features)
+        span = _baseline_span_warning(starts, base)
+        if span:
+            warnings.append(span)
+    else:
+        t2, limit, _ = hotelling_t2(nov_model, features)
     residuals = (frequencies - predicted) / predicted
-    t2, limit, _ = hotelling_t2(nov_model, features)
     exceed = np.where(np.isfinite(t2), t2 > limit, False)
     monitored = ~_baseline_mask(starts, np.ones(n, bool), settings) if n_base else np.ones(n, bool)
     alarm = alarm_rule(exceed & monitored, settings.novelty.alarm_k, settings.novelty.alarm_m) & monitored

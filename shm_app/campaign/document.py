@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 from dsp.compensation import MeanModel, RegressionModel
+from dsp.detection import Detector
 
 if TYPE_CHECKING:
     from shm_app.campaign.model import CampaignResult
@@ -31,13 +32,21 @@ def campaign_to_json(result: CampaignResult) -> dict:
     ids = result.track_ids
     s = result.settings
     model = result.compensation
+    detector = result.novelty_model if isinstance(result.novelty_model, Detector) else None
     base_starts = [t for t, b in zip(result.starts, result.baseline) if b and t is not None]
     if isinstance(model, RegressionModel):
         comp = {"kind": "regression", "features": list(model.feature_names),
                 "hinge_threshold": _num(model.hinge_threshold, 4),
                 "coefficients": {ids[j]: [_num(v, 9) for v in model.coefficients[:, j]] for j in range(len(ids))}}
+    elif detector is not None:  # no covariates: the detector learnt the baseline's envelope
+        watched = [i for i, t in zip(ids, result.tracks) if t.watched]
+        comp = {"kind": "envelope", "method": detector.method, "n_components": int(detector.mixture_weights.size),
+                "n_major": detector.n_major, "index_unit": detector.index_unit,
+                "detectable_uniform_drop": _num(detector.detectable_uniform_drop, 4),
+                "mean_hz": {i: _num(v) for i, v in zip(watched, model.mean_hz)}}
     elif isinstance(model, MeanModel):
-        comp = {"kind": "none", "mean_hz": {ids[j]: _num(model.mean_hz[j]) for j in range(len(ids))}}
+        watched = [i for i, t in zip(ids, result.tracks) if t.watched]
+        comp = {"kind": "none", "mean_hz": {i: _num(v) for i, v in zip(watched, model.mean_hz)}}
     else:
         comp = {"kind": "pca", "n_major": model.n_major,
                 "explained_variance_ratio": [_num(v, 4) for v in model.explained_variance_ratio],
@@ -68,7 +77,8 @@ def campaign_to_json(result: CampaignResult) -> dict:
         "recordings": recordings,
         "tracks": tracks,
         "baseline": {"n_recordings": int(result.baseline.sum()), "covariates": list(result.covariate_names),
-                     "threshold": _num(result.threshold, 4), "alpha": s.novelty.alpha,
+                     "threshold": _num(result.threshold, 4), "index_unit": result.index_unit,
+                     "alpha": s.novelty.alpha,
                      "alarm_rule": f"{s.novelty.alarm_k} of {s.novelty.alarm_m} consecutive records above the limit",
                      "false_alarm_rate": _num(s.novelty.false_alarm_rate, 8),
                      "start": _iso(min(base_starts)) if base_starts else None,
@@ -82,7 +92,8 @@ def campaign_to_json(result: CampaignResult) -> dict:
         "settings": {"identification": {k: (list(v) if isinstance(v, tuple) else v)
                                         for k, v in vars(s.identification).items() if k != "compute_spectrum"},
                      "baseline_count": s.baseline_count, "baseline_until": _iso(s.baseline_until),
-                     "compensation": s.compensation, "frost_hinge": s.frost_hinge, "alpha": s.alpha,
+                     "compensation": s.compensation, "detector": s.detector, "frost_hinge": s.frost_hinge,
+                     "alpha": s.alpha,
                      "alarm_k": s.alarm_k, "alarm_m": s.alarm_m, "env_columns": _list(s.env_columns),
                      "tracking": dict(vars(s.tracking)), "novelty": dict(vars(s.novelty))},
         "warnings": list(result.warnings),

@@ -8,6 +8,7 @@ from typing import Optional, Union
 import numpy as np
 
 from dsp.compensation import MeanModel, PCAModel, RegressionModel
+from dsp.detection import Detector
 from dsp.novelty import NoveltyModel, TrackShift
 from shm_app.campaign.settings import CampaignSettings
 
@@ -30,9 +31,13 @@ class CampaignResult:
 
     frequencies_hz, damping_ratios : (n, n_tracks), NaN where a track found no mode
     covariates : (n, n_covariates) at each recording's start, NaN where the log has no value
-    predicted_hz : (n, n_tracks) environmental prediction (regression on covariates, or the PCA major part)
+    predicted_hz : (n, n_tracks) environmental prediction (regression on covariates; without covariates the
+        baseline mean: the detector predicts no environmental part)
     residuals : (n, n_tracks) relative residuals ``(f − f̂)/f̂`` (×100 for %)
-    novelty, limit : (n,) Hotelling T² and its control limit (NaN without a verdict)
+    novelty, limit : (n,) novelty index and its control limit (NaN without a verdict): Hotelling T², or with a
+        :class:`~dsp.detection.Detector` whose ``index_unit`` is ``"ratio"`` a ratio to a limit of 1
+    novelty_model : a :class:`~dsp.novelty.NoveltyModel` (Hotelling T² of residuals) or a
+        :class:`~dsp.detection.Detector` (no covariates)
     exceed, alarm, baseline : (n,) bool
     """
 
@@ -52,7 +57,7 @@ class CampaignResult:
     baseline: np.ndarray
     tracks: tuple[Track, ...]
     compensation: Union[RegressionModel, PCAModel, MeanModel]
-    novelty_model: NoveltyModel
+    novelty_model: Union[NoveltyModel, Detector]
     residual_std: np.ndarray
     first_alarm_index: Optional[int]
     settings: CampaignSettings
@@ -70,8 +75,13 @@ class CampaignResult:
 
     @property
     def threshold(self) -> float:
-        """Control limit of the novelty index when every track is present."""
-        return self.novelty_model.limit()
+        """Control limit of the novelty index when every track is present (1 for a ratio index)."""
+        return float(self.novelty_model.limit())
+
+    @property
+    def index_unit(self) -> str:
+        """``"T²"`` or ``"ratio"`` (the index divided by its limit, so the limit is 1)."""
+        return self.novelty_model.index_unit if isinstance(self.novelty_model, Detector) else "T²"
 
     @property
     def first_alarm(self) -> Optional[datetime]:

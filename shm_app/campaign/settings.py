@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
+from dsp.detection import DEFAULT_METHOD as DEFAULT_DETECTOR
+from dsp.detection import METHODS as DETECTORS
 from dsp.tracking import TrackingSettings
 from shm_app.errors import ParameterError
 from shm_app.identification.settings import IdentificationSettings
@@ -41,9 +43,16 @@ class CampaignSettings:
     env_columns: Optional[tuple[str, ...]] = parameter(
         None, "Covariates", "Columns of the environment log used as covariates.", none_means="every column")
     compensation: str = parameter(
-        "auto", "Compensation", "How the environment's effect is removed: regression on the covariates, PCA of the "
-                                "baseline frequencies when there are none, or none (raw deviations).",
+        "auto", "Compensation", "How the environment's effect is removed: regression on the covariates, the "
+                                "baseline's own envelope learnt by the detector when there are none ('pca'), or "
+                                "none (raw deviations).",
         choices=COMPENSATIONS)
+    detector: str = parameter(
+        DEFAULT_DETECTOR, "Detector", "Novelty detector without covariates: 'gmm' (a Gaussian mixture of the baseline "
+                                      "frequencies: flags whatever lies outside the baseline's envelope, frost "
+                                      "included), 'pca' (the former PCA residual index), 'pca-broken-stick', "
+                                      "'mahalanobis' or 'mahalanobis+pca'. Unused with covariates.",
+        choices=DETECTORS)
     frost_hinge: bool = parameter(
         True, "Frost hinge", "Add the frost hinge max(0, T0 − T) on the temperature covariate (frozen bearings and "
                              "asphalt stiffen a deck below about 0 °C).", option=None)

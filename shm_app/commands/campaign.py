@@ -102,14 +102,25 @@ def run(args) -> int:
     return 0
 
 
+def _model_text(base: dict) -> str:
+    comp = base["compensation"]
+    if comp["kind"] == "envelope":
+        parts = f", {comp['n_components']} components" if comp["n_components"] else ""
+        text = f"no covariates: detector {comp['method']}{parts}"
+    else:
+        text = f"compensation {comp['kind']}" + (f" on {', '.join(base['covariates'])}" if base["covariates"] else "")
+    if base.get("index_unit") == "ratio":
+        return text + ", novelty index = statistic / control limit, alarm above 1"
+    return text + f", control limit T² = {base['threshold']:.2f}"
+
+
 def summary(doc: dict) -> str:
     """A few lines for the terminal: tracks, baseline, alarm verdict, moved tracks, warnings."""
     recs, base = doc["recordings"], doc["baseline"]
     lines = [f"{len(recs)} recordings, {len(doc['tracks'])} tracks: "
              + ", ".join(f"{t['id']} {t['reference_frequency_hz']:.3f} Hz" for t in doc["tracks"]),
-             f"baseline: {base['n_recordings']} recordings, compensation {base['compensation']['kind']}"
-             + (f" on {', '.join(base['covariates'])}" if base["covariates"] else "")
-             + f", control limit T² = {base['threshold']:.2f} (alpha {base['alpha']:g}, {base['alarm_rule']})",
+             f"baseline: {base['n_recordings']} recordings, " + _model_text(base)
+             + f" (alpha {base['alpha']:g}, {base['alarm_rule']})",
              f"alarms: {sum(r['alarm'] for r in recs)}; first alarm: {doc['first_alarm'] or 'none'}"]
     for m in doc["moved_tracks"]:
         lines.append(f"  {m['id']} moved {m['change_percent']:+.2f} % ({m['change_sigma']:+.1f} sigma)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dsp.compensation import MeanModel, PCAModel, RegressionModel
+from dsp.detection import Detector
 from dsp.modal import Mode
 from dsp.novelty import NoveltyModel, TrackShift
 from dsp.spectral import SingularValueSpectrum
@@ -10,6 +11,7 @@ from dsp.tracking import TrackingSettings
 from shm_app.campaign.model import CampaignResult, Track
 from shm_app.campaign.settings import CampaignSettings
 from shm_app.campaign.tasks import RecordingModes
+from shm_app.identification.multisetup import MultiSetupIdentification, MultiSetupSettings
 from shm_app.identification.pipeline import IdentificationResult
 from shm_app.identification.settings import IdentificationSettings, ResolvedSettings
 from shm_app.io.geometry import SensorGeometry
@@ -22,12 +24,12 @@ from shm_app.session.state import (CampaignState, Geometry, ProjectMetadata, Pro
 register(
     # numerics
     Mode, StabilizationDiagram, SelectionSettings, SingularValueSpectrum, RegressionModel, PCAModel, MeanModel,
-    NoveltyModel, TrackShift, TrackingSettings,
+    NoveltyModel, Detector, TrackShift, TrackingSettings,
     # recordings and settings
     Channel, Recording, SensorGeometry, PreprocessSettings, IdentificationSettings, ResolvedSettings,
-    CampaignSettings,
+    CampaignSettings, MultiSetupSettings,
     # results
-    IdentificationResult, RecordingModes, Track, CampaignResult,
+    IdentificationResult, MultiSetupIdentification, RecordingModes, Track, CampaignResult,
     # the project
     RecordingRef, RecordingEntry, Geometry, CampaignState, ProjectMetadata, ProjectState,
 )

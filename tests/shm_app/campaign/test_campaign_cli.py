@@ -63,11 +63,18 @@ def test_frequency_table_json_contract(table, capsys):
     assert isinstance(rec["novelty"], float) and isinstance(rec["alarm"], bool)
 
 
-def test_frequency_table_without_env_uses_pca_and_says_so(table, capsys):
+def test_frequency_table_without_env_uses_the_envelope_detector_and_says_what_it_misses(table, capsys):
     folder, _ = table
-    code, out, err = _run(["campaign", "--frequencies", str(folder / "freqs.csv"), "--baseline", "220"], capsys)
+    code, out, err = _run(["campaign", "--frequencies", str(folder / "freqs.csv"), "--baseline", "220", "--json",
+                           str(folder / "noenv.json")], capsys)
     assert code == 0, err
-    assert "compensation pca" in out and "uniform drop" in out
+    assert "no covariates: detector gmm" in out and "drop of all frequencies together smaller than" in out
+    comp = json.loads((folder / "noenv.json").read_text())["baseline"]["compensation"]
+    assert comp["kind"] == "envelope" and comp["method"] == "gmm" and comp["n_components"] >= 1
+    assert 0 < comp["detectable_uniform_drop"] < 0.1
+    code, out, _ = _run(["campaign", "--frequencies", str(folder / "freqs.csv"), "--baseline", "220",
+                         "--detector", "pca"], capsys)
+    assert code == 0 and "detector pca" in out and "control limit T²" in out
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -96,10 +96,16 @@ def test_uniform_drop_of_all_frequencies_is_detected_with_covariates(seed):
     assert {t.id for t in result.moved_tracks} == {"M1", "M2", "M3", "M4"}
     for t in result.tracks:
         assert t.shift.shift_percent == pytest.approx(-1.0, abs=0.25)
-    _, pca_rate, _, pca = detection(seed, "pca", UNIFORM_DAMAGE)
-    assert pca.compensation.visible_fraction(np.ones(4)) < 0.5
-    assert pca_rate < rate
-    assert any("uniform drop" in w for w in pca.warnings)
+    # Without covariates a 1 % drop is at the edge of what the baseline's own scatter hides (~1.2–1.4 % here):
+    # the default envelope detector (a Gaussian mixture of the baseline) flags more of it than the former PCA
+    # index, less than the regression, and its warning says how large a drop must be (issue 13)
+    sim, starts, _ = scenario(seed, UNIFORM_DAMAGE)
+    raw, former = (analyse_table(starts, sim.frequencies_hz, ("M1", "M2", "M3", "M4"),
+                                 CampaignSettings(baseline_count=N_BASELINE, detector=d)) for d in ("gmm", "pca"))
+    assert raw.novelty_model.method == "gmm" and raw.index_unit == "ratio" and raw.threshold == 1.0
+    assert former.alarm[DAMAGE_START:].mean() < raw.alarm[DAMAGE_START:].mean() <= rate
+    assert 0.005 < raw.novelty_model.detectable_uniform_drop < 0.02
+    assert any("drop of all frequencies together smaller than about" in w for w in raw.warnings)
 
 
 def test_missing_modes_do_not_break_the_index():
@@ -125,3 +131,51 @@ def test_a_track_rarely_found_in_the_baseline_is_reported_but_left_out_of_the_in
     assert np.all(np.isnan(result.predict(np.array([[0.0], [10.0]]))[:, 3]))
     assert np.all(np.isfinite(result.predict(np.array([[0.0], [10.0]]))[:, :3]))
     assert result.alarm[DAMAGE_START:].mean() >= 0.8 and result.alarm[N_BASELINE:DAMAGE_START].sum() <= 1
+
+
+def cable_stayed_table(seed: int):
+    """Shaped like a cable-stayed bridge's hourly table (issue 13): 4 modes at 0.4–1.1 Hz, 120 days around
+    midsummer, no covariates, nearly equal temperature sensitivities (a uniform drop lies almost along the
+    environmental direction), 0.4 % scatter, 5 % of modes missing; the last 24 hours drop by 13–16 %."""
+    n = 120 * 24
+    sim = simulate_frequency_campaign(
+        n, step_hours=1.0, start_hour=24 * 137.6, damage_start=n - 24, damage=(0.13, 0.14, 0.15, 0.16),
+        scatter=0.004, missing_probability=0.05, base_frequencies_hz=np.array([0.39, 0.58, 0.83, 1.06]),
+        sensitivity_per_c=np.array([-0.0008, -0.0007, -0.0008, -0.0006]), frost_per_c=np.zeros(4), seed=seed,
+        temperature_options=dict(daily_amplitude_c=5.0))
+    return sim, [START + timedelta(hours=float(h)) for h in sim.hours], 60 * 24
+
+
+@pytest.mark.parametrize("seed", (1, 2))
+def test_a_drop_of_all_frequencies_outside_the_baseline_range_is_flagged_without_covariates(seed):
+    sim, starts, n_base = cable_stayed_table(seed)
+    f = sim.frequencies_hz.copy()
+    f[n_base + 100, 2] = np.nan                        # an undamaged record with one mode missing
+    f[-5, 1] = np.nan                                  # a damaged one
+    result = analyse_table(starts, f, ("M1", "M2", "M3", "M4"), CampaignSettings(baseline_count=n_base))
+    assert result.novelty_model.method == "gmm"
+    damaged = np.arange(f.shape[0]) >= sim.damage_start
+    undamaged = ~damaged & ~result.baseline
+    assert result.alarm[damaged].mean() >= 0.9
+    assert result.alarm[undamaged].mean() <= 0.01
+    for k in (n_base + 100, f.shape[0] - 5):           # a verdict from the three modes it has
+        assert np.isfinite(result.novelty[k]) and result.limit[k] == 1.0
+    assert result.exceed[-5] and not result.exceed[n_base + 100]
+    partial = np.any(np.isnan(f), axis=1) & np.any(np.isfinite(f), axis=1) & ~result.baseline
+    assert np.all(np.isfinite(result.novelty[partial]))
+    assert any("the baseline spans 60 days" in w for w in result.warnings)
+
+
+def test_a_campaign_judged_by_the_detector_round_trips_through_the_project_document():
+    import shm_app.persistence.saved_types  # noqa: F401 - registers the saved types
+    from shm_app.campaign import campaign_to_json
+    from shm_app.persistence.codec import documents_equal, from_document, to_document
+
+    sim, starts, n_base = cable_stayed_table(3)
+    result = analyse_table(starts[:n_base + 200], sim.frequencies_hz[:n_base + 200], ("M1", "M2", "M3", "M4"),
+                           CampaignSettings(baseline_count=n_base))
+    doc = to_document(result)
+    back = from_document(doc)
+    assert documents_equal(to_document(back), doc)
+    assert back.novelty_model.method == "gmm" and back.threshold == 1.0 and back.index_unit == "ratio"
+    assert campaign_to_json(back) == campaign_to_json(result)
