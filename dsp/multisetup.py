@@ -17,11 +17,10 @@ benchmark is the classic four-setup case.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from dsp import _validate
 from dsp.modal import Mode, mac, mpc, mpd
@@ -154,6 +153,7 @@ class MergedMode:
     mpd_deg : mean phase deviation of the measured part of ``shape``, degrees
     reference_mac : PoSER: per setup in ``setups``, MAC of its reference part to the merged one, 0..1 (a low value
         flags a setup whose mode does not match the others); PreGER: empty
+    poles : PreGER: indices of the mode's poles in the stabilization diagram; PoSER: None
     """
 
     frequency_hz: float
@@ -165,6 +165,7 @@ class MergedMode:
     mpc: float
     mpd_deg: float
     reference_mac: tuple[float, ...] = ()
+    poles: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -175,7 +176,7 @@ class MergedMode:
         """The mode as a :class:`dsp.modal.Mode` (for tables, reports and tracking); NaN stays NaN."""
         return Mode(self.frequency_hz, self.damping_ratio, self.shape, self.mpc, self.mpd_deg,
                     frequency_scatter_hz=self.frequency_spread_hz, damping_scatter=self.damping_spread,
-                    n_poles=len(self.setups))
+                    n_poles=len(self.setups) if self.poles is None else len(self.poles), poles=self.poles)
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,8 @@ def merge_poser(setup_modes: Sequence[Sequence[Mode]], layout: RovingLayout,
 
 def _match(freq, shapes, layout: RovingLayout, settings: PoserSettings) -> list[dict[int, int]]:
     """Groups of ``{setup: mode index}``: each setup's modes assigned one-to-one to the groups so far."""
+    from scipy.optimize import linear_sum_assignment  # here: scipy costs ~0.5 s to import, the CLI starts without it
+
     groups: list[dict[int, int]] = []
     for s in range(layout.n_setups):
         ref_s = shapes[s][layout.reference_channels(s)]
@@ -347,12 +350,12 @@ def _merge_group(members: dict[int, int], freq, damp, shapes, layout: RovingLayo
                         shape, setups, ref_mac)
 
 
-def _merged_mode(f, z, f_spread, z_spread, shape, setups, ref_mac=()) -> MergedMode:
+def _merged_mode(f, z, f_spread, z_spread, shape, setups, ref_mac=(), poles=None) -> MergedMode:
     shape = normalise_measured(shape)
     measured = shape[np.isfinite(shape)]
     return MergedMode(f, z, f_spread, z_spread, shape, tuple(setups),
                       float(mpc(measured)) if measured.size else np.nan,
-                      float(mpd(measured)) if measured.size else np.nan, tuple(ref_mac))
+                      float(mpd(measured)) if measured.size else np.nan, tuple(ref_mac), poles)
 
 
 def normalise_measured(shape) -> np.ndarray:
@@ -537,7 +540,7 @@ def merge_preger(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLayo
     if selection is None:
         selection = SelectionSettings(record_duration_s=lengths.min() / fs)
     modes = tuple(_merged_mode(m.frequency_hz, m.damping_ratio, m.frequency_scatter_hz, m.damping_scatter, m.shape,
-                               range(layout.n_setups)) for m in select_modes(diagram, selection))
+                               range(layout.n_setups), poles=m.poles) for m in select_modes(diagram, selection))
     report(progress, cancel, 1.0, "done")
     return MultiSetupResult("preger", modes, layout.point_names, stabilization_diagram=diagram,
                             correlation_scales=scales, rescaling=rescaling)

@@ -1,9 +1,10 @@
-"""``shm-app identify FILE [--method NAME] [--fmin HZ] [--fmax HZ] [--channels A,B] [--reference-channels A,B]
+"""``shm-app identify FILE [FILE ...] [--references A,B] [--merge poser|preger] [--method NAME] [--fmin HZ] [--fmax HZ] [--channels A,B] [--reference-channels A,B]
 [--block-rows N] [--max-order N] [--order-step N] [--resolution HZ] [--fs HZ] [--variable NAME] [--dataset PATH]
 [--group NAME] [--json OUT] [--csv OUT] [--uff OUT] [--diagram OUT]``
 
-The identification options are built from :class:`~shm_app.identification.settings.IdentificationSettings`, so
-their ranges, defaults and help are the ones the GUI shows."""
+The identification options are built from :class:`~shm_app.identification.settings.IdentificationSettings` (and,
+for several files, the setups of a roving test, :class:`~shm_app.identification.multisetup.MultiSetupSettings`),
+so their ranges, defaults and help are the ones the GUI shows."""
 from __future__ import annotations
 
 import json
@@ -16,11 +17,15 @@ from shm_app.cli import add_reader_options, progress_printer, reader_options, wr
 
 def add_parser(sub) -> None:
     from shm_app.identification import IdentificationSettings
+    from shm_app.identification.multisetup import MultiSetupSettings
     from shm_app.parameters import add_arguments
 
-    p = sub.add_parser("identify", help="modal identification with automated mode selection")
-    p.add_argument("file", metavar="FILE")
+    p = sub.add_parser("identify", help="modal identification with automated mode selection; several files: the "
+                                        "setups of a roving test merged into one set of modes over every point")
+    p.add_argument("files", metavar="FILE", nargs="+",
+                   help="a recording; several: the setups of a roving (multi-setup) test")
     add_arguments(p, IdentificationSettings)
+    add_arguments(p, MultiSetupSettings)
     add_reader_options(p)
     p.add_argument("--json", metavar="OUT", help="write the results as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT", help="write the modes table as CSV ('-' for standard output)")
@@ -38,10 +43,15 @@ def run(args) -> int:
     from shm_app.parameters import from_arguments
 
     settings = from_arguments(IdentificationSettings, args, compute_spectrum=False)  # validated before reading
+    if len(args.files) > 1:
+        return run_multisetup(args, settings)
+    if args.merge is not None or args.references is not None:
+        raise ParameterError("--references" if args.references is not None else "--merge",
+                             "applies to the setups of a roving test: give two or more files")
     if args.diagram and settings.method not in time_domain_methods():  # before reading and identifying for nothing
         raise ParameterError("--diagram", f"needs an SSI method (--method {' or '.join(time_domain_methods())}); "
                                           f"got {settings.method!r}")
-    recording = io.read(args.file, **reader_options(args))
+    recording = io.read(args.files[0], **reader_options(args))
     _limit_blas_threads()
     result = identify(recording, settings, progress=progress_printer())
     doc = result_to_json(result)
@@ -59,6 +69,62 @@ def run(args) -> int:
     if "-" not in (args.json, args.csv, args.diagram):
         print(summary(doc, result))
     return 0
+
+
+def run_multisetup(args, settings) -> int:
+    """Several files: the setups of a roving test, merged (:mod:`shm_app.identification.multisetup`)."""
+    from shm_app import io
+    from shm_app.errors import ParameterError
+    from shm_app.identification.document import multisetup_to_json
+    from shm_app.identification.multisetup import MultiSetupSettings, identify_setups
+    from shm_app.output.tables import modes_csv
+    from shm_app.parameters import from_arguments
+
+    merge = from_arguments(MultiSetupSettings, args)
+    for option in ("diagram", "uff"):
+        if getattr(args, option):
+            raise ParameterError(f"--{option}", "is not written for a multi-setup identification yet (use --json "
+                                                "or --csv)")
+    recordings = [io.read(f, **reader_options(args)) for f in args.files]
+    _limit_blas_threads()
+    result = identify_setups(recordings, settings, merge, progress=progress_printer())
+    doc = multisetup_to_json(result)
+    if args.json:
+        write_text(args.json, json.dumps(doc, indent=2) + "\n")
+    if args.csv:
+        write_text(args.csv, modes_csv(doc))
+    if "-" not in (args.json, args.csv):
+        print(multisetup_summary(doc))
+    return 0
+
+
+def multisetup_summary(doc: dict) -> str:
+    """The terminal summary of a roving test: the setups, then one line per merged mode with its σ and where it
+    came from; a mode some setups lack says which setups it came from and at which points its shape is unknown."""
+    from shm_app.output.tables import format_scatter, with_interval
+
+    setups = doc["setups"]
+    poser = doc["merge"] == "poser"
+    lines = [f"{len(setups)} setups, {len(doc['channels'])} points, references {', '.join(doc['references'])}: "
+             f"{len(doc['modes'])} modes by {doc['method']}, merged by {'PoSER' if poser else 'PreGER'} "
+             f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)"]
+    for s, setup in enumerate(setups, 1):
+        lines.append(f"  setup {s}: {setup['file']}, {len(setup['channels'])} channels, "
+                     f"{setup['n_samples'] / doc['fs_hz']:.0f} s")
+    for k, m in enumerate(doc["modes"], 1):
+        where = (f"  spread over setups {format_scatter(m['frequency_spread_hz'], 4)} Hz" if poser else
+                 f"  {m['n_poles']} poles, scatter over orders {format_scatter(m['frequency_scatter_hz'], 4)} Hz")
+        lines.append(f"  mode {k}: f {with_interval(m['frequency_hz'], m['frequency_sigma_hz'], 4)} Hz  "
+                     f"ζ {with_interval(100 * m['damping_ratio'], _scaled(m['damping_sigma']), 2)} %  "
+                     f"MPC {m['mpc']:.3f}{where}")
+        if not m["complete"] or len(m["setups"]) < len(setups):
+            unknown = [c for c, v in zip(doc["channels"], m["shape"]) if v is None]
+            lines.append(f"    found in setup(s) {', '.join(str(s + 1) for s in m['setups'])} only"
+                         + (f": shape unknown at {', '.join(unknown)}" if unknown else ""))
+    if doc["modes"]:
+        lines.append("  ± is one statistical standard deviation σ of the estimate, [ ] its 95 % interval (± 1.96 σ)"
+                     + ("; σ of the mean over the setups" if poser else "; PreGER gives no σ yet"))
+    return "\n".join(lines)
 
 
 def summary(doc: dict, result) -> str:

@@ -1,4 +1,5 @@
-"""The ``shm-app identify`` JSON document (docs/contracts.md): what a script reads of an identification."""
+"""The ``shm-app identify`` JSON documents (shared/DESIGN.md, "identify JSON" and "multi-setup"): what a script
+reads of an identification."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -54,4 +55,50 @@ def result_to_json(result: IdentificationResult, *, manual: frozenset = frozense
              "shape_imag": [round(float(v), 5) for v in np.imag(m.shape)]}
             for k, m in enumerate(result.modes)
         ],
+    }
+
+
+def _finite_list(values, digits: int) -> list:
+    return [_round(v, digits) for v in values]
+
+
+def multisetup_to_json(result) -> dict:
+    """The multi-setup identify document (shared/DESIGN.md, "multi-setup") of a
+    :class:`~shm_app.identification.multisetup.MultiSetupIdentification`: the identify JSON with ``channels``
+    every point once (references first), shapes over all of them (null where only setups lacking the mode
+    measured), ``setups`` (file, channels, n_samples, each mode's frequency in that setup: null where the setup
+    lacks it, or for PreGER), ``references`` and ``merge``. Per mode also ``setups`` (indices into ``setups`` it
+    came from), ``complete``, and for PoSER ``frequency_spread_hz`` / ``damping_spread`` over those setups and
+    ``reference_mac``; the scatter over model orders is PreGER's only (PoSER's is in each setup's own result)."""
+    poser = result.merge == "poser"
+    modes = []
+    for k, m in enumerate(result.modes):
+        shape = np.asarray(m.shape, complex)
+        modes.append({
+            "frequency_hz": round(m.frequency_hz, 6), "damping_ratio": round(m.damping_ratio, 6),
+            "mpc": round(m.mpc, 4), "mpd_deg": round(m.mpd_deg, 3),
+            "frequency_sigma_hz": _round(m.frequency_sigma_hz, 7), "damping_sigma": _round(m.damping_sigma, 7),
+            "frequency_scatter_hz": None if poser else _round(m.frequency_scatter_hz, 7),
+            "damping_scatter": None if poser else _round(m.damping_scatter, 7),
+            "n_poles": m.n_poles, "manual": False,
+            "shape": _finite_list(np.real(shape), 5), "shape_imag": _finite_list(np.imag(shape), 5),
+            "setups": list(result.mode_setups[k]), "complete": bool(np.all(np.isfinite(shape))),
+            "frequency_spread_hz": _round(result.frequency_spread_hz[k], 7) if poser else None,
+            "damping_spread": _round(result.damping_spread[k], 7) if poser else None,
+            "reference_mac": [round(float(v), 4) for v in result.reference_mac[k]] if poser else None,
+        })
+    names = [None if f is None else str(f).replace("\\", "/").split("/")[-1] for f in result.files]
+    return {
+        "file": None,
+        "fs_hz": result.fs_hz,
+        "n_samples": int(sum(result.n_samples)),
+        "channels": list(result.channels),
+        "method": result.settings.method,
+        "settings": settings_json(result),
+        "modes": modes,
+        "setups": [{"file": name, "channels": list(ch), "n_samples": n,
+                    "frequencies_hz": _finite_list(result.setup_frequencies_hz[:, s], 6)}
+                   for s, (name, ch, n) in enumerate(zip(names, result.setup_channels, result.n_samples))],
+        "references": list(result.references),
+        "merge": result.merge,
     }
