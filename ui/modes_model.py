@@ -1,14 +1,40 @@
-"""Qt table model over identified modes."""
+"""Qt table model over identified modes: frequency and damping with their statistical σ and 95 % interval, and,
+for SSI, the scatter of the mode's poles over the model orders (a different quantity, said in the header tips)."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from dsp.modal import Mode
 from shm_app.output.tables import format_scatter as scatter
 
-COLUMNS = ("Mode", "Frequency [Hz]", "± std [Hz]", "Damping [%]", "± std [%]", "MPC", "MPD [°]", "Poles")
+Z95 = 1.959964  # the 95 % interval is ± 1.96 σ (normal estimate)
+
+COLUMNS = ("Mode", "Frequency [Hz]", "± scatter [Hz]", "Damping [%]", "± scatter [%]", "MPC", "MPD [°]", "Poles",
+           "σ f [Hz]", "95 % f [Hz]", "σ ζ [%]", "95 % ζ [%]")
+SIGMA_TIP = ("Statistical standard deviation σ of the estimate (SSI-COV: first-order propagation of the covariance "
+             "of the output correlations over segments of the record; FDD/EFDD/peak: spread over independent parts "
+             "of the record). Not the scatter over model orders.")
+INTERVAL_TIP = ("95 % interval of the estimate, ± 1.96 σ: under repeated records of the same structure it covers the "
+                "true value 95 % of the time")
+SCATTER_TIP = ("Scatter of the stable poles of the mode's cluster across model orders: how consistently the orders "
+               "agree, not an uncertainty of the estimate (see σ)")
+HEADER_TIPS = {2: SCATTER_TIP, 4: SCATTER_TIP, 5: "Modal phase collinearity: 1 = real (normal) mode shape",
+               6: "Mean phase deviation of the shape: 0° = real (normal) mode shape",
+               7: "Stable poles supporting the mode (SSI)", 8: SIGMA_TIP, 9: INTERVAL_TIP, 10: SIGMA_TIP,
+               11: INTERVAL_TIP}
+
+
+def _sigma(value: Optional[float], decimals: int, factor: float = 1.0) -> str:
+    return "n/a" if value is None else scatter(factor * value, decimals)
+
+
+def _interval(centre: float, sigma: Optional[float], decimals: int, factor: float = 1.0) -> str:
+    if sigma is None:
+        return "n/a"
+    half = Z95 * factor * sigma
+    return f"[{factor * centre - half:.{decimals}f}, {factor * centre + half:.{decimals}f}]"
 
 
 class ModesTableModel(QAbstractTableModel):
@@ -32,8 +58,12 @@ class ModesTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(section)
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -52,14 +82,17 @@ class ModesTableModel(QAbstractTableModel):
                 f"{m.mpc:.3f}",
                 f"{m.mpd_deg:.1f}",
                 str(m.n_poles) if clustered else "—",
+                _sigma(m.frequency_sigma_hz, 4),
+                _interval(m.frequency_hz, m.frequency_sigma_hz, 4),
+                _sigma(m.damping_sigma, 2, 100.0),
+                _interval(m.damping_ratio, m.damping_sigma, 2, 100.0),
             )[col]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and col == 5:
-            return "Modal phase collinearity: 1 = real (normal) mode shape"
         if role == Qt.ItemDataRole.ToolTipRole and col in (2, 4, 7) and not clustered:
             return "A frequency-domain method gives one estimate per mode: no scatter over model orders"
-        if role == Qt.ItemDataRole.ToolTipRole and col in (2, 4):
-            return "Standard deviation over the stable poles of the mode's cluster (its scatter across model orders)"
+        if role == Qt.ItemDataRole.ToolTipRole and col >= 8 and m.frequency_sigma_hz is None:
+            return "No statistical σ for this mode (uncertainty off, or the record too short for enough segments)"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(col)
         return None
-
