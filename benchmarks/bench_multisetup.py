@@ -14,6 +14,10 @@ through the correlations. Prints, per seed and mode, the frequency error (%) and
 (on the points where the shape is known) of each method, and the time of each method::
 
     .venv/bin/python benchmarks/bench_multisetup.py [--seeds 1 2 3 4 5] [--excitation level spectrum]
+
+``--figure docs/multisetup.png`` instead draws the README's figure: the merged shapes of seed 2 (level
+excitation) through the app's own pipeline (:func:`shm_app.identification.multisetup.identify_setups`, defaults) by
+PoSER and PreGER against the truth, along both deck edges, and prints the MAC of each mode.
 """
 from __future__ import annotations
 
@@ -64,11 +68,72 @@ def score(result, model):
     return rows
 
 
+def figure(path: str) -> None:
+    """The merged shapes of a simulated roving test by both methods (the app's pipeline) against the truth."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from shm_app.identification.multisetup import MultiSetupSettings, identify_setups
+    from shm_app.recording import Channel, Recording
+
+    model, names, setups = roving_deck()
+    test = simulate_roving_test(model, setups, FS_HZ, DURATIONS_S, excitation_levels=[1.0, 3.0, 0.5],
+                                point_names=names, seed=2)
+    recordings = [Recording(y, FS_HZ, tuple(Channel(names[p]) for p in points), source=f"setup{s + 1}.csv")
+                  for s, (y, points) in enumerate(zip(test.records, test.layout.channel_points))]
+    results = {merge: identify_setups(recordings, merge=MultiSetupSettings(merge=merge))
+               for merge in ("poser", "preger")}
+    n_sec = len(names) // 2
+    x = np.arange(1, n_sec + 1)
+    refs = {names[p] for p in test.layout.reference_points}
+    fig, axes = plt.subplots(1, model.n_modes, figsize=(3.0 * model.n_modes, 3.2), sharey=True)
+    styles = {"poser": dict(marker="o", ls="none", mfc="none", color="C0", label="PoSER"),
+              "preger": dict(marker="x", ls="none", color="C3", label="PreGER")}
+    for j, ax in enumerate(axes):
+        truth = model.mode_shapes[:, j] / model.mode_shapes[np.argmax(np.abs(model.mode_shapes[:, j])), j]
+        for edge, ls in (("L", "-"), ("R", "--")):
+            rows = [names.index(f"A{k:02d}{edge}_z") for k in x]
+            ax.plot(x, truth[rows], ls, color="0.6", lw=1.5, label=f"truth, {edge} edge" if j == 0 else None)
+        title = [f"{model.natural_frequencies_hz[j]:.2f} Hz"]
+        for merge, result in results.items():
+            freqs = np.array([m.frequency_hz for m in result.modes])
+            m = result.modes[int(np.argmin(np.abs(freqs - model.natural_frequencies_hz[j])))]
+            order = [names.index(c) for c in result.channels]
+            shape = np.full(len(names), np.nan, complex)
+            shape[order] = m.shape
+            shape = shape * np.sign(np.real(np.vdot(shape, truth)))  # the sign of the truth
+            ax.plot(x, np.real(shape[[names.index(f"A{k:02d}L_z") for k in x]]), **styles[merge])
+            ax.plot(x, np.real(shape[[names.index(f"A{k:02d}R_z") for k in x]]),
+                    **{**styles[merge], "label": None})
+            value = mac(shape, truth)
+            title.append(f"{'PoSER' if merge == 'poser' else 'PreGER'} MAC {value:.4f}")
+            print(f"{merge:>6} {model.natural_frequencies_hz[j]:6.2f} Hz: {m.frequency_hz:.4f} Hz, MAC {value:.5f}")
+        ax.set_title("\n".join(title), fontsize=8)
+        ax.set_xlabel("deck section")
+        ax.axhline(0, color="0.85", lw=0.8)
+        for k in x:
+            if f"A{k:02d}L_z" in refs or f"A{k:02d}R_z" in refs:
+                ax.axvline(k, color="C2", lw=0.6, alpha=0.4)
+    axes[0].set_ylabel("mode shape (real part)")
+    axes[0].legend(fontsize=7, loc="lower left")
+    fig.suptitle(f"Roving test of a 14-point deck: 3 setups of {', '.join(f'{d / 60:g}' for d in DURATIONS_S)} min, "
+                 f"excitation 1 : 3 : 0.5, references (green) at sections 2 and 5", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--excitation", nargs="+", choices=("level", "spectrum"), default=["level", "spectrum"])
+    parser.add_argument("--figure", metavar="PNG", help="draw the README figure instead")
     args = parser.parse_args()
+    if args.figure:
+        figure(args.figure)
+        return
     model, names, setups = roving_deck()
     for excitation in args.excitation:
         print(f"\n== excitation: {excitation} ==")
