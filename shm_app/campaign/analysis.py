@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -254,15 +254,26 @@ def analyse_table(starts: Sequence[datetime], frequencies_hz, track_ids: Sequenc
 
 def run_campaign(inputs: Sequence[Union[str, Path]], settings: CampaignSettings = CampaignSettings(), *,
                  env: Optional[EnvironmentLog] = None, progress: Optional[ProgressFn] = None,
-                 cancel: Optional[CancelToken] = None) -> CampaignResult:
-    """The whole campaign from inputs (files, folders, globs): discovery, identification, analysis."""
+                 cancel: Optional[CancelToken] = None,
+                 on_result: Optional[Callable[[RecordingModes], None]] = None,
+                 done: Sequence[RecordingModes] = ()) -> CampaignResult:
+    """The whole campaign from inputs (files, folders, globs): discovery, identification, analysis.
+
+    on_result : receives each recording's :class:`RecordingModes` as it arrives (to stream them into a partial
+        project, :mod:`shm_app.campaign.partial`)
+    done : recordings already identified (a resumed partial project): not identified again; ``settings`` must
+        then be the ones they were identified with (the partial project's)
+    """
     paths = discover(inputs)
     paths.sort(key=lambda q: (start_from_filename(q) is None, start_from_filename(q) or datetime.min, q.name))
+    known = {r.file: r for r in done}
+    todo = [p for p in paths if str(p) not in known]
 
     def sub(fraction: float, message: str) -> None:
         report(progress, cancel, 0.97 * fraction, message)
 
-    results = identify_recordings(paths, settings, progress=sub, cancel=cancel)
+    results = identify_recordings(todo, settings, progress=sub, cancel=cancel, on_result=on_result)
+    results = [known[str(p)] for p in paths if str(p) in known] + results
     report(progress, cancel, 0.97, "tracking, compensation and novelty")
     result = analyse(results, settings, env)
     report(progress, cancel, 1.0, "done")

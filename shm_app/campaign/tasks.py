@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -30,6 +30,7 @@ class RecordingModes:
 
     frequencies_hz, damping_ratios : (n_modes,) Hz, ratio;  shapes : (n_channels, n_modes) real, largest entry +1
     n_poles : (n_modes,) stable poles behind each mode (its support in the tracking)
+    fs_hz, analysis_fs_hz : the recording's sampling rate and the rate it was analysed at after decimation, Hz
     """
 
     file: str
@@ -40,6 +41,8 @@ class RecordingModes:
     shapes: np.ndarray
     error: Optional[str] = None
     n_poles: Optional[np.ndarray] = None
+    fs_hz: Optional[float] = None
+    analysis_fs_hz: Optional[float] = None
 
 
 def identify_file(path: Union[str, Path], identification: IdentificationSettings = IdentificationSettings(),
@@ -69,7 +72,8 @@ def identify_file(path: Union[str, Path], identification: IdentificationSettings
     return RecordingModes(file=path, start=recording.start, channels=tuple(result.channels),
                           frequencies_hz=np.array([m.frequency_hz for m in result.modes]),
                           damping_ratios=np.array([m.damping_ratio for m in result.modes]), shapes=shapes,
-                          n_poles=np.array([m.n_poles for m in result.modes], dtype=float))
+                          n_poles=np.array([m.n_poles for m in result.modes], dtype=float),
+                          fs_hz=float(recording.fs_hz), analysis_fs_hz=float(result.settings.analysis_fs_hz))
 
 
 @contextmanager
@@ -134,7 +138,9 @@ def run_dask(paths, args, address: str, workers: Optional[int], done, cancel: Op
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})), workers or 0)
         pending = iter(paths)
-        first = [client.submit(identify_file, p, *args, pure=False)
+        # a task whose worker dies is rescheduled by the scheduler on another worker (up to its
+        # allowed-failures, 3 by default); retries=2 also re-runs one that raised on a worker (e.g. out of memory)
+        first = [client.submit(identify_file, p, *args, pure=False, retries=2)
                  for _, p in zip(range(4 * n_workers), pending)]
         futures = as_completed(first, loop=client.loop)
         try:
@@ -143,7 +149,7 @@ def run_dask(paths, args, address: str, workers: Optional[int], done, cancel: Op
                 fut.release()
                 nxt = next(pending, None)
                 if nxt is not None:
-                    futures.add(client.submit(identify_file, nxt, *args, pure=False))
+                    futures.add(client.submit(identify_file, nxt, *args, pure=False, retries=2))
                 if cancel is not None:
                     cancel.raise_if_cancelled()
         except BaseException:
@@ -154,12 +160,13 @@ def run_dask(paths, args, address: str, workers: Optional[int], done, cancel: Op
 
 
 def identify_recordings(paths: Sequence[Union[str, Path]], settings: "CampaignSettings", *,
-                        progress: Optional[ProgressFn] = None,
-                        cancel: Optional[CancelToken] = None) -> list[RecordingModes]:
+                        progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
+                        on_result: Optional[Callable[[RecordingModes], None]] = None) -> list[RecordingModes]:
     """Run :func:`identify_file` on every path on a local process pool (``settings.workers``) or on
-    the Dask cluster at ``settings.scheduler``. Results come back in completion order. At most a few tasks per
-    worker are in flight, so memory stays flat with the campaign's length. Cancelling stops submitting, cancels
-    what is queued and raises :class:`~dsp.progress.Cancelled`.
+    the Dask cluster at ``settings.scheduler``. Results come back in completion order, each also passed to
+    ``on_result`` as it arrives (to stream it into a partial project). At most a few tasks per worker are in
+    flight, so memory stays flat with the campaign's length. Cancelling stops submitting, cancels what is queued
+    and raises :class:`~dsp.progress.Cancelled`.
     """
     paths = [str(p) for p in paths]
     args = (settings.identification, tuple(settings.read_options))
@@ -168,8 +175,12 @@ def identify_recordings(paths: Sequence[Union[str, Path]], settings: "CampaignSe
 
     def done(r: RecordingModes) -> None:
         out.append(r)
+        if on_result is not None:
+            on_result(r)
         report(progress, cancel, len(out) / total, f"{len(out)}/{total} {Path(r.file).name}")
 
+    if not paths:
+        return out
     report(progress, cancel, 0.0, f"identifying {total} recordings")
     if settings.scheduler:
         run_dask(paths, args, settings.scheduler, settings.workers, done, cancel)

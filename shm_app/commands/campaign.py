@@ -33,7 +33,12 @@ def add_parser(sub) -> None:
     p.add_argument("--csv", metavar="OUT", help="write per recording: time, covariates, tracked frequencies and "
                                                 "damping, novelty, alarm ('-' for standard output)")
     p.add_argument("--report", metavar="OUT.pdf", help="write a PDF damage report")
-    p.add_argument("--project", metavar="OUT.shmproj", help="save a project file")
+    p.add_argument("--project", metavar="OUT.shmproj",
+                   help="save a project file; while the recordings are identified it is saved every 30 s with the "
+                        "results so far, so an interrupted campaign can go on with --resume")
+    p.add_argument("--resume", action="store_true",
+                   help="go on with the campaign saved (partly) in --project OUT.shmproj: its recordings are not "
+                        "identified again, and its saved settings are used")
     p.set_defaults(run=run)
 
 
@@ -58,9 +63,13 @@ def _check_output(option: str, out: str) -> None:
 
 
 def run(args) -> int:
-    from shm_app.campaign import analyse_table, campaign_to_json, run_campaign
+    from shm_app.campaign import analyse_table, campaign_to_json
     from shm_app.io.environment import read_environment, read_frequency_table
 
+    if args.resume and not args.project:
+        raise SettingsError("--resume needs --project OUT.shmproj: the project the interrupted campaign saved")
+    if args.resume and args.frequencies:
+        raise SettingsError("--resume continues a campaign of recordings, not of a frequency table")
     if args.frequencies and args.inputs:
         raise SettingsError("give either recordings (INPUT...) or --frequencies TABLE.csv, not both")
     if not args.frequencies and not args.inputs:
@@ -78,7 +87,7 @@ def run(args) -> int:
         starts = [t.astype(datetime) for t in table.times]
         result = analyse_table(starts, table.values, table.names, settings, env, source=args.frequencies)
     else:
-        result = run_campaign(args.inputs, settings, env=env, progress=progress_printer())
+        result, modes = _run_recordings(args, settings, env)
     doc = campaign_to_json(result)
     if args.json:
         write_text(args.json, json.dumps(doc, indent=2, allow_nan=False) + "\n")
@@ -95,7 +104,8 @@ def run(args) -> int:
 
         session = Session()
         session.set_campaign_result(result, inputs=tuple(args.inputs) or (args.frequencies,),
-                                    kind="table" if args.frequencies else "recordings", environment=args.env)
+                                    kind="table" if args.frequencies else "recordings", environment=args.env,
+                                    modes=None if args.frequencies else tuple(modes))
         session.save(args.project)
     if args.json != "-" and args.csv != "-":
         print(summary(doc))
@@ -112,6 +122,33 @@ def _model_text(base: dict) -> str:
     if base.get("index_unit") == "ratio":
         return text + ", novelty index = statistic / control limit, alarm above 1"
     return text + f", control limit T² = {base['threshold']:.2f}"
+
+
+def _run_recordings(args, settings, env):
+    """Identify and analyse the recordings; with --project, stream the results into it as they arrive (and with
+    --resume, start from those it holds). Returns (result, every recording's modes)."""
+    from shm_app.campaign import run_campaign
+    from shm_app.campaign.partial import PartialProject, load_partial
+
+    done = ()
+    if args.resume and Path(args.project).exists():
+        saved = load_partial(args.project)
+        settings, done = saved.settings, saved.modes
+        print(f"resuming: {len(done)} recordings already identified in {args.project}", flush=True)
+    modes = list(done)
+    sink = None
+    if args.project:
+        sink = PartialProject(args.project, inputs=args.inputs, settings=settings, environment=args.env, done=done)
+
+    def on_result(r) -> None:
+        modes.append(r)
+        if sink is not None:
+            sink.add(r)
+
+    result = run_campaign(args.inputs, settings, env=env, progress=progress_printer(), on_result=on_result,
+                          done=done)
+    by_file = {r.file: r for r in modes}
+    return result, [by_file[f] for f in result.files if f in by_file]
 
 
 def summary(doc: dict) -> str:
