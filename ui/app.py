@@ -60,37 +60,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     window = MainWindow()
     window.show()
     pending: set[str] = set()
-    if not args.inputs:
-        first = default_input()
-        if first is not None:
-            window.open_file(first)
-            pending.add("identify")
-        table = SAMPLE_DIR / "monitoring" / "frequencies.csv"
-        if table.exists():
-            from shm_app.sample import MONITORING_BASELINE_UNTIL
 
-            window.campaign_panel.set_baseline_until(MONITORING_BASELINE_UNTIL)
-            window.campaign_panel.open_table(table, SAMPLE_DIR / "monitoring" / "environment.csv")
-            pending.add("campaign")
-    else:
-        target = Path(args.inputs[0])
-        if target.suffix == ".shmproj":
-            window.open_project(target)
-            pending.add("project")
-        elif target.is_dir():
-            window.campaign_panel.run_folder(target)
-            pending.add("campaign")
-            first = _first_recording(target)
-            if first is not None:
-                window.open_file(first)
-                pending.add("identify")
-        else:
-            window.open_file(target)
-            pending.add("identify")
-    if not args.screenshot:
-        return app.exec()
-
-    out = Path(args.screenshot)
+    out = Path(args.screenshot or "screenshot.png")
     state = {"code": 0, "done": False}
 
     def shoot() -> None:
@@ -127,8 +98,38 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("the analyses did not finish in time; screenshot taken anyway", file=sys.stderr)
         shoot()
 
-    window.sigTaskEnded.connect(ended)
-    window.campaign_panel.sigTaskEnded.connect(ended)
+    if args.screenshot:  # listen before starting: a task may end at once (a project without a recording)
+        window.sigTaskEnded.connect(ended)
+        window.campaign_panel.sigTaskEnded.connect(ended)
+    if not args.inputs:
+        first = default_input()
+        if first is not None:
+            pending.add("identify")
+            window.open_file(first)
+        table = SAMPLE_DIR / "monitoring" / "frequencies.csv"
+        if table.exists():
+            from shm_app.sample import MONITORING_BASELINE_UNTIL
+
+            window.campaign_panel.set_baseline_until(MONITORING_BASELINE_UNTIL)
+            pending.add("campaign")
+            window.campaign_panel.open_table(table, SAMPLE_DIR / "monitoring" / "environment.csv")
+    else:
+        target = Path(args.inputs[0])
+        if target.suffix == ".shmproj":
+            pending.add("project")
+            window.open_project(target)
+        elif target.is_dir():
+            pending.add("campaign")
+            window.campaign_panel.run_folder(target)
+            first = _first_recording(target)
+            if first is not None:
+                pending.add("identify")
+                window.open_file(first)
+        else:
+            pending.add("identify")
+            window.open_file(target)
+    if not args.screenshot:
+        return app.exec()
     if not pending:
         QTimer.singleShot(300, shoot)
     QTimer.singleShot(int(args.timeout * 1000), timed_out)
