@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import typing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,22 +88,26 @@ def _base_type(annotation) -> tuple[Any, bool]:
     return annotation, False
 
 
-def _check_value(name: str, p: Parameter, kind, value) -> None:
+def _check_value(name: str, p: Parameter, kind, value) -> Any:
+    """``value`` checked against the declaration; numbers come back in the declared type (one saved form)."""
     origin = typing.get_origin(kind)
     if kind is bool:
         if not isinstance(value, bool):
             raise ParameterError(name, f"must be true or false; got {value!r}")
-        return
+        return value
     if kind in (int, float):
-        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if kind is int and not (is_number and float(value).is_integer()):
+        # numpy scalars are numbers too; bools are not (True is no frequency)
+        is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if kind is int and not (isinstance(value, numbers.Integral) and is_number
+                                or is_number and math.isfinite(value) and float(value).is_integer()):
             raise ParameterError(name, f"must be a whole number {p.range_text()}; got {value!r}")
-        if not (is_number and math.isfinite(value)):
+        if not (is_number and (kind is int or math.isfinite(value))):
             raise ParameterError(name, f"must be a finite number {p.range_text()}; got {value!r}")
+        value = int(value) if kind is int else float(value)
         too_low = p.minimum is not None and (value <= p.minimum if p.exclusive_minimum else value < p.minimum)
         too_high = p.maximum is not None and (value >= p.maximum if p.exclusive_maximum else value > p.maximum)
         if too_low or too_high:
-            raise ParameterError(name, f"must be {p.range_text()}; got {value:g}")
+            raise ParameterError(name, f"must be {p.range_text()}; got {value if kind is int else format(value, 'g')}")
     elif kind is str:
         if not isinstance(value, str):
             raise ParameterError(name, f"must be text; got {value!r}")
@@ -117,15 +122,18 @@ def _check_value(name: str, p: Parameter, kind, value) -> None:
         if element is str and not all(isinstance(v, str) and v for v in value):
             raise ParameterError(name, f"must be a list of names; got {value!r}")
         if element in (float, int):
-            for v in value:
-                _check_value(name, p, element, v)
+            value = tuple(_check_value(name, p, element, v) for v in value)
     choices = p.allowed_choices()
     if choices is not None and value not in choices:
         raise ParameterError(name, f"must be {p.range_text()}; got {value!r}")
+    return value
 
 
 def validate(obj) -> None:
-    """Check every declared parameter of ``obj``; raise :class:`ParameterError` on the first bad one."""
+    """Check every declared parameter of ``obj``; raise :class:`ParameterError` on the first bad one.
+
+    Numbers are stored in their declared type (``max_order=40.0`` becomes 40, ``fmax_hz=12`` becomes 12.0) and
+    lists as tuples, so equal settings have one saved form however they were given."""
     for f, p, annotation in parameters_of(obj):
         value = getattr(obj, f.name)
         kind, optional = _base_type(annotation)
@@ -135,8 +143,9 @@ def validate(obj) -> None:
             continue
         if isinstance(value, list):  # documents and callers may hand lists for tuple fields
             value = tuple(value)
-            object.__setattr__(obj, f.name, value)
-        _check_value(f.name, p, kind, value)
+        checked = _check_value(f.name, p, kind, value)
+        if checked is not getattr(obj, f.name):
+            object.__setattr__(obj, f.name, checked)
 
 
 def describe(cls, name: str) -> str:
@@ -144,10 +153,11 @@ def describe(cls, name: str) -> str:
     for f, p, annotation in parameters_of(cls):
         if f.name == name:
             default = f.default if f.default is not dataclasses.MISSING else None
-            text = f"{p.help} Allowed: {p.range_text()}."
+            allowed = p.range_text()
+            text = p.help + ("" if allowed == "any value" else f" Allowed: {allowed}.")
             if default is None and p.none_means:
                 text += f" Default: {p.none_means}."
-            elif default is not None and not isinstance(default, (tuple, list)):
+            elif default is not None and default != "" and not isinstance(default, (tuple, list)):
                 text += f" Default: {default:g}{(' ' + p.unit) if p.unit and p.unit != '%' else p.unit}." \
                     if isinstance(default, (int, float)) and not isinstance(default, bool) else f" Default: {default}."
             return text
@@ -162,6 +172,19 @@ def option_name(f: dataclasses.Field, p: Parameter) -> Optional[str]:
 
 def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _csv_of(element):
+    """argparse type of a comma-separated list whose elements are ``element`` (names, or numbers)."""
+    if element not in (int, float):
+        return _csv
+    number = _number(element, "list")
+
+    def convert(text: str) -> tuple:
+        return tuple(number(part) for part in _csv(text))
+
+    convert.__name__ = "list of numbers"
+    return convert
 
 
 def add_arguments(parser, cls, *, only: Optional[Iterable[str]] = None, skip: Sequence[str] = ()) -> None:
@@ -184,7 +207,8 @@ def add_arguments(parser, cls, *, only: Optional[Iterable[str]] = None, skip: Se
             parser.add_argument(name, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
                                 help=help_text)
         elif typing.get_origin(kind) is tuple:
-            parser.add_argument(name, dest=f.name, type=_csv, metavar="A,B,...", help=help_text)
+            element = (typing.get_args(kind) or (str,))[0]
+            parser.add_argument(name, dest=f.name, type=_csv_of(element), metavar="A,B,...", help=help_text)
         elif kind in (int, float):
             parser.add_argument(name, dest=f.name, type=_number(kind, name), metavar=metavar or "N", help=help_text)
         elif kind is datetime:

@@ -33,7 +33,7 @@ def parameter_widget(cls, name: str) -> QWidget:
         w = QComboBox()
         w.addItems([str(c) for c in choices])
     elif kind is bool:
-        w = QCheckBox(p.label)
+        w = QCheckBox()  # the form's label names it
     elif kind in (int, float):
         w = QSpinBox() if kind is int else QDoubleSpinBox(decimals=p.decimals if p.decimals is not None else 3)
         step = p.step or (1 if kind is int else 0.1)
@@ -45,7 +45,7 @@ def parameter_widget(cls, name: str) -> QWidget:
             hi -= 10 ** -(w.decimals())
         if nullable:  # the lowest position stands for None
             lo -= 0 if (p.exclusive_minimum or kind is float) else step
-            w.setSpecialValueText(p.none_means.split(" (")[0] if len(p.none_means) > 24 else p.none_means)
+            w.setSpecialValueText(p.none_means if len(p.none_means) <= 14 else "auto")  # the rule is in the tooltip
         w.setRange(kind(lo) if kind is int else lo, kind(hi) if kind is int else hi)
         w.setSingleStep(step)
         if p.unit and p.unit != "%":
