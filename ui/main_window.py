@@ -30,8 +30,8 @@ from ui.errors import show_error
 from ui.loading import LoadedRecording, LoadQuestions, open_filter, prepare
 from ui.modes_model import ModesTableModel
 from ui.panels import IdentificationPanel, PreprocessPanel
-from ui.plots import (AutoMacPlot, ModeShapePlot, PsdPlot, SpectrogramPlot, SpectrumPlot, StabilizationPlot,
-                      TimeSeriesPlot)
+from ui.modal_plots import AutoMacPlot, ModeShapePlot, SpectrumPlot, StabilizationPlot
+from ui.signal_plots import PsdPlot, SpectrogramPlot, TimeSeriesPlot
 from ui.campaign_panel import CampaignPanel
 from ui.project_actions import ProjectActions
 from ui.worker import TaskRunner

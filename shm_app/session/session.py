@@ -19,7 +19,7 @@ from typing import Optional, Union
 
 from shm_app.errors import ShmError
 from shm_app.session.events import Event
-from shm_app.session.state import (CampaignState, Geometry, ProjectMetadata, ProjectState, RecordingEntry,
+from shm_app.session.state import (CampaignState, Geometry, ProjectState, RecordingEntry,
                                    reference)
 
 AUTOSAVE_SUFFIX = ".autosave"

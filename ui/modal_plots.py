@@ -1,4 +1,4 @@
-"""Plot widgets (pyqtgraph): time series, singular-value spectrum with modes marked, stabilization diagram,
+"""Plots of the identification (pyqtgraph): singular-value spectrum with the modes marked, stabilization diagram,
 mode shape, AutoMAC."""
 from __future__ import annotations
 
@@ -10,79 +10,15 @@ import pyqtgraph as pg
 from dsp.modal import Mode, auto_mac
 from dsp.spectral import SingularValueSpectrum
 from dsp.stabilization import StabilizationDiagram
-
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-           "#7f7f7f", "#bcbd22")
+from ui.plot_style import ReplacedItems, colour, style_axes
 
 
-def colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
-
-
-def _style(plot: pg.PlotItem, bottom: str, left: str) -> None:
-    plot.showGrid(x=True, y=True, alpha=0.25)
-    plot.setLabel("bottom", bottom)
-    plot.setLabel("left", left)
-
-
-class _ChannelCurves:
-    """One curve per channel in ``_curves``; the channel list's check boxes show and hide them."""
-
-    _curves: list
-
-    def set_visible_channels(self, visible: Sequence[bool]) -> None:
-        for curve, v in zip(self._curves, visible):
-            curve.setVisible(bool(v))
-
-
-class _ReplacedItems:
-    """Plots whose items are all replaced on every update: ``_items`` holds what ``_clear_items`` removes."""
-
-    _items: list
-
-    def _clear_items(self) -> None:
-        for it in self._items:
-            self.getPlotItem().removeItem(it)
-        self._items = []
-
-
-class TimeSeriesPlot(_ChannelCurves, pg.PlotWidget):
-    """All channels against time, stacked with a common spacing so each trace is readable; long records stay
-    fluid with peak downsampling and clip-to-view."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
-        _style(self.getPlotItem(), "Time [s]", "Channel")
-        self.getPlotItem().setDownsampling(auto=True, mode="peak")
-        self.getPlotItem().setClipToView(True)
-        self.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
-        self._curves: list[pg.PlotDataItem] = []
-        self.spacing = 1.0
-
-    def set_signals(self, t: np.ndarray, data: np.ndarray, names: Sequence[str]) -> None:
-        item = self.getPlotItem()
-        for c in self._curves:
-            item.removeItem(c)
-        self._curves = []
-        centred = data - data.mean(axis=0)
-        rms = np.sqrt(np.mean(centred ** 2, axis=0))
-        self.spacing = float(8 * np.median(rms)) if np.any(rms > 0) else 1.0
-        n = len(names)
-        offsets = self.spacing * (n - 1 - np.arange(n))
-        for k, name in enumerate(names):
-            curve = item.plot(t, centred[:, k] + offsets[k], pen=pg.mkPen(colour(k), width=1), name=name)
-            self._curves.append(curve)
-        item.getAxis("left").setTicks([[(float(o), nm) for o, nm in zip(offsets, names)]])
-        item.setLabel("left", f"Channel (spacing {self.spacing:.3g} m/s²)")
-        item.enableAutoRange()
-
-
-class SpectrumPlot(_ReplacedItems, pg.PlotWidget):
+class SpectrumPlot(ReplacedItems, pg.PlotWidget):
     """Singular values of the spectral-density matrix (dB) with identified modes as vertical lines."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
-        _style(self.getPlotItem(), "Frequency [Hz]", "Singular values [dB re 1 (m/s²)²/Hz]")
+        style_axes(self.getPlotItem(), "Frequency [Hz]", "Singular values [dB re 1 (m/s²)²/Hz]")
         self._items: list = []
 
     def set_spectrum(self, spectrum: Optional[SingularValueSpectrum], modes: Sequence[Mode] = (),
@@ -111,13 +47,13 @@ class SpectrumPlot(_ReplacedItems, pg.PlotWidget):
         item.enableAutoRange()
 
 
-class StabilizationPlot(_ReplacedItems, pg.PlotWidget):
+class StabilizationPlot(ReplacedItems, pg.PlotWidget):
     """Poles by model order: grey unstable, blue stable in frequency only, green fully stable; modes as lines, and
     the poles each mode was estimated from ringed in its colour."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
-        _style(self.getPlotItem(), "Frequency [Hz]", "Model order")
+        style_axes(self.getPlotItem(), "Frequency [Hz]", "Model order")
         self._items: list = []
         self.getPlotItem().addLegend(offset=(-10, 10))
 
@@ -152,12 +88,12 @@ class StabilizationPlot(_ReplacedItems, pg.PlotWidget):
         item.enableAutoRange()
 
 
-class ModeShapePlot(_ReplacedItems, pg.PlotWidget):
+class ModeShapePlot(ReplacedItems, pg.PlotWidget):
     """Real part of a mode shape per channel (bar chart), the way an engineer checks the sign pattern."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
-        _style(self.getPlotItem(), "Channel", "Normalised shape")
+        style_axes(self.getPlotItem(), "Channel", "Normalised shape")
         self._items: list = []
 
     def set_mode(self, mode: Optional[Mode], channel_names: Sequence[str], index: int = 0) -> None:
@@ -175,63 +111,13 @@ class ModeShapePlot(_ReplacedItems, pg.PlotWidget):
         item.setTitle(f"Mode {index + 1}: {mode.frequency_hz:.3f} Hz, ζ = {100 * mode.damping_ratio:.2f} %")
 
 
-class PsdPlot(_ChannelCurves, pg.PlotWidget):
-    """Welch power spectral density of every channel, logarithmic."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
-        _style(self.getPlotItem(), "Frequency [Hz]", "PSD [(m/s²)²/Hz]")
-        self.getPlotItem().setLogMode(x=False, y=True)
-        self.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
-        self._legend = self.getPlotItem().addLegend(offset=(-10, 10), colCount=2)
-        self._curves: list = []
-
-    def set_psd(self, frequencies_hz: np.ndarray, psd: np.ndarray, names: Sequence[str]) -> None:
-        item = self.getPlotItem()
-        for c in self._curves:
-            item.removeItem(c)
-        self._legend.clear()
-        keep = frequencies_hz > 0
-        self._curves = [item.plot(frequencies_hz[keep], np.maximum(psd[keep, k], np.finfo(float).tiny),
-                                  pen=pg.mkPen(colour(k), width=1), name=name) for k, name in enumerate(names)]
-        item.enableAutoRange()
-
-
-class SpectrogramPlot(pg.PlotWidget):
-    """Spectrogram of one channel in dB, with a colour bar."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
-        _style(self.getPlotItem(), "Time [s]", "Frequency [Hz]")
-        self.image = pg.ImageItem()
-        self.getPlotItem().addItem(self.image)
-        self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), label="PSD [dB re 1 (m/s²)²/Hz]",
-                                        interactive=False)
-        self.colorbar.setImageItem(self.image, insert_in=self.getPlotItem())
-
-    def set_spectrogram(self, sg, channel_name: str = "") -> None:
-        if sg is None or sg.psd.size == 0:
-            self.image.clear()
-            return
-        db = 10 * np.log10(np.maximum(sg.psd, np.finfo(float).tiny))
-        lo, hi = np.percentile(db, [5, 99.9])
-        self.image.setImage(db, autoLevels=False, levels=(lo, hi))
-        dt = sg.times_s[1] - sg.times_s[0] if sg.times_s.size > 1 else 1.0
-        df = sg.frequencies_hz[1] - sg.frequencies_hz[0] if sg.frequencies_hz.size > 1 else 1.0
-        self.image.setRect(pg.QtCore.QRectF(sg.times_s[0] - dt / 2, sg.frequencies_hz[0] - df / 2,
-                                            dt * sg.times_s.size, df * sg.frequencies_hz.size))
-        self.colorbar.setLevels((lo, hi))
-        self.getPlotItem().setTitle(f"Spectrogram of {channel_name}" if channel_name else "")
-        self.getPlotItem().enableAutoRange()
-
-
-class AutoMacPlot(_ReplacedItems, pg.PlotWidget):
+class AutoMacPlot(ReplacedItems, pg.PlotWidget):
     """AutoMAC matrix of the identified modes: off-diagonal values near 1 mean two "modes" with the same shape (one
     may be spurious, or the sensors cannot tell them apart); a well-identified set is near 0 off the diagonal."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
-        _style(self.getPlotItem(), "Mode", "Mode")
+        style_axes(self.getPlotItem(), "Mode", "Mode")
         self.getPlotItem().showGrid(x=False, y=False)
         self.getPlotItem().invertY(True)
         self.getPlotItem().setAspectLocked(True)
