@@ -3,7 +3,9 @@
 ``recordings/``: a simply supported road-bridge deck, 8 vertical accelerometers (4 sections × 2 edges), 40 Hz,
 four-minute recordings every 6 hours over three days in early March, with an hourly deck-temperature log
 (``environment.csv``). Natural frequencies follow the deck temperature (stiffer when cold), differently for
-bending and torsion. Files are gzip-compressed CSV to keep the sample small.
+bending and torsion. Files are gzip-compressed CSV to keep the sample small. ``geometry.csv`` and ``lines.csv``
+describe the deck (sensors, bearings, outline and cross lines) for the animated mode shapes
+(``python -m shm_app.sample --geometry DIR`` writes only these two).
 
 ``monitoring/``: what a permanent monitoring system exports after 15 months — the four tracked frequencies every
 6 hours (``frequencies.csv``, blank where a mode was not identified) and the deck temperature
@@ -68,6 +70,34 @@ def write_monitoring(folder: Path, seed: int = 7) -> tuple[Path, Path]:
     return f_path, e_path
 
 
+SPAN_M = 40.0
+HALF_WIDTH_M = 5.0
+
+
+def write_geometry(folder: Path, sensors=None) -> tuple[Path, Path]:
+    """The deck's ``geometry.csv`` (the 8 sensors, each on its node, and the four bearings at the abutments, fixed)
+    and ``lines.csv`` (both edges from bearing to bearing, a cross line at each section and at each abutment)."""
+    folder = Path(folder)
+    if sensors is None:
+        sensors = bridge_deck_model()[1]
+    edges = (("L", 1.0), ("R", -1.0))
+    nodes = [(name[:-2], x, side) for name, x, side in sensors]  # "A01L_z" measures node "A01L"
+    bearings = [(f"Sup{k + 1}{e}", x, s) for k, x in enumerate((0.0, 1.0)) for e, s in edges]
+    geometry = ["channel,x_m,y_m,z_m,direction,node"] + [
+        f"{name},{SPAN_M * x:.1f},{HALF_WIDTH_M * side:.1f},0.0,z,{node}"
+        for (name, x, side), (node, _, _) in zip(sensors, nodes)] + [
+        f",{SPAN_M * x:.1f},{HALF_WIDTH_M * side:.1f},0.0,fixed,{name}" for name, x, side in bearings]
+    sections = ["Sup1"] + sorted({n[:-1] for n, _, _ in nodes}) + ["Sup2"]
+    lines = ["node_a,node_b"]
+    for e, _ in edges:
+        lines += [f"{a}{e},{b}{e}" for a, b in zip(sections[:-1], sections[1:])]
+    lines += [f"{s}L,{s}R" for s in sections]
+    g_path, l_path = folder / "geometry.csv", folder / "lines.csv"
+    g_path.write_text("\n".join(geometry) + "\n")
+    l_path.write_text("\n".join(lines) + "\n")
+    return g_path, l_path
+
+
 def write(folder: Path, seed: int = 2026) -> list[Path]:
     folder = Path(folder)
     (folder / "recordings").mkdir(parents=True, exist_ok=True)
@@ -77,9 +107,7 @@ def write(folder: Path, seed: int = 2026) -> list[Path]:
     env = ["timestamp,temperature_c"] + [
         f"{(START + timedelta(hours=float(h))).isoformat()},{t:.2f}" for h, t in zip(hours, temps)]
     (folder / "environment.csv").write_text("\n".join(env) + "\n")
-    geometry = ["channel,x_m,y_m,z_m,direction"] + [
-        f"{name},{40.0 * x:.1f},{5.0 * side:.1f},0.0,z" for name, x, side in sensors]
-    (folder / "geometry.csv").write_text("\n".join(geometry) + "\n")
+    write_geometry(folder, sensors)
     paths = []
     for k in range(N_RECORDINGS):
         start = START + k * STEP
@@ -104,6 +132,10 @@ def write(folder: Path, seed: int = 2026) -> list[Path]:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--geometry"]:
+        for p in write_geometry(Path(sys.argv[2] if len(sys.argv) > 2 else "resources/sample")):
+            print(p)
+        sys.exit(0)
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "resources/sample")
     for p in write(out):
         print(p)

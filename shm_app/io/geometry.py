@@ -5,6 +5,13 @@ tab or whitespace; column names ``channel``/``name``/``sensor``/``sName``; coord
 (m, cm or mm, converted to m); a direction as text (``z``, ``+y``, ``-x``, ``up``) or as vector columns
 ``dx,dy,dz``. The pyOMA2 layout (``sens_coord.txt`` plus a ``sens_dir.txt`` of direction vectors in the same
 order) is read by passing the direction file as ``directions=``.
+
+Nodes: an optional ``node`` column names the point a channel measures (several channels, x/y/z, may share one
+node); without it, channels at the same position share a node. A row whose direction is ``fixed`` (or ``support``)
+is a node without a sensor that does not move; ``node`` (or ``none``, ``-``) a node without a sensor that follows
+the rule for unmeasured nodes; such a row gives its name in the node column (or the channel column). :func:`read_geometry_table` gives
+both; :func:`read_geometry` the sensors only. A lines CSV (``node_a,node_b``, :func:`read_lines`) says which nodes
+are joined for drawing and for interpolating unmeasured nodes.
 """
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ import numpy as np
 from shm_app.errors import ReadError
 from shm_app.recording import Recording
 
-__all__ = ["SensorGeometry", "read_geometry", "attach_geometry"]
+__all__ = ["SensorGeometry", "GeometryNode", "read_geometry", "read_geometry_table", "read_lines", "attach_geometry"]
 
 _LENGTH = {"m": 1.0, "cm": 1e-2, "mm": 1e-3, "km": 1e3}
 _NAME_COLUMNS = ("channel", "name", "sensor", "sname", "channel_name", "kanal", "id")
@@ -28,11 +35,26 @@ _AXES = {"x": "x", "y": "y", "z": "z", "up": "z", "vertical": "z", "vert": "z", 
 
 @dataclass(frozen=True)
 class SensorGeometry:
-    """Position (m) and measuring direction of one channel's sensor."""
+    """Position (m) and measuring direction of one channel's sensor; ``node`` names the node it measures (None: the
+    node at its position)."""
 
     channel: str
     position_m: tuple[float, float, float]
     direction: Optional[str] = None
+    node: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class GeometryNode:
+    """A point of the structure (m). ``fixed``: a support, it does not move."""
+
+    name: str
+    position_m: tuple[float, float, float]
+    fixed: bool = False
+
+
+_FIXED_WORDS = ("fixed", "support", "clamped")
+_NODE_WORDS = ("node", "none", "-", "free", "unmeasured")
 
 
 def _split(line: str, delim: Optional[str]) -> list[str]:
@@ -71,7 +93,14 @@ def direction_label(text: Optional[str] = None, vector: Optional[Sequence[float]
 
 
 def read_geometry(path: Union[str, Path], *, directions: Union[str, Path, None] = None) -> dict[str, SensorGeometry]:
-    """Sensor geometry by channel name from a geometry CSV (see the module docstring).
+    """Sensor geometry by channel name from a geometry CSV (see the module docstring); node rows left out."""
+    return read_geometry_table(path, directions=directions)[0]
+
+
+def read_geometry_table(path: Union[str, Path], *, directions: Union[str, Path, None] = None
+                        ) -> tuple[dict[str, SensorGeometry], dict[str, GeometryNode]]:
+    """The sensors by channel name and the nodes without a sensor by name (``fixed`` or ``node`` rows) of a
+    geometry CSV (see the module docstring).
 
     Raises
     ------
@@ -94,6 +123,7 @@ def read_geometry(path: Union[str, Path], *, directions: Union[str, Path, None] 
         raise ReadError(p, f"the geometry header must name the columns channel, x_m, y_m, z_m (found: {', '.join(header)})")
     factors = [_length_factor(header[c]) for c in xyz]
     dir_col = _column(header, ("direction", "dir", "axis", "orientation", "richtung"))
+    node_col = _column(header, ("node", "point", "node_name", "knoten"))
     vec_cols = [_column(header, (f"d{a}", f"dir_{a}", f"n{a}")) for a in "xyz"]
     dir_vectors = None
     if directions is not None:
@@ -105,6 +135,7 @@ def read_geometry(path: Union[str, Path], *, directions: Union[str, Path, None] 
         if dir_vectors.shape != (len(lines) - 1, 3):
             raise ReadError(d, f"{dir_vectors.shape[0]} direction rows for {len(lines) - 1} sensors in {p.name}")
     out: dict[str, SensorGeometry] = {}
+    nodes: dict[str, GeometryNode] = {}
     for row, line in enumerate(lines[1:], start=2):
         cells = _split(line, delim)
         if len(cells) < len(header) - (1 if dir_col is not None else 0):
@@ -117,6 +148,18 @@ def read_geometry(path: Union[str, Path], *, directions: Union[str, Path, None] 
         if not all(np.isfinite(pos)):
             raise ReadError(p, f"row {row} ({name}): coordinates must be finite numbers")
         direction = None
+        word = cells[dir_col].strip().lower() if dir_col is not None and dir_col < len(cells) else ""
+        node = (cells[node_col].strip() or None) if node_col is not None and node_col < len(cells) else None
+        if word in _FIXED_WORDS or word in _NODE_WORDS:
+            name = node or name
+            if not name:
+                raise ReadError(p, f"row {row}: a node needs a name (in the node or the channel column)")
+            if name in nodes:
+                raise ReadError(p, f"node {name!r} appears twice (row {row}); one row per node")
+            nodes[name] = GeometryNode(name, pos, fixed=word in _FIXED_WORDS)  # type: ignore[arg-type]
+            continue
+        if not name:
+            raise ReadError(p, f"row {row}: the channel name is missing")
         if dir_vectors is not None:
             direction = direction_label(vector=dir_vectors[row - 2])
         elif all(c is not None for c in vec_cols):
@@ -128,8 +171,41 @@ def read_geometry(path: Union[str, Path], *, directions: Union[str, Path, None] 
             direction = direction_label(cells[dir_col])
         if name in out:
             raise ReadError(p, f"channel {name!r} appears twice (row {row}); one row per channel")
-        out[name] = SensorGeometry(name, pos, direction)  # type: ignore[arg-type]
-    return out
+        out[name] = SensorGeometry(name, pos, direction, node)  # type: ignore[arg-type]
+    if not out and not nodes:
+        raise ReadError(p, "the geometry file holds no sensor and no node")
+    return out, nodes
+
+
+def read_lines(path: Union[str, Path]) -> tuple[tuple[str, str], ...]:
+    """Lines between nodes from a lines CSV: one ``node_a,node_b`` pair per row (a header row is optional;
+    delimiter ``,``, ``;``, tab or whitespace). Nodes are named as in the geometry CSV (node or channel names).
+
+    Raises
+    ------
+    ReadError
+        Naming the file and the row when a row does not hold two names or joins a node to itself.
+    """
+    p = Path(path)
+    try:
+        rows = [ln for ln in p.read_text(encoding="utf-8-sig").splitlines() if ln.strip() and ln.strip()[0] not in "#%"]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadError(p, f"cannot read the lines file ({exc})") from None
+    if not rows:
+        raise ReadError(p, "the lines file is empty: one 'node_a,node_b' row per line")
+    delim = next((d for d in ("\t", ";", ",") if d in rows[0]), None)
+    first = [c.lower() for c in _split(rows[0], delim)]
+    start = 1 if first in (["node_a", "node_b"], ["a", "b"], ["from", "to"], ["start", "end"], ["i", "j"],
+                                ["node1", "node2"], ["node_1", "node_2"]) else 0
+    lines = []
+    for row, line in enumerate(rows[start:], start=start + 1):
+        cells = [c for c in _split(line, delim) if c]
+        if len(cells) != 2:
+            raise ReadError(p, f"row {row} has {len(cells)} values; each row joins two nodes: node_a,node_b")
+        if cells[0] == cells[1]:
+            raise ReadError(p, f"row {row} joins node {cells[0]!r} to itself")
+        lines.append((cells[0], cells[1]))
+    return tuple(lines)
 
 
 def attach_geometry(recording: Recording, geometry: Union[dict, str, Path], *,

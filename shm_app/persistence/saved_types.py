@@ -14,7 +14,7 @@ from shm_app.campaign.tasks import RecordingModes
 from shm_app.identification.multisetup import MultiSetupIdentification, MultiSetupSettings
 from shm_app.identification.pipeline import IdentificationResult
 from shm_app.identification.settings import IdentificationSettings, ResolvedSettings
-from shm_app.io.geometry import SensorGeometry
+from shm_app.io.geometry import GeometryNode, SensorGeometry
 from shm_app.persistence.codec import register
 from shm_app.preprocessing import PreprocessSettings
 from shm_app.recording import Channel, Recording
@@ -26,7 +26,7 @@ register(
     Mode, StabilizationDiagram, SelectionSettings, SingularValueSpectrum, RegressionModel, PCAModel, MeanModel,
     NoveltyModel, Detector, TrackShift, TrackingSettings,
     # recordings and settings
-    Channel, Recording, SensorGeometry, PreprocessSettings, IdentificationSettings, ResolvedSettings,
+    Channel, Recording, SensorGeometry, GeometryNode, PreprocessSettings, IdentificationSettings, ResolvedSettings,
     CampaignSettings, MultiSetupSettings,
     # results
     IdentificationResult, MultiSetupIdentification, RecordingModes, Track, CampaignResult,

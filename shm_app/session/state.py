@@ -16,7 +16,7 @@ from shm_app.campaign.settings import CampaignSettings
 from shm_app.campaign.tasks import RecordingModes
 from shm_app.identification.pipeline import IdentificationResult
 from shm_app.identification.settings import IdentificationSettings
-from shm_app.io.geometry import SensorGeometry
+from shm_app.io.geometry import GeometryNode, SensorGeometry
 from shm_app.parameters import parameter, validate
 from shm_app.preprocessing import PreprocessSettings
 from shm_app.recording import Recording
@@ -80,15 +80,34 @@ class RecordingEntry:
 
 @dataclass(frozen=True)
 class Geometry:
-    """Sensor positions and directions (one per channel) and the lines drawn between named points."""
+    """The structure the mode shapes are drawn on.
+
+    ``nodes``: the points of the structure (supports marked ``fixed``); ``sensors``: which channel measures which
+    node (``SensorGeometry.node``; None: the node at its position) in which direction, several channels per node
+    allowed; ``lines``: pairs of node names (a channel's name stands for its node) drawn and used to interpolate;
+    ``unmeasured``: how nodes and directions without a sensor move (:mod:`shm_app.geometry.shapes`). A geometry of
+    an older project has no ``nodes``: the sensors' positions are its nodes.
+    """
 
     sensors: tuple[SensorGeometry, ...] = ()
     lines: tuple[tuple[str, str], ...] = ()
     source: Optional[str] = None
+    nodes: tuple[GeometryNode, ...] = ()
+    unmeasured: str = parameter(
+        "interpolate", "Unmeasured nodes",
+        "How nodes and directions without a sensor move: 'interpolate' linearly along the lines from the measured "
+        "and fixed nodes around them (constant beyond the last one; 0 where no line leads to one), 'fixed' not at "
+        "all.", choices=("interpolate", "fixed"))
+    lines_source: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        validate(self)
 
     @property
     def n_nodes(self) -> int:
-        return len({s.position_m for s in self.sensors})
+        from shm_app.geometry.model import node_list
+
+        return len(node_list(self))
 
 
 @dataclass(frozen=True)
