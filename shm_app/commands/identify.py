@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from shm_app.cli import add_reader_options, progress_printer, reader_options, write_text
+from shm_app.commands import _figures
 
 
 def add_parser(sub) -> None:
@@ -27,6 +28,7 @@ def add_parser(sub) -> None:
     add_arguments(p, IdentificationSettings)
     add_arguments(p, MultiSetupSettings)
     add_reader_options(p)
+    _figures.add_figure_options(p)
     p.add_argument("--json", metavar="OUT", help="write the results as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT", help="write the modes table as CSV ('-' for standard output)")
     p.add_argument("--uff", metavar="OUT", help="write the mode shapes as a universal file (dataset 55)")
@@ -66,6 +68,7 @@ def run(args) -> int:
 
         by_name = {c.name: c.direction for c in recording.channels}
         write_uff(args.uff, result, [by_name.get(c) for c in result.channels])
+    _figures.write_figures(args, result, recording)
     if "-" not in (args.json, args.csv, args.diagram):
         print(summary(doc, result))
     return 0
