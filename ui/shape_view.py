@@ -1,0 +1,387 @@
+"""The selected mode animated on the structure: oblique, plan, elevation and side views (pyqtgraph, always
+available) and a 3D view (pyqtgraph.opengl) where OpenGL works; undeformed in grey, deformed in the mode's colour; amplitude, speed,
+play/pause, phase; export PNG and animated GIF through :mod:`shm_app.output.figures` (the command line's writer).
+
+Without a geometry it shows the per-channel bar chart and a hint to load one. The view takes the
+:class:`~shm_app.session.Session` and redraws on its ``changed`` events; the geometry is edited in
+:class:`ui.geometry_dialog.GeometryDialog`, which stores it through the session.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from shm_app.geometry.animation import AnimationSettings
+from shm_app.geometry.model import Wireframe, wireframe
+from shm_app.geometry.shapes import deformed_positions, node_displacements
+from shm_app.output.figures import view_axes
+from ui.modal_plots import ModeShapePlot
+from ui.parameter_widgets import parameter_widget, value_of
+from ui.plot_style import colour
+
+log = logging.getLogger(__name__)
+
+UNDEFORMED = "#b4b4b4"
+_EYE = np.eye(3)
+# (name, projection onto the screen (3, 2), axis labels; None: no axes, the oblique view)
+VIEWS = (("Oblique", view_axes(), None),
+         ("Plan (x-y)", _EYE[:, [0, 1]], ("x [m]", "y [m]")),
+         ("Elevation (x-z)", _EYE[:, [0, 2]], ("x [m]", "z [m]")),
+         ("Side (y-z)", _EYE[:, [1, 2]], ("y [m]", "z [m]")))
+
+
+def opengl_view() -> Optional[QWidget]:
+    """A pyqtgraph GLViewWidget when PyOpenGL is installed and the platform gives an OpenGL context, else None
+    (offscreen, remote desktops without GL): the 2D views then stand alone, without an error."""
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        return None
+    try:
+        import pyqtgraph.opengl as gl
+        from PySide6.QtGui import QOffscreenSurface, QOpenGLContext
+
+        context = QOpenGLContext()
+        surface = QOffscreenSurface()
+        surface.create()
+        if not (context.create() and context.makeCurrent(surface)):
+            return None
+        context.doneCurrent()
+        return gl.GLViewWidget()
+    except Exception as exc:  # noqa: BLE001 - no PyOpenGL, no driver: the 2D views are the fallback
+        log.info("no 3D mode-shape view: %s", exc)
+        return None
+
+
+class _PlaneView(pg.PlotWidget):
+    """One orthographic 2D view: undeformed lines and nodes in grey, supports as triangles, deformed in colour."""
+
+    def __init__(self, title: str, projection: np.ndarray, labels: Optional[tuple[str, str]]) -> None:
+        super().__init__(background="w")
+        self.projection = projection
+        item = self.getPlotItem()
+        item.setTitle(title, size="9pt")
+        if labels is None:
+            item.hideAxis("bottom")
+            item.hideAxis("left")
+        else:
+            item.setLabel("bottom", labels[0])
+            item.setLabel("left", labels[1])
+            item.showGrid(x=True, y=True, alpha=0.2)
+        item.setAspectLocked(True)
+        item.setMenuEnabled(False)
+        self.undeformed = pg.PlotDataItem(pen=pg.mkPen(UNDEFORMED, width=1), connect="pairs")
+        self.undeformed_nodes = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(UNDEFORMED))
+        self.supports = pg.ScatterPlotItem(size=11, symbol="t1", pen=None, brush=pg.mkBrush("#404040"))
+        self.deformed = pg.PlotDataItem(pen=pg.mkPen(colour(0), width=2), connect="pairs")
+        self.nodes = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=0.5), brush=pg.mkBrush(colour(0)))
+        for it in (self.undeformed, self.undeformed_nodes, self.supports, self.deformed, self.nodes):
+            item.addItem(it)
+
+    def _pairs(self, frame: Wireframe, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xy = points @ self.projection
+        seg = xy[frame.lines.ravel()] if frame.lines.size else np.zeros((0, 2))
+        return seg[:, 0], seg[:, 1]
+
+    def set_structure(self, frame: Wireframe) -> None:
+        p = frame.positions_m
+        self.undeformed.setData(*self._pairs(frame, p))
+        self.undeformed_nodes.setData(*(p @ self.projection).T)
+        self.supports.setData(*(p[frame.fixed] @ self.projection).T)
+
+    def fit(self, frame: Wireframe, reach_m: float) -> None:
+        """Show the whole structure with room for displacements of ``reach_m``."""
+        p = frame.positions_m
+        flat = p @ self.projection
+        lo, hi = flat.min(axis=0) - reach_m, flat.max(axis=0) + reach_m
+        self.getPlotItem().setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.05)
+
+    def set_deformed(self, frame: Wireframe, q: np.ndarray, pen_colour: str) -> None:
+        self.deformed.setPen(pg.mkPen(pen_colour, width=2))
+        self.nodes.setBrush(pg.mkBrush(pen_colour))
+        self.deformed.setData(*self._pairs(frame, q))
+        self.nodes.setData(*(q @ self.projection).T)
+
+
+class ShapeView(QWidget):
+    """The selected mode of the current recording animated on the project's geometry (see the module docstring).
+
+    ``set_mode(index)`` selects the mode (None: none); the Geometry… button opens the geometry dialog.
+    """
+
+    def __init__(self, session, parent=None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.mode_index: Optional[int] = None
+        self.phase = 0.0  # rad
+        self.frame: Optional[Wireframe] = None
+        self._displacement: Optional[np.ndarray] = None
+        self._positions: Optional[np.ndarray] = None
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.advance)
+
+        self.play = QPushButton("Play")
+        self.play.setCheckable(True)
+        self.play.setToolTip("Play or pause the animation")
+        self.play.toggled.connect(self._play_toggled)
+        self.amplitude = parameter_widget(AnimationSettings, "amplitude")
+        self.speed = parameter_widget(AnimationSettings, "cycles_per_second")
+        self.phase_slider = QSlider(Qt.Orientation.Horizontal)
+        self.phase_slider.setRange(0, 359)
+        self.phase_slider.setToolTip("Phase angle of the vibration, degrees: the displacement is Re(φ·e^{iθ})")
+        self.phase_slider.valueChanged.connect(self._slider_moved)
+        self.amplitude.valueChanged.connect(self._amplitude_changed)
+        self.speed.valueChanged.connect(lambda _: self._timer.setInterval(self._interval_ms()))
+        self.geometry_button = QPushButton("Geometry…")
+        self.geometry_button.setToolTip("Nodes, lines and which channel measures which node; load geometry and lines CSVs")
+        self.geometry_button.clicked.connect(self._geometry_clicked)
+        self.export_png_button = QPushButton("PNG…")
+        self.export_png_button.setToolTip("Export the mode shape at this phase as a PNG image")
+        self.export_png_button.clicked.connect(lambda: self._export("png"))
+        self.export_gif_button = QPushButton("GIF…")
+        self.export_gif_button.setToolTip("Export one vibration cycle as an animated GIF")
+        self.export_gif_button.clicked.connect(lambda: self._export("gif"))
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addWidget(self.play)
+        for label, w in (("Amplitude", self.amplitude), ("Speed", self.speed)):
+            controls.addWidget(QLabel(label))
+            controls.addWidget(w)
+        controls.addWidget(QLabel("Phase"))
+        controls.addWidget(self.phase_slider, 1)
+        for w in (self.geometry_button, self.export_png_button, self.export_gif_button):
+            controls.addWidget(w)
+
+        self.title = QLabel()
+        self.title.setObjectName("shapeTitle")
+        self.hint = QLabel("No geometry: the shape is shown per channel. Load a geometry (Geometry…) to see the "
+                           "structure move.")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #806000;")
+        self.bar_chart = ModeShapePlot()
+        bars = QWidget()
+        bars_layout = QVBoxLayout(bars)
+        bars_layout.setContentsMargins(0, 0, 0, 0)
+        bars_layout.addWidget(self.hint)
+        bars_layout.addWidget(self.bar_chart, 1)
+
+        self.planes = [_PlaneView(*v) for v in VIEWS]
+        flat = QWidget()
+        grid = QVBoxLayout(flat)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.planes[0], 3)
+        lower = QHBoxLayout()
+        lower.addWidget(self.planes[1], 2)
+        lower.addWidget(self.planes[2], 2)
+        lower.addWidget(self.planes[3], 1)
+        grid.addLayout(lower, 2)
+        self.tabs = QTabWidget()
+        self.gl_view = opengl_view()
+        self._gl_items: list = []
+        if self.gl_view is not None:
+            self.tabs.addTab(self.gl_view, "3D")
+        self.tabs.addTab(flat, "Oblique · plan · elevation · side")
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(bars)
+        self.pages.addWidget(self.tabs)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.pages, 1)
+        layout.addLayout(controls)
+        session.changed.connect(self._session_changed)
+        self._structure_changed()
+
+    # ---- the model ----------------------------------------------------------------------------------------------
+    @property
+    def has_3d(self) -> bool:
+        return self.gl_view is not None
+
+    @property
+    def showing_structure(self) -> bool:
+        return self.pages.currentIndex() == 1
+
+    def animation_settings(self) -> AnimationSettings:
+        return AnimationSettings(amplitude=value_of(self.amplitude), cycles_per_second=value_of(self.speed))
+
+    def _modes(self):
+        entry = self.session.current
+        return () if entry is None or entry.result is None else entry.result.modes
+
+    def _mode(self):
+        modes = self._modes()
+        return modes[self.mode_index] if self.mode_index is not None and self.mode_index < len(modes) else None
+
+    def set_mode(self, index: Optional[int]) -> None:
+        """Show mode ``index`` of the current recording's result (None or out of range: no mode)."""
+        self.mode_index = index
+        self._shape_changed()
+
+    def _session_changed(self, what: str) -> None:
+        if what in ("geometry", "project"):
+            self._structure_changed()
+        elif what in ("result", "current", "recordings"):
+            if self._mode() is None:
+                self.mode_index = 0 if self._modes() else None
+            self._shape_changed()
+
+    def _structure_changed(self) -> None:
+        geometry = self.session.state.geometry
+        self.frame = None
+        if geometry is not None and (geometry.sensors or geometry.nodes):
+            try:
+                self.frame = wireframe(geometry)
+            except Exception as exc:  # noqa: BLE001 - a geometry the dialog let through but cannot be drawn
+                from ui.errors import message_for
+
+                self.hint.setText(f"The geometry cannot be drawn: {message_for(exc)}")
+        if self.frame is not None:
+            for view in self.planes:
+                view.set_structure(self.frame)
+            self._fit_views()
+            self._draw_gl_structure()
+        self._shape_changed()
+
+    def _shape_changed(self) -> None:
+        mode = self._mode()
+        result = self.session.current.result if self.session.current is not None else None
+        if mode is None:
+            self.title.setText("No mode selected" if result is None or not result.modes else "")
+        else:
+            self.title.setText(f"<b>Mode {self.mode_index + 1}</b>: {mode.frequency_hz:.3f} Hz, "
+                               f"ζ = {100 * mode.damping_ratio:.2f} %, MPC {mode.mpc:.2f}")
+        self.bar_chart.set_mode(mode, result.channels if result is not None else (), self.mode_index or 0)
+        self.pages.setCurrentIndex(1 if self.frame is not None else 0)
+        if self.frame is None:
+            self._displacement = None
+            self.play.setChecked(False)
+        else:
+            self._displacement = None if mode is None else node_displacements(
+                self.frame, mode.shape, result.channels, unmeasured=self.session.state.geometry.unmeasured)
+        for w in (self.play, self.phase_slider, self.export_gif_button, self.amplitude, self.speed):
+            w.setEnabled(self._displacement is not None)
+        self.export_png_button.setEnabled(mode is not None)
+        self._redraw()
+
+    # ---- drawing ------------------------------------------------------------------------------------------------
+    def _fit_views(self) -> None:
+        reach = 1.1 * value_of(self.amplitude) * self.frame.size_m
+        for view in self.planes:
+            view.fit(self.frame, reach)
+
+    def _amplitude_changed(self, _value) -> None:
+        if self.frame is not None:
+            self._fit_views()
+        self._redraw()
+
+    def deformed_positions(self) -> Optional[np.ndarray]:
+        """(n_nodes, 3) node positions drawn now, m (None without a geometry or a mode)."""
+        return self._positions
+
+    def _redraw(self) -> None:
+        if self.frame is None:
+            self._positions = None
+            return
+        if self._displacement is None:
+            q = self.frame.positions_m
+        else:
+            q = deformed_positions(self.frame, self._displacement, self.phase, value_of(self.amplitude))
+        self._positions = q
+        c = colour(self.mode_index or 0)
+        for view in self.planes:
+            view.set_deformed(self.frame, q, c if self._displacement is not None else UNDEFORMED)
+        self._draw_gl(q, c)
+
+    def _draw_gl_structure(self) -> None:
+        if self.gl_view is None:
+            return
+        import pyqtgraph.opengl as gl
+
+        for it in self._gl_items:
+            self.gl_view.removeItem(it)
+        p = self.frame.positions_m
+        centre = p.mean(axis=0)
+        grey = gl.GLLinePlotItem(pos=p[self.frame.lines.ravel()] - centre, mode="lines", color=(0.6, 0.6, 0.6, 1))
+        self._gl_deformed = gl.GLLinePlotItem(mode="lines", width=2)
+        self._gl_nodes = gl.GLScatterPlotItem(size=6)
+        self._gl_items = [grey, self._gl_deformed, self._gl_nodes]
+        for it in self._gl_items:
+            self.gl_view.addItem(it)
+        self.gl_view.setBackgroundColor("w")
+        self.gl_view.setCameraPosition(distance=1.6 * self.frame.size_m, elevation=25, azimuth=-60)
+        self._gl_centre = centre
+
+    def _draw_gl(self, q: np.ndarray, c: str) -> None:
+        if self.gl_view is None or not self._gl_items:
+            return
+        rgba = pg.mkColor(c).getRgbF()
+        self._gl_deformed.setData(pos=q[self.frame.lines.ravel()] - self._gl_centre, color=rgba)
+        self._gl_nodes.setData(pos=q - self._gl_centre, color=rgba)
+
+    # ---- animation ----------------------------------------------------------------------------------------------
+    def _interval_ms(self) -> int:
+        return max(10, round(1000 * self.animation_settings().frame_duration_s))
+
+    def _play_toggled(self, on: bool) -> None:
+        self.play.setText("Pause" if on else "Play")
+        if on:
+            self._timer.start(self._interval_ms())
+        else:
+            self._timer.stop()
+
+    def advance(self) -> None:
+        """One frame on: the phase moves by a cycle over ``frames_per_cycle``."""
+        self.set_phase(self.phase + 2 * np.pi / AnimationSettings().frames_per_cycle)
+
+    def set_phase(self, phase_rad: float) -> None:
+        self.phase = float(phase_rad) % (2 * np.pi)
+        self.phase_slider.blockSignals(True)
+        self.phase_slider.setValue(round(np.degrees(self.phase)) % 360)
+        self.phase_slider.blockSignals(False)
+        self._redraw()
+
+    def _slider_moved(self, degrees: int) -> None:
+        self.phase = np.radians(degrees)
+        self._redraw()
+
+    # ---- actions ------------------------------------------------------------------------------------------------
+    def _geometry_clicked(self) -> None:
+        from ui.geometry_dialog import GeometryDialog
+
+        GeometryDialog(self.session, self).open()
+
+    def export(self, path, kind: str) -> None:
+        """Write the shown mode as ``kind`` ``"png"`` (at the current phase) or ``"gif"`` (one cycle) to ``path``."""
+        from shm_app.output import figures
+
+        mode, result = self._mode(), self.session.current.result
+        geometry = self.session.state.geometry if self.frame is not None else None
+        if kind == "png":
+            figures.mode_png(path, mode, result.channels, geometry, index=self.mode_index, phase_rad=self.phase,
+                             animation=self.animation_settings())
+        else:
+            figures.mode_gif(path, mode, result.channels, geometry, index=self.mode_index,
+                             animation=self.animation_settings())
+
+    def _export(self, kind: str) -> None:
+        if self._mode() is None:
+            return
+        name = f"mode-{self.mode_index + 1}.{kind}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export mode {self.mode_index + 1}", name,
+                                              "PNG image (*.png)" if kind == "png" else "Animated GIF (*.gif)")
+        if not path:
+            return
+        try:
+            self.export(path, kind)
+        except Exception as exc:  # noqa: BLE001 - the one error path: a dialog, bugs logged
+            from ui.errors import show_error
+
+            show_error(self, "Export", exc)
