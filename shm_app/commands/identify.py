@@ -84,8 +84,8 @@ def run_multisetup(args, settings) -> int:
     from shm_app.parameters import from_arguments
 
     merge = from_arguments(MultiSetupSettings, args)
-    for option in ("diagram", "uff"):
-        if getattr(args, option):
+    for option in ("diagram", "uff", "figures"):
+        if getattr(args, option, None):
             raise ParameterError(f"--{option}", "is not written for a multi-setup identification yet (use --json "
                                                 "or --csv)")
     recordings = [io.read(f, **reader_options(args)) for f in args.files]
