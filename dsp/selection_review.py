@@ -109,9 +109,12 @@ def _reason(diagram: StabilizationDiagram, poles: np.ndarray, modes: Sequence[Mo
     f_med, z_med = float(np.median(f)), float(np.median(z))
     mpd_deg = diagram.mpd_deg[poles] if diagram.mpd_deg is not None else np.atleast_1d(mpd(diagram.shapes[:, poles]))
     n_orders = np.unique(diagram.orders[poles]).size
-    if z_med <= 0:
-        return ("zero or negative damping: an undamped sine (a harmonic excitation such as machinery, or electrical "
-                "interference), not a structural mode")
+    if abs(z_med) <= settings.min_damping:
+        return (f"zero or negative damping (ζ = {100 * z_med:.3f} %, below the {100 * settings.min_damping:g} % "
+                f"floor): an undamped sine — a harmonic excitation such as machinery, or electrical interference — "
+                f"not a structural mode")
+    if z_med < 0:
+        return f"negative damping (ζ = {100 * z_med:.2f} %): an unstable, non-physical pole of the model"
     if z_med > settings.max_damping:
         return f"damping {100 * z_med:.1f} % above the {100 * settings.max_damping:g} % limit (a noise mode)"
     if np.median(diagram.mpc[poles]) < settings.min_mpc:

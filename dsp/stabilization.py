@@ -124,7 +124,10 @@ class SelectionSettings:
     """Automated mode selection.
 
     fmin_hz, fmax_hz : frequency band of interest, Hz
-    max_damping : poles with damping ratio outside (0, max_damping] are spurious
+    min_damping, max_damping : poles with damping ratio outside (min_damping, max_damping] are spurious. The
+        floor, 0.02 %, is below the damping of any structural mode of a bridge or tunnel (stay cables, the lightest,
+        have about 0.05–0.1 %) and above what SSI gives an undamped sine of machinery or electrical interference
+        (10⁻⁵ on a 5-minute record): such a column is perfectly stable and would otherwise be taken as a mode
     min_mpc : poles whose shape is less collinear than this are spurious (noise modes are strongly complex)
     max_mpd_deg : poles whose mean phase deviation exceeds this, degrees, are spurious
     cluster_distance : linkage cut on ``|Δf|/f + (1 − MAC)``
@@ -153,6 +156,7 @@ class SelectionSettings:
 
     fmin_hz: float = 0.0
     fmax_hz: float = np.inf
+    min_damping: float = 0.0002
     max_damping: float = 0.20
     min_mpc: float = 0.7
     max_mpd_deg: float = 30.0
@@ -174,7 +178,7 @@ def physical_poles(diagram: StabilizationDiagram, settings: SelectionSettings = 
     return (
         diagram.stable
         & (f >= settings.fmin_hz) & (f <= settings.fmax_hz)
-        & (z > 0) & (z <= settings.max_damping)
+        & (z > settings.min_damping) & (z <= settings.max_damping)
         & (diagram.mpc >= settings.min_mpc)
         & (mpd_deg <= settings.max_mpd_deg)
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Optional
 
+import numpy as np
+
 from dsp import preprocess
 from shm_app.errors import ParameterError
 from shm_app.parameters import parameter, validate
@@ -75,3 +77,33 @@ def apply(recording: Recording, settings: PreprocessSettings) -> Recording:
     steps = list(recording.metadata.get("preprocessing", [])) + [asdict(settings)]
     return replace(recording, data=data, fs_hz=fs, start=start,
                    metadata={**recording.metadata, "preprocessing": steps})
+
+
+def preprocessing_warnings(settings: PreprocessSettings, fs_hz: float, *, fmax_hz: Optional[float] = None,
+                           mode_frequencies_hz=()) -> list[str]:
+    """What the engineer should know before applying ``settings`` to a record sampled at ``fs_hz``: a low-pass
+    above the new Nyquist frequency, an identification f max above it, a decimation that cuts the band of modes
+    already identified (``mode_frequencies_hz``), or the automatic f max of the decimated record dropping them."""
+    from shm_app.identification.settings import DEFAULT_FMAX_HZ
+
+    new_fs = fs_hz / settings.decimate
+    nyquist = new_fs / 2
+    usable = 0.8 * nyquist  # the anti-alias filter of the decimation starts cutting there
+    out = []
+    if settings.decimate > 1 and settings.lowpass_hz is not None and settings.lowpass_hz > usable:
+        out.append(f"low-pass {settings.lowpass_hz:g} Hz is above {usable:.3g} Hz, where decimating by "
+                   f"{settings.decimate} already cuts (new Nyquist frequency {nyquist:g} Hz)")
+    if fmax_hz is not None and fmax_hz >= nyquist:
+        out.append(f"f max {fmax_hz:g} Hz is above the Nyquist frequency {nyquist:g} Hz after decimating by "
+                   f"{settings.decimate}: lower f max or the decimation")
+    top = min(usable if settings.decimate > 1 else nyquist, settings.lowpass_hz or np.inf)
+    cut = [f for f in mode_frequencies_hz if f > top]
+    if cut:
+        out.append(f"the preprocessing removes {len(cut)} identified mode(s) above {top:.3g} Hz: "
+                   + ", ".join(f"{f:.3f} Hz" for f in cut))
+    auto_fmax = min(DEFAULT_FMAX_HZ, new_fs / 2.5)
+    beyond = [f for f in mode_frequencies_hz if top >= f > auto_fmax]
+    if fmax_hz is None and beyond:
+        out.append(f"the automatic f max of the decimated record, {auto_fmax:.3g} Hz, leaves out "
+                   + ", ".join(f"{f:.3f} Hz" for f in beyond) + ": set f max to keep them")
+    return out

@@ -1,4 +1,4 @@
-"""GUI entry point: ``python main.py [FILE|FOLDER|PROJECT ...] [--screenshot PNG]``.
+"""GUI entry point: ``python main.py [FILE|FOLDER|PROJECT ...] [--screenshot PNG] [--selftest]``.
 
 With no input the bundled sample opens: its first deck recording (identified at once) and a year of monitoring
 results of the same deck in the Campaign page. A folder runs a campaign on its recordings and opens the first;
@@ -38,11 +38,57 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("inputs", nargs="*", help="recording, folder of recordings, or project (default: the sample)")
     p.add_argument("--screenshot", metavar="PNG", help="render the window to PNG once the analyses are done, then exit")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the analyses in --screenshot mode")
+    p.add_argument("--selftest", action="store_true",
+                   help="check this installation (formats, identification, campaign on the process pool, report, the "
+                        "window rendered offscreen) in a temporary folder; exit 0 only when every step passes")
     return p.parse_args(list(argv))
 
 
+def _render_window_step(folder: Path):
+    """The GUI's selftest step: the main window rendered offscreen to a PNG."""
+    def render() -> str:
+        from PySide6.QtWidgets import QApplication
+
+        from ui.main_window import MainWindow
+        from ui.style import apply_style
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        apply_style(app)
+        window = MainWindow()
+        window.resize(1280, 800)
+        window.show()
+        app.processEvents()
+        out = folder / "window.png"
+        if not window.grab().save(str(out)) or out.stat().st_size < 1000:
+            raise RuntimeError(f"the window could not be rendered to {out.name}")
+        window.hide()
+        window.deleteLater()
+        app.processEvents()
+        return f"{out.name}, {out.stat().st_size / 1024:.0f} KiB ({app.platformName()})"
+
+    return "render the main window offscreen", render
+
+
+def selftest() -> int:
+    """``--selftest``: :func:`shm_app.selftest.run` plus the window rendered offscreen."""
+    from shm_app.selftest import run
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if sys.stdout is not None:
+        return run(extra_steps=[_render_window_step])
+    import tempfile  # a windowed executable on Windows has no console: the lines go to a file
+
+    with open(Path(tempfile.gettempdir()) / "shm-workbench-selftest.txt", "w", encoding="utf-8") as fh:
+        return run(extra_steps=[_render_window_step], out=fh)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a frozen build's spawned workers run this executable: let them be workers
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.selftest:
+        return selftest()
     headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     if args.screenshot and headless and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -104,6 +150,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.inputs:
         first = default_input()
         if first is not None:
+            from shm_app.geometry import sample_geometry
+
+            window.session.set_geometry(sample_geometry())  # the sample deck opens on its structure
             pending.add("identify")
             window.open_file(first)
         table = SAMPLE_DIR / "monitoring" / "frequencies.csv"

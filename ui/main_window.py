@@ -6,14 +6,13 @@ through the session's methods and redraw when it says what changed. The loaded s
 they are a view of the recording's file, recomputed from it."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QListWidget, QListWidgetItem, QMainWindow,
+    QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QMainWindow,
     QProgressBar, QPushButton, QSplitter, QTableView, QTabWidget,
 )
 
@@ -21,25 +20,30 @@ from dataclasses import replace
 
 from dsp.timefrequency import spectrogram
 from shm_app import io
-from shm_app.identification import IdentificationResult, identify, result_to_json
+from shm_app.identification import IdentificationResult, identify
 from shm_app.preprocessing import PreprocessSettings, apply
 from shm_app.recording import Recording
 from shm_app.session import Session
 from shm_app.errors import ShmError
 from ui.errors import show_error
 from ui.loading import LoadedRecording, LoadQuestions, open_filter, prepare
+from ui.channel_table import ChannelTable
+from ui.exports import Exports
+from ui.mode_editing import ModeEditing
+from ui.shape_view import ShapeView
 from ui.modes_model import ModesTableModel
 from ui.panels import IdentificationPanel, PreprocessPanel
-from ui.modal_plots import AutoMacPlot, ModeShapePlot, SpectrumPlot, StabilizationPlot
+from ui.modal_plots import AutoMacPlot, SpectrumPlot, StabilizationPlot
 from ui.signal_plots import PsdPlot, SpectrogramPlot, TimeSeriesPlot
 from ui.campaign_panel import CampaignPanel
 from ui.project_actions import ProjectActions
+from ui.view_menu import ViewMenu
 from ui.worker import TaskRunner
 
 APP_TITLE = "SHM Workbench"
 
 
-class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
+class MainWindow(ProjectActions, ModeEditing, Exports, ViewMenu, LoadQuestions, QMainWindow):
     sigRecordingLoaded = Signal(object)
     sigIdentified = Signal(object)
     sigTaskEnded = Signal(str)  # "load" / "preprocess" / "identify" finished, failed or cancelled
@@ -55,8 +59,11 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self._identify_after_load = True
         self._restoring = False  # a reopened project's recording is loading: show, never re-identify
         self.runner = TaskRunner(self)
+        self.report_runner = TaskRunner(self)  # the report runs beside an identification
         self._build_central()
         self._build_docks()
+        self._init_mode_editing()
+        self._init_exports()
         self._build_status()
         self._build_menus()
         self.runner.sigStarted.connect(self._task_started)
@@ -80,12 +87,16 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
     # ---- layout -------------------------------------------------------------------------------------------
     def _build_central(self) -> None:
         self.time_plot, self.psd_plot, self.spectrogram_plot = TimeSeriesPlot(), PsdPlot(), SpectrogramPlot()
+        self.time_plot.setToolTip("The recording as read. Shift + drag: the time window the analysis uses; "
+                                  "right-click to set it to the view or clear it")
+        self.time_plot.sigWindowChanged.connect(lambda a, b: self._set_window((a, b)))
+        self.time_plot.sigWindowCleared.connect(lambda: self._set_window(None))
         self.signal_tabs = QTabWidget()
         self.signal_tabs.addTab(self.time_plot, "Time series")
         self.signal_tabs.addTab(self.psd_plot, "Power spectral density")
         self.signal_tabs.addTab(self.spectrogram_plot, "Spectrogram")
         self.spectrum_plot, self.stabilization_plot = SpectrumPlot(), StabilizationPlot()
-        self.shape_plot = ModeShapePlot()
+        self.shape_view = ShapeView(self.session)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.spectrum_plot, "Singular values (FDD)")
         self.tabs.addTab(self.stabilization_plot, "Stabilization diagram")
@@ -101,7 +112,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.modes_table.selectionModel().selectionChanged.connect(self._mode_selected)
         self.automac_plot = AutoMacPlot()
         self.shape_tabs = QTabWidget()
-        self.shape_tabs.addTab(self.shape_plot, "Mode shape")
+        self.shape_tabs.addTab(self.shape_view, "Mode shape")
         self.shape_tabs.addTab(self.automac_plot, "AutoMAC")
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.modes_table)
@@ -131,11 +142,13 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.channel_list = QListWidget()
-        self.channel_list.setToolTip("Checked channels are shown and used for identification")
-        self.channel_list.itemChanged.connect(self._channels_toggled)
-        self.channel_list.currentRowChanged.connect(self._spectrogram_channel)
-        self._dock("Channels", "channelsDock", self.channel_list)
+        self.channel_table = ChannelTable()
+        self.channel_table.sigVisibleChanged.connect(self._channels_shown)
+        self.channel_table.sigAnalysisChanged.connect(lambda sel: self._set_identification(channels=sel))
+        self.channel_table.sigReferencesChanged.connect(lambda refs: self._set_identification(reference_channels=refs))
+        self.channel_table.sigRefused.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.channel_table.sigCurrentChannel.connect(self._spectrogram_channel)
+        self._dock("Channels", "channelsDock", self.channel_table)
         self.preprocess_panel = PreprocessPanel()
         self.preprocess_panel.sigApply.connect(self.start_preprocessing)
         self.preprocess_panel.sigReset.connect(self._reset_preprocessing)
@@ -171,14 +184,10 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self._build_project_menu(m)
         m.addSeparator()
         self._action(m, "Open &recording…", self._open_dialog, "Ctrl+R")
-        m.addSeparator()
-        self.export_json_action = self._action(m, "Export results as &JSON…", lambda: self._export("json"),
-                                               enabled=False)
-        self.export_csv_action = self._action(m, "Export modes as &CSV…", lambda: self._export("csv"), enabled=False)
-        self.export_diagram_action = self._action(m, "Export stabilization &diagram as CSV…",
-                                                  lambda: self._export("diagram"), enabled=False)
+        self._build_export_menu(m.addMenu("&Export"))
         m.addSeparator()
         self._action(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._build_edit_menu(self.menuBar().addMenu("&Edit"))
         a = self.menuBar().addMenu("&Analysis")
         self._action(a, "&Identify modes", self.start_identification, "F5")
         self._action(a, "&Cancel", self.runner.cancel, "Esc")
@@ -186,6 +195,7 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self._action(c, "Run on a &recordings folder…", self.campaign_panel._choose_folder)
         self._action(c, "Open a &frequency table…", self.campaign_panel._choose_table)
         self._action(c, "&Re-analyse with the current baseline", self.campaign_panel.reanalyse)
+        self._build_view_menu(self.menuBar().addMenu("&View"))
 
     # ---- loading and preprocessing --------------------------------------------------------------------------
     def _open_dialog(self) -> None:
@@ -211,11 +221,30 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
 
     def start_preprocessing(self, settings: PreprocessSettings) -> None:
         """Apply ``settings`` to the current recording: stored in the session (its old modes go: they no longer
-        describe the data), then the view is recomputed off the GUI thread."""
+        describe the data), then the view is recomputed off the GUI thread. What the settings would cut (a mode
+        above the new Nyquist frequency, an f max above it) is said first, in the log and the status bar."""
         if self.original is None:
             return
+        from shm_app.preprocessing import preprocessing_warnings
+
+        entry = self.session.current
+        modes = entry.result.modes if entry is not None and entry.result is not None else ()
+        for text in preprocessing_warnings(settings, self.original.recording.fs_hz,
+                                           fmax_hz=entry.identification.fmax_hz if entry else None,
+                                           mode_frequencies_hz=[m.frequency_hz for m in modes]):
+            self.log(f"Warning: {text}")
+            self.statusBar().showMessage(f"Warning: {text}", 12000)
         self.session.set_preprocessing(settings)
         self._preprocess_view(settings)
+
+    def _set_window(self, window) -> None:
+        """The analysis window chosen on the time series becomes part of the preprocessing."""
+        entry = self.session.current
+        if entry is None or self.original is None:
+            return
+        settings = replace(entry.preprocessing, window_s=window)
+        self.preprocess_panel.show_settings(settings)
+        self.start_preprocessing(settings)
 
     def _preprocess_view(self, settings: PreprocessSettings) -> None:
         original = self.original.recording
@@ -254,40 +283,14 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         self.session.set_identification_settings(settings)
 
     def checked_channels(self) -> list[str]:
-        return [self.channel_list.item(i).text() for i in range(self.channel_list.count())
-                if self.channel_list.item(i).checkState() == Qt.CheckState.Checked]
+        """The channels the analysis uses."""
+        return self.channel_table.analysis_channels()
 
     def _channel_selection(self) -> Optional[tuple[str, ...]]:
         """The checked channels, None when all are (the settings then follow the recording)."""
-        checked = self.checked_channels()
-        return None if len(checked) == self.channel_list.count() else tuple(checked)
+        return self.channel_table.analysis_selection()
 
     # ---- saving ---------------------------------------------------------------------------------------------
-    def _export(self, kind: str) -> None:
-        if self.result is None:
-            return
-        stem = Path(self.result.file or "modes").name.split(".")[0]
-        name = {"json": f"{stem}_modes.json", "csv": f"{stem}_modes.csv", "diagram": f"{stem}_diagram.csv"}[kind]
-        kinds = "JSON (*.json)" if kind == "json" else "CSV (*.csv)"
-        path, _ = QFileDialog.getSaveFileName(self, "Export", name, kinds)
-        if path:
-            self.export(kind, path)
-
-    def export(self, kind: str, path: str | Path) -> None:
-        """Write the current result: ``json`` (the identify document), ``csv`` (modes) or ``diagram`` (poles)."""
-        from shm_app.output.tables import diagram_csv, modes_csv
-        from shm_app.persistence.atomic import atomic_write_text
-
-        doc = result_to_json(self.result, manual=frozenset(self.session.current.manual))
-        text = {"json": lambda: json.dumps(doc, indent=2) + "\n", "csv": lambda: modes_csv(doc),
-                "diagram": lambda: diagram_csv(self.result)}[kind]()
-        try:
-            atomic_write_text(Path(path), text)
-        except ShmError as exc:
-            self.last_error = show_error(self, "Export failed", exc)
-        else:
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-
     # ---- task signals -------------------------------------------------------------------------------------
     def _task_started(self, name: str) -> None:
         self.progress_bar.setValue(0)
@@ -312,7 +315,9 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
             self.sigTaskEnded.emit(name)
             self._after_view()
         else:
+            self.undo_stack.clear()  # edits of the previous modes do not apply to new ones
             self.session.set_identification_result(result)
+            self._log_identification(result)
             self.sigTaskEnded.emit(name)
             self.autosave()  # a finished analysis is never lost
 
@@ -375,24 +380,19 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         recording = loaded.recording
         entry = self.session.current
         selection = entry.identification.channels if entry is not None else None
-        checked = set(selection or recording.channel_names)
-        self.channel_list.blockSignals(True)
-        self.channel_list.clear()
-        for ch in recording.channels:
-            item = QListWidgetItem(ch.name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if ch.name in checked or len(checked) == 0
-                               else Qt.CheckState.Unchecked)
-            item.setToolTip(f"unit in app: {ch.unit}; in file: {ch.source_unit or 'not stated (m/s² assumed)'}")
-            self.channel_list.addItem(item)
-        if not self.checked_channels():
-            for i in range(self.channel_list.count()):
-                self.channel_list.item(i).setCheckState(Qt.CheckState.Checked)
-        self.channel_list.blockSignals(False)
-        self.time_plot.set_signals(recording.time_s(), recording.data, recording.channel_names)
+        self.channel_table.set_channels(recording, analysis=selection, geometry=self.session.state.geometry,
+                                        references=entry.identification.reference_channels if entry else None)
+        raw = (self.original or loaded).recording  # the time series shows the record as read, with the window
+        self.time_plot.set_signals(raw.time_s(), raw.data, raw.channel_names)
+        window = entry.preprocessing.window_s if entry is not None else None
+        self.time_plot.set_window(*(window or (None,)))
         self.psd_plot.set_psd(loaded.psd.frequencies_hz, loaded.psd.psd, recording.channel_names)
+        if self.original is not None and loaded is not self.original:  # before and after the preprocessing
+            self.psd_plot.set_reference(self.original.psd.frequencies_hz, self.original.psd.psd)
+        else:
+            self.psd_plot.set_reference(None, None)
         self.spectrogram_plot.set_spectrogram(loaded.spectrogram, recording.channel_names[0])
-        self._channels_toggled(None)
+        self._channels_shown(self.channel_table.visible())
         start = recording.start.isoformat(sep=" ", timespec="seconds") if recording.start else "unknown"
         steps = recording.metadata.get("preprocessing")
         self.info_label.setText(
@@ -403,24 +403,24 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
 
     def _show_result(self, result: Optional[IdentificationResult]) -> None:
         """Show the session's identification of the current recording (or nothing)."""
-        for act in (self.export_json_action, self.export_csv_action, self.export_diagram_action):
-            act.setEnabled(result is not None)
+        self._update_export_actions(result)
         if result is None:
             self.modes_model.set_modes(())
             self.spectrum_plot.set_spectrum(None)
             self.stabilization_plot.set_diagram(None)
-            self.shape_plot.set_mode(None, [])
+            self.shape_view.set_mode(None)
             self.automac_plot.set_modes(())
             return
         self.modes_model.set_modes(result.modes)
         fmax = result.settings.fmax_hz
-        self.spectrum_plot.set_spectrum(result.spectrum, result.modes, fmax_hz=fmax)
-        self.stabilization_plot.set_diagram(result.diagram, result.modes, fmax_hz=fmax)
+        from shm_app.identification.manual import unselected_columns
+
+        manual = self.session.current.manual if self.session.current else ()
+        self.spectrum_plot.set_spectrum(result.spectrum, result.modes, fmax_hz=fmax, manual=manual)
+        self.stabilization_plot.set_diagram(result.diagram, result.modes, fmax_hz=fmax, spectrum=result.spectrum,
+                                            unselected=unselected_columns(result), manual=manual)
         self.tabs.setTabEnabled(1, result.diagram is not None)
         self.automac_plot.set_modes(result.modes)
-        self.export_json_action.setEnabled(True)
-        self.export_csv_action.setEnabled(True)
-        self.export_diagram_action.setEnabled(result.diagram is not None)
         if result.modes:
             self.modes_table.selectRow(0)
         self.statusBar().showMessage(
@@ -442,10 +442,13 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
             self.save_as_action.setEnabled(True)
         elif what == "identification" and entry is not None:
             self.identification_panel.show_settings(entry.identification)
+            self.channel_table.show_selection(entry.identification.channels, entry.identification.reference_channels)
         elif what == "preprocessing":
             self._show_result(None)
         elif what == "result":
             self._show_result(entry.result)
+        if what in ("project", "preprocessing", "current"):
+            self.undo_stack.clear()
         if what == "project":
             self._restore_recording()
 
@@ -454,28 +457,17 @@ class MainWindow(ProjectActions, LoadQuestions, QMainWindow):
         if not rows or self.result is None:
             return
         k = rows[0].row()
-        self.shape_plot.set_mode(self.result.modes[k], self.result.channels, k)
+        self.shape_view.set_mode(k)
 
-    def _channels_toggled(self, item) -> None:
-        visible = [self.channel_list.item(i).checkState() == Qt.CheckState.Checked
-                   for i in range(self.channel_list.count())]
-        if item is not None and not any(visible):  # an analysis needs channels: refuse, do not ignore
-            self.channel_list.blockSignals(True)
-            item.setCheckState(Qt.CheckState.Checked)
-            self.channel_list.blockSignals(False)
-            self.statusBar().showMessage("At least one channel must stay checked.", 5000)
-            return
+    def _channels_shown(self, visible) -> None:
         self.time_plot.set_visible_channels(visible)
         self.psd_plot.set_visible_channels(visible)
-        entry = self.session.current
-        if item is not None and entry is not None:
-            self.session.set_identification_settings(replace(entry.identification,
-                                                             channels=self._channel_selection()))
 
-    def _page_changed(self, index: int) -> None:
-        """The side panels belong to the Recording page; the Campaign page gets the whole width."""
-        for dock in self.findChildren(QDockWidget):
-            dock.setVisible(index == 0)
+    def _set_identification(self, **changes) -> None:
+        """A choice in the channel table (analysis channels, SSI references) goes into the session."""
+        entry = self.session.current
+        if entry is not None:
+            self.session.set_identification_settings(replace(entry.identification, **changes))
 
     def _open_from_campaign(self, path: str) -> None:
         self.pages.setCurrentIndex(0)

@@ -6,6 +6,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
 
 from dsp.modal import Mode, auto_mac
 from dsp.spectral import SingularValueSpectrum
@@ -13,33 +14,69 @@ from dsp.stabilization import StabilizationDiagram
 from ui.plot_style import ReplacedItems, colour, style_axes
 
 
+class SelectViewBox(pg.ViewBox):
+    """A view box where Shift + drag draws a box and reports it (data coordinates) instead of panning."""
+
+    sigBoxSelected = Signal(object)  # QRectF
+
+    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph API
+        if ev.button() == Qt.MouseButton.LeftButton and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            ev.accept()
+            if ev.isFinish():
+                self.rbScaleBox.hide()
+                start, end = self.mapToView(ev.buttonDownPos()), self.mapToView(ev.pos())
+                self.sigBoxSelected.emit(QRectF(start, end).normalized())
+            else:
+                self.updateScaleBox(ev.buttonDownPos(), ev.pos())
+            return
+        super().mouseDragEvent(ev, axis)
+
+
+def _db(values: np.ndarray) -> np.ndarray:
+    return 10 * np.log10(np.maximum(values, np.finfo(float).tiny))
+
+
 class SpectrumPlot(ReplacedItems, pg.PlotWidget):
-    """Singular values of the spectral-density matrix (dB) with identified modes as vertical lines."""
+    """Singular values of the spectral-density matrix (dB) with identified modes as vertical lines.
+
+    A click emits ``sigFrequencyClicked(f)`` (the window adds the mode at that peak, or removes the mode there, for
+    the frequency-domain methods)."""
+
+    sigFrequencyClicked = Signal(float)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
         style_axes(self.getPlotItem(), "Frequency [Hz]", "Singular values [dB re 1 (m/s²)²/Hz]")
         self._items: list = []
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def _clicked(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or ev.double():
+            return
+        vb = self.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        self.sigFrequencyClicked.emit(float(vb.mapSceneToView(ev.scenePos()).x()))
 
     def set_spectrum(self, spectrum: Optional[SingularValueSpectrum], modes: Sequence[Mode] = (),
-                     n_values: int = 3, fmax_hz: Optional[float] = None) -> None:
+                     n_values: int = 3, fmax_hz: Optional[float] = None, manual: Sequence[int] = ()) -> None:
         item = self.getPlotItem()
         self._clear_items()
         if spectrum is None:
             return
         f = spectrum.frequencies_hz
         keep = f > 0 if fmax_hz is None else (f > 0) & (f <= fmax_hz)
-        sv = spectrum.singular_values[keep]
-        db = 10 * np.log10(np.maximum(sv, np.finfo(float).tiny))
+        db = _db(spectrum.singular_values[keep])
         greys = ("#202020", "#808080", "#b0b0b0")
-        for k in range(min(n_values, sv.shape[1])):
+        for k in range(min(n_values, db.shape[1])):
             c = item.plot(f[keep], db[:, k], pen=pg.mkPen(greys[min(k, 2)], width=1.5 if k == 0 else 1))
             self._items.append(c)
         top = float(np.max(db[:, 0])) if db.size else 0.0
         for k, m in enumerate(modes):
             line = pg.InfiniteLine(pos=m.frequency_hz, angle=90, pen=pg.mkPen(colour(k), width=1.5,
-                                                                              style=pg.QtCore.Qt.PenStyle.DashLine))
-            label = pg.TextItem(f"{k + 1}: {m.frequency_hz:.3f} Hz", color=colour(k), anchor=(0, 0))
+                                                                              style=Qt.PenStyle.DashLine))
+            label = pg.TextItem(f"{k + 1}{'*' if k in manual else ''}: {m.frequency_hz:.3f} Hz", color=colour(k),
+                                anchor=(0, 0))
             label.setPos(m.frequency_hz, top)
             item.addItem(line)
             item.addItem(label)
@@ -48,44 +85,121 @@ class SpectrumPlot(ReplacedItems, pg.PlotWidget):
 
 
 class StabilizationPlot(ReplacedItems, pg.PlotWidget):
-    """Poles by model order: grey unstable, blue stable in frequency only, green fully stable; modes as lines, and
-    the poles each mode was estimated from ringed in its colour."""
+    """Poles by model order over the first singular value of the spectral matrix (right axis, grey): unstable
+    poles grey crosses, stable in frequency blue, stable in frequency, damping and shape green; the selected modes as
+    lines with the poles each was estimated from ringed in its colour; stable columns the automation left out
+    marked ▲ at the top, their reason in the tooltip.
+
+    Interaction: click a pole to add the mode of its column (``sigPoleClicked``), click a ringed pole or a mode's
+    line to remove that mode (``sigModeClicked``), Shift + drag a box around poles to add a mode from them
+    (``sigPolesSelected``)."""
+
+    sigPoleClicked = Signal(int)
+    sigModeClicked = Signal(int)
+    sigPolesSelected = Signal(object)  # np.ndarray of pole indices
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent, background="w")
-        style_axes(self.getPlotItem(), "Frequency [Hz]", "Model order")
+        self.view_box = SelectViewBox()
+        super().__init__(parent, background="w", viewBox=self.view_box)
+        plot = self.getPlotItem()
+        style_axes(plot, "Frequency [Hz]", "Model order")
         self._items: list = []
-        self.getPlotItem().addLegend(offset=(-10, 10))
+        self._diagram: Optional[StabilizationDiagram] = None
+        plot.addLegend(offset=(-10, 10))
+        self.spectrum_box = pg.ViewBox()  # the first singular value behind the poles, on the right axis
+        plot.showAxis("right")
+        plot.scene().addItem(self.spectrum_box)
+        plot.getAxis("right").linkToView(self.spectrum_box)
+        plot.getAxis("right").setLabel("First singular value [dB]", color="#909090")
+        self.spectrum_box.setXLink(plot)
+        self.spectrum_box.setZValue(-10)
+        self.spectrum_box.setMouseEnabled(x=False, y=False)
+        plot.getViewBox().sigResized.connect(self._sync_boxes)
+        self._spectrum_curve = pg.PlotCurveItem(pen=pg.mkPen("#b0b0b0", width=1))
+        self.spectrum_box.addItem(self._spectrum_curve)
+        self.view_box.sigBoxSelected.connect(self._box_selected)
+
+    def _sync_boxes(self) -> None:
+        self.spectrum_box.setGeometry(self.getPlotItem().getViewBox().sceneBoundingRect())
+
+    def _box_selected(self, rect) -> None:
+        d = self._diagram
+        if d is None:
+            return
+        inside = ((d.frequencies_hz >= rect.left()) & (d.frequencies_hz <= rect.right())
+                  & (d.orders >= rect.top()) & (d.orders <= rect.bottom()) & d.stable_frequency)
+        if inside.any():
+            self.sigPolesSelected.emit(np.flatnonzero(inside))
+
+    def _pole_clicked(self, _item, points, *_args) -> None:
+        if len(points):
+            self.sigPoleClicked.emit(int(points[0].data()))
+
+    def _ring_clicked(self, _item, points, *_args) -> None:
+        if len(points):
+            self.sigModeClicked.emit(int(points[0].data()))
 
     def set_diagram(self, diagram: Optional[StabilizationDiagram], modes: Sequence[Mode] = (),
-                    fmax_hz: Optional[float] = None) -> None:
+                    fmax_hz: Optional[float] = None, *, spectrum: Optional[SingularValueSpectrum] = None,
+                    unselected: Sequence = (), manual: Sequence[int] = ()) -> None:
         item = self.getPlotItem()
         self._clear_items()
+        self._diagram = diagram
+        self._spectrum_curve.setData([], [])
         if diagram is None or diagram.orders.size == 0:
             return
         f, o = diagram.frequencies_hz, diagram.orders
         inband = np.ones(f.size, bool) if fmax_hz is None else f <= fmax_hz
+        if spectrum is not None:
+            sf = spectrum.frequencies_hz
+            keep = (sf > 0) & (sf <= (fmax_hz if fmax_hz is not None else sf[-1]))
+            self._spectrum_curve.setData(sf[keep], _db(spectrum.singular_values[keep, 0]))
+            self.spectrum_box.enableAutoRange()
         groups = (
-            (~diagram.stable_frequency, "unstable", "#c8c8c8", 4),
-            (diagram.stable_frequency & ~diagram.stable, "stable frequency", "#6baed6", 5),
-            (diagram.stable, "stable f, ζ, MAC", "#238b45", 6),
+            (~diagram.stable_frequency, "unstable", "#c8c8c8", 5, "x"),
+            (diagram.stable_frequency & ~diagram.stable, "stable frequency", "#6baed6", 6, "o"),
+            (diagram.stable, "stable f, ζ, MAC", "#238b45", 7, "o"),
         )
-        for mask, name, col, size in groups:
-            sel = mask & inband
-            sc = pg.ScatterPlotItem(f[sel], o[sel], size=size, pen=None, brush=pg.mkBrush(col), name=name)
+        for mask, name, col, size, symbol in groups:
+            sel = np.flatnonzero(mask & inband)
+            sc = pg.ScatterPlotItem(f[sel], o[sel], data=sel, size=size, symbol=symbol, pen=None if symbol == "o"
+                                    else pg.mkPen(col), brush=pg.mkBrush(col), name=name, hoverable=True,
+                                    tip=self._pole_tip)
+            sc.sigClicked.connect(self._pole_clicked)
             item.addItem(sc)
             self._items.append(sc)
         for k, m in enumerate(modes):
-            line = pg.InfiniteLine(pos=m.frequency_hz, angle=90, pen=pg.mkPen(colour(k), width=1.2))
+            line = pg.InfiniteLine(pos=m.frequency_hz, angle=90, pen=pg.mkPen(colour(k), width=1.2,
+                                   style=Qt.PenStyle.DashLine if k in manual else Qt.PenStyle.SolidLine))
+            line.setToolTip(f"Mode {k + 1}{' (chosen by hand)' if k in manual else ''}: {m.frequency_hz:.4f} Hz — "
+                            f"click a ringed pole to remove it")
             item.addItem(line)
             self._items.append(line)
-            if m.poles is not None and len(m.poles):  # the poles the automated selection used for this mode
-                rings = pg.ScatterPlotItem(f[m.poles], o[m.poles], size=10, brush=None,
-                                           pen=pg.mkPen(colour(k), width=1.5),
-                                           name="poles of the modes" if k == 0 else None)
+            if m.poles is not None and len(m.poles):  # the poles the mode was estimated from
+                rings = pg.ScatterPlotItem(f[m.poles], o[m.poles], data=np.full(len(m.poles), k), size=12,
+                                           brush=None, pen=pg.mkPen(colour(k), width=1.5),
+                                           name="poles of the modes" if k == 0 else None, hoverable=True,
+                                           tip=lambda x, y, data: f"mode {data + 1}: click to remove it")
+                rings.sigClicked.connect(self._ring_clicked)
                 item.addItem(rings)
                 self._items.append(rings)
+        if len(unselected):
+            top = float(o.max()) + 3
+            notes = pg.ScatterPlotItem([c.frequency_hz for c in unselected], [top] * len(unselected),
+                                       data=[f"{c.frequency_hz:.3f} Hz, {c.n_poles} poles: not a mode — {c.reason}"
+                                             for c in unselected],
+                                       symbol="t1", size=11, brush=pg.mkBrush("#e67e22"), pen=None, hoverable=True,
+                                       tip=lambda x, y, data: data, name="stable, not taken (hover: why)")
+            item.addItem(notes)
+            self._items.append(notes)
         item.enableAutoRange()
+        self._sync_boxes()
+
+    def _pole_tip(self, x, y, data) -> str:
+        d = self._diagram
+        j = int(data)
+        return (f"order {d.orders[j]}: {d.frequencies_hz[j]:.4f} Hz, ζ {100 * d.damping_ratios[j]:.2f} %, "
+                f"MPC {d.mpc[j]:.3f} — click: add the mode of this column")
 
 
 class ModeShapePlot(ReplacedItems, pg.PlotWidget):

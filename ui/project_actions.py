@@ -181,5 +181,6 @@ class ProjectActions:
         self.runner.cancel()
         self.campaign_panel.runner.cancel()
         self._autosave_timer.stop()
+        self._remember_layout()
         self.session.discard_autosave()
         event.accept()

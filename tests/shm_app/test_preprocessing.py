@@ -48,3 +48,20 @@ def test_time_window_cuts_the_record_and_moves_its_start():
     out = apply(rec, PreprocessSettings(detrend="none", window_s=(2.0, 5.0)))
     assert out.n_samples == int(3.0 * rec.fs_hz) and out.start == datetime(2026, 3, 1, 0, 0, 2)
     np.testing.assert_array_equal(out.data, rec.data[200:500])
+
+
+def test_warnings_name_what_a_decimation_would_cut():
+    from shm_app.preprocessing import preprocessing_warnings
+
+    modes = (2.2, 3.45, 8.27, 10.6)
+    # 40 Hz decimated by 2: new Nyquist 10 Hz, the anti-alias filter cuts from 8 Hz: 8.27 and 10.6 Hz go
+    w = preprocessing_warnings(PreprocessSettings(decimate=2), 40.0, mode_frequencies_hz=modes)
+    assert any("removes 2 identified mode(s) above 8 Hz: 8.270 Hz, 10.600 Hz" in x for x in w)
+    w = preprocessing_warnings(PreprocessSettings(decimate=2, lowpass_hz=12.0), 40.0, fmax_hz=12.0,
+                               mode_frequencies_hz=modes)
+    assert any("low-pass 12 Hz is above 8 Hz" in x for x in w) and any("f max 12 Hz is above the Nyquist" in x
+                                                                       for x in w)
+    # the case: the automatic f max (fs / 2.5) silently dropped a mode still in the record
+    w = preprocessing_warnings(PreprocessSettings(decimate=1), 25.0, mode_frequencies_hz=modes)
+    assert w == ["the automatic f max of the decimated record, 10 Hz, leaves out 10.600 Hz: set f max to keep them"]
+    assert preprocessing_warnings(PreprocessSettings(), 100.0, mode_frequencies_hz=modes) == []

@@ -38,7 +38,9 @@ def test_opening_a_file_fills_the_modes_table(window, qtbot, tmp_path):
     for f in truth:  # every true mode within 1 % (the skeleton's acceptance criterion)
         assert np.min(np.abs(found - f)) / f < 0.01
     assert window.modes_table.model().index(0, 1).data() == f"{model.modes[0].frequency_hz:.4f}"
-    assert window.channel_list.count() == 8
+    assert window.channel_table.rowCount() == 8
+    rms = [float(window.channel_table.item(r, 6).text()) for r in range(8)]
+    assert all(r > 0 for r in rms) and window.channel_table.item(0, 4).text() == "m/s^2"
     # AutoMAC: ones on the diagonal; bending and torsion modes of the deck are orthogonal on its two edges
     automac = window.automac_plot.values
     assert automac.shape == (model.rowCount(),) * 2 and np.allclose(np.diag(automac), 1.0)
@@ -105,8 +107,9 @@ def test_a_project_reopens_exactly_as_saved(window, qtbot, tmp_path):
     panel = window.identification_panel
     panel.method_box.setCurrentText("fdd")
     panel.widgets["fmax_hz"].setValue(12.0)
-    item = window.channel_list.findItems("A04R_z", Qt.MatchFlag.MatchExactly)[0]
-    item.setCheckState(Qt.CheckState.Unchecked)
+    from ui.channel_table import USE
+
+    window.channel_table.set_ticked("A04R_z", USE, False)
     with qtbot.waitSignal(window.sigIdentified, timeout=120_000):
         window.start_identification()
     saved = window.result
@@ -126,7 +129,7 @@ def test_a_project_reopens_exactly_as_saved(window, qtbot, tmp_path):
     assert other.preprocess_panel.settings() == pre
     assert other.identification_panel.method_box.currentText() == "fdd"
     assert other.identification_panel.widgets["fmax_hz"].value() == 12.0
-    assert other.channel_list.findItems("A04R_z", Qt.MatchFlag.MatchExactly)[0].checkState() == Qt.CheckState.Unchecked
+    assert "A04R_z" not in other.channel_table.analysis_channels() and len(other.channel_table.analysis_channels()) == 7
     assert other.recording.fs_hz == window.recording.fs_hz and other.modes_model.rowCount() == len(saved.modes)
     assert not other.session.modified and other.runner.busy is False
     assert (tmp_path / "p5.shmproj").read_bytes() == before
@@ -161,11 +164,17 @@ def test_unticking_every_channel_is_refused(window, qtbot, tmp_path):
     _write_deck_csv(tmp_path / "deck.csv")
     with qtbot.waitSignal(window.sigRecordingLoaded, timeout=60_000):
         window.open_file(tmp_path / "deck.csv", identify_after=False)
-    items = [window.channel_list.item(i) for i in range(window.channel_list.count())]
-    for item in items:
-        item.setCheckState(Qt.CheckState.Unchecked)
-    assert window.checked_channels() == [items[-1].text()]
-    assert window.session.current.identification.channels == (items[-1].text(),)
+    from ui.channel_table import REF, USE
+
+    table = window.channel_table
+    names = table.names()
+    for name in names:
+        table.set_ticked(name, USE, False)
+    assert window.checked_channels() == [names[-1]]  # the last one could not be unticked
+    assert window.session.current.identification.channels == (names[-1],)
+    table.set_ticked(names[0], REF, True)  # the SSI references are identification settings too
+    assert window.session.current.identification.reference_channels == (names[0],)
+    assert window.identification_panel.widgets["reference_channels"].text() == names[0]
 
 
 def test_damaged_project_shows_a_dialog_and_is_not_overwritten(window, qtbot, tmp_path):
