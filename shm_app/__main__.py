@@ -1,5 +1,9 @@
+import multiprocessing
 import sys
 
-from shm_app.cli import main
+if __name__ == "__main__":
+    multiprocessing.freeze_support()  # before anything else: a frozen build's pool workers start here
 
-sys.exit(main())
+    from shm_app.cli import main
+
+    sys.exit(main())

@@ -30,7 +30,7 @@ class _UsageError(Exception):
 
 # Each command lives in its own module under shm_app/commands with ``add_parser(subparsers)`` registering
 # itself (``set_defaults(run=...)``); modules are imported lazily so ``shm-app --help`` stays fast.
-COMMAND_MODULES = ("info", "identify", "campaign", "report", "project")
+COMMAND_MODULES = ("info", "identify", "campaign", "report", "project", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog=PROG, description="Structural health monitoring: recordings, modal identification, campaigns.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--selftest", action="store_true",
+                   help="check this installation (every format, identification, a campaign on the process pool, a "
+                        "report) in a temporary folder, one line per step; exit 0 only when all pass")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
@@ -95,7 +98,14 @@ def reader_options(args) -> dict:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a frozen build's spawned workers run this executable: let them be workers
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--selftest"]:
+        from shm_app.selftest import run as selftest
+
+        return selftest()
     try:
         args = build_parser().parse_args(argv)
         return args.run(args)
