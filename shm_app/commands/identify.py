@@ -146,8 +146,17 @@ def summary(doc: dict, result) -> str:
     if doc["modes"]:
         lines.append("  ± is one statistical standard deviation σ of the estimate, [ ] its 95 % interval (± 1.96 σ)"
                      + ("; the scatter over model orders is not an uncertainty" if swept else ""))
+    if doc["modes"] and not doc["settings"].get("uncertainty_blocks") and result.settings.method != "ssi-dat":
+        lines.append("  σ n/a: the record is too short for the uncertainty, which needs 8 independent segments (SSI-COV: "
+                     "each 20 × block rows samples long; FDD/EFDD/peak: each 4.5 spectral segments long); a longer "
+                     "record, fewer block rows (a higher f min) or a coarser resolution gives it")
     if len(result.modes) > 1:
         lines.append(f"  {automac_summary(result.modes)}")
+    from shm_app.identification.manual import unselected_columns
+
+    for c in unselected_columns(result):
+        lines.append(f"  not a mode: {c.frequency_hz:.3f} Hz ({c.n_poles} stable poles at {c.n_orders} orders): "
+                     f"{c.reason}")
     return "\n".join(lines)
 
 
