@@ -173,21 +173,13 @@ class ShapeView(QWidget):
         bars_layout.addWidget(self.bar_chart, 1)
 
         self.planes = [_PlaneView(*v) for v in VIEWS]
-        flat = QWidget()
-        grid = QVBoxLayout(flat)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.planes[0], 3)
-        lower = QHBoxLayout()
-        lower.addWidget(self.planes[1], 2)
-        lower.addWidget(self.planes[2], 2)
-        lower.addWidget(self.planes[3], 1)
-        grid.addLayout(lower, 2)
-        self.tabs = QTabWidget()
+        self.tabs = QTabWidget()  # one view at a time, each at the panel's full size
         self.gl_view = opengl_view()
         self._gl_items: list = []
         if self.gl_view is not None:
             self.tabs.addTab(self.gl_view, "3D")
-        self.tabs.addTab(flat, "Oblique · plan · elevation · side")
+        for plane, (title, _projection, _labels) in zip(self.planes, VIEWS):
+            self.tabs.addTab(plane, title.split(" (")[0])
 
         self.pages = QStackedWidget()
         self.pages.addWidget(bars)
