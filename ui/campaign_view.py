@@ -9,10 +9,15 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from ui.plot_style import colour, follow_theme, restyle, theme_colours
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 
-RED = "#c0392b"
+
+
+def _c():
+    """The colours of the theme in use (alarms in its accent, the verdict's OK in its ok colour)."""
+    return theme_colours()
 
 
 def _epoch(times) -> np.ndarray:
@@ -40,10 +45,10 @@ class CampaignView(QWidget):
         head.addWidget(QLabel("Track:"))
         head.addWidget(self.track_box)
         self.tracks_plot = pg.GraphicsLayoutWidget()
-        self.tracks_plot.setBackground("w")
-        self.scatter_plot = pg.PlotWidget(background="w")
+        self.tracks_plot.setBackground(_c().background)
+        self.scatter_plot = pg.PlotWidget(background=_c().background)
         self.scatter_plot.showGrid(x=True, y=True, alpha=0.25)
-        self.control_plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
+        self.control_plot = pg.PlotWidget(background=_c().background, axisItems={"bottom": pg.DateAxisItem()})
         self.control_plot.showGrid(x=True, y=True, alpha=0.25)
         self.control_plot.setLogMode(y=True)
         self.control_plot.setLabel("left", "Novelty index T²")
@@ -58,6 +63,16 @@ class CampaignView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(body, 1)
+        follow_theme(self)
+
+    def apply_theme(self, theme) -> None:
+        """Backgrounds, axes and the drawn colours follow a theme change (the result is drawn again)."""
+        for w in (self.tracks_plot, self.scatter_plot, self.control_plot):
+            w.setBackground(theme.background)
+        for w in (self.scatter_plot, self.control_plot):
+            restyle(w.getPlotItem(), theme)
+        if self.result is not None:
+            self.set_result(self.result, from_table=self.from_table)
 
     # ---- data -------------------------------------------------------------------------------------------------
     def clear(self) -> None:
@@ -81,6 +96,8 @@ class CampaignView(QWidget):
         self._draw_tracks()
         self._draw_scatter()
         self._draw_control()
+        for w in (self.scatter_plot, self.control_plot):
+            restyle(w.getPlotItem())
 
     def _temperature(self) -> Optional[np.ndarray]:
         r = self.result
@@ -91,7 +108,7 @@ class CampaignView(QWidget):
 
     def _brushes(self, values: Optional[np.ndarray]):
         if values is None or not np.any(np.isfinite(values)):
-            return [pg.mkBrush("#1f77b4")] * self.result.n_recordings
+            return [pg.mkBrush(colour(0))] * self.result.n_recordings
         cmap = pg.colormap.get("CET-D1")  # diverging blue-white-red: cold to hot
         lo, hi = np.nanpercentile(values, [1, 99])
         x = np.clip((np.nan_to_num(values, nan=(lo + hi) / 2) - lo) / max(hi - lo, 1e-9), 0, 1)
@@ -103,10 +120,10 @@ class CampaignView(QWidget):
         if first is not None:
             moved = ", ".join(f"{t.id} {t.shift.shift_percent:+.2f} % ({t.shift.shift_sigma:+.1f} σ)"
                               for t in r.moved_tracks)
-            verdict = (f"<span style='color:{RED}; font-weight:bold'>ALARM from {first:%Y-%m-%d %H:%M}</span>"
+            verdict = (f"<span style='color:{_c().accent}; font-weight:bold'>ALARM from {first:%Y-%m-%d %H:%M}</span>"
                        + (f" — moved: {moved}" if moved else ""))
         else:
-            verdict = "<span style='color:#1e8449; font-weight:bold'>No alarm</span>"
+            verdict = f"<span style='color:{_c().ok}; font-weight:bold'>No alarm</span>"
         covs = ", ".join(r.covariate_names) or "none (baseline envelope)"
         self.summary.setText(
             f"{verdict}<br>{r.n_recordings} recordings, baseline {int(r.baseline.sum())}, covariates: {covs}, "
@@ -134,13 +151,14 @@ class CampaignView(QWidget):
         first_plot = None
         for j, track in enumerate(r.tracks):
             p = self.tracks_plot.addPlot(row=j, col=0, axisItems={"bottom": pg.DateAxisItem()})
+            restyle(p)
             p.showGrid(x=True, y=True, alpha=0.25)
             p.setLabel("left", f"{track.id} [Hz]")
             p.getAxis("left").enableAutoSIPrefix(False)
             p.addItem(self._scatter(t, r.frequencies_hz[:, j], brushes, size=4))
             if r.alarm.any():
                 a = r.alarm & np.isfinite(r.frequencies_hz[:, j])
-                p.addItem(pg.ScatterPlotItem(t[a], r.frequencies_hz[a, j], size=7, pen=pg.mkPen(RED, width=1),
+                p.addItem(pg.ScatterPlotItem(t[a], r.frequencies_hz[a, j], size=7, pen=pg.mkPen(_c().accent, width=1),
                                              brush=None))
             if base_end is not None:
                 region = pg.LinearRegionItem((t[0], base_end), movable=False, brush=pg.mkBrush(241, 196, 15, 30),
@@ -172,7 +190,7 @@ class CampaignView(QWidget):
         p.getAxis("left").enableAutoSIPrefix(False)
         grey, dark = pg.mkBrush(150, 150, 150, 160), pg.mkBrush(31, 119, 180, 200)
         brushes = [dark if b else grey for b in r.baseline]
-        brushes = [pg.mkBrush(RED) if a else b for a, b in zip(r.alarm, brushes)]
+        brushes = [pg.mkBrush(_c().accent) if a else b for a, b in zip(r.alarm, brushes)]
         p.addItem(self._scatter(temp, f, brushes, size=4))
         if len(r.covariate_names) == 1:
             grid = np.linspace(np.nanmin(temp), np.nanmax(temp), 200)
@@ -181,7 +199,7 @@ class CampaignView(QWidget):
             except (ValueError, TypeError, IndexError):
                 curve = None
             if curve is not None:
-                p.plot(grid, curve, pen=pg.mkPen("#111111", width=2))
+                p.plot(grid, curve, pen=pg.mkPen(_c().foreground, width=2))
         p.setTitle(f"{r.tracks[j].id}: baseline (blue), later (grey), alarm (red), fitted model (line)", size="9pt")
 
     def _draw_control(self) -> None:
@@ -194,22 +212,22 @@ class CampaignView(QWidget):
             t = np.arange(r.n_recordings, dtype=float)
         nov = np.where(r.novelty > 0, r.novelty, np.nan)
         ok = np.isfinite(nov)
-        p.plot(t[ok], nov[ok], pen=pg.mkPen("#95a5a6", width=0.6))
-        brushes = [pg.mkBrush(RED) if a else pg.mkBrush("#34495e") for a in r.alarm]
+        p.plot(t[ok], nov[ok], pen=pg.mkPen(_c().muted, width=0.6))
+        brushes = [pg.mkBrush(_c().accent) if a else pg.mkBrush(_c().foreground) for a in r.alarm]
         p.addItem(self._scatter(t, np.log10(nov), brushes, size=4))
         # the limit depends on how many tracks a record has: the all-track limit is one dashed line; a record judged
         # on fewer tracks gets a red tick at its own (lower) limit instead of a zigzag between the two
         okt = np.isfinite(t)
         if okt.any() and np.isfinite(r.threshold) and r.threshold > 0:
             span = [np.min(t[okt]), np.max(t[okt])]
-            p.plot(span, [r.threshold] * 2, pen=pg.mkPen(RED, width=1.5, style=Qt.PenStyle.DashLine))
+            p.plot(span, [r.threshold] * 2, pen=pg.mkPen(_c().accent, width=1.5, style=Qt.PenStyle.DashLine))
         other = np.isfinite(r.limit) & (r.limit > 0) & ~np.isclose(r.limit, r.threshold, rtol=1e-9)
         if other.any():
             p.addItem(pg.ScatterPlotItem(t[other], np.log10(r.limit[other]), symbol="_", size=6,
                                          pen=pg.mkPen(192, 57, 43, 150, width=1), brush=None))
         if r.first_alarm_index is not None:
-            p.addItem(pg.InfiniteLine(t[r.first_alarm_index], angle=90, pen=pg.mkPen(RED, width=1.2),
-                                      label="first alarm", labelOpts={"position": 0.92, "color": RED}))
+            p.addItem(pg.InfiniteLine(t[r.first_alarm_index], angle=90, pen=pg.mkPen(_c().accent, width=1.2),
+                                      label="first alarm", labelOpts={"position": 0.92, "color": _c().accent}))
         ratio = r.index_unit == "ratio"
         p.setLabel("left", "Novelty index / limit" if ratio else "Novelty index T²")
         title = ("Novelty outside the baseline's envelope; dashed: limit 1" if ratio
