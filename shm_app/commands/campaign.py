@@ -32,7 +32,11 @@ def add_parser(sub) -> None:
     p.add_argument("--json", metavar="OUT", help="write the campaign JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT", help="write per recording: time, covariates, tracked frequencies and "
                                                 "damping, novelty, alarm ('-' for standard output)")
-    p.add_argument("--report", metavar="OUT.pdf", help="write a PDF damage report")
+    p.add_argument("--report", metavar="OUT.pdf", help="write the damage report: PDF, or self-contained HTML when "
+                                                        "OUT ends in .html")
+    from shm_app.commands.report import add_report_options
+
+    add_report_options(p)
     p.add_argument("--project", metavar="OUT.shmproj",
                    help="save a project file; while the recordings are identified it is saved every 30 s with the "
                         "results so far, so an interrupted campaign can go on with --resume")
@@ -75,7 +79,7 @@ def run(args) -> int:
     if not args.frequencies and not args.inputs:
         raise SettingsError("no input: give recording files, folders or globs, or --frequencies TABLE.csv")
     settings = settings_from_args(args)
-    for option in ("report", "project"):
+    for option in ("report", "html", "project"):
         if getattr(args, option):
             _check_output(f"--{option}", getattr(args, option))
     for option in ("json", "csv"):
@@ -86,6 +90,7 @@ def run(args) -> int:
         table = read_frequency_table(args.frequencies)
         starts = [t.astype(datetime) for t in table.times]
         result = analyse_table(starts, table.values, table.names, settings, env, source=args.frequencies)
+        modes = ()
     else:
         result, modes = _run_recordings(args, settings, env)
     doc = campaign_to_json(result)
@@ -95,10 +100,8 @@ def run(args) -> int:
         from shm_app.campaign.document import campaign_csv
 
         write_text(args.csv, campaign_csv(result))
-    if args.report:
-        from shm_app.output.report import write_report
-
-        write_report(args.report, campaign=result)
+    if args.report or args.html:
+        _write_report(args, result, modes)
     if args.project:
         from shm_app.session import Session
 
@@ -110,6 +113,18 @@ def run(args) -> int:
     if args.json != "-" and args.csv != "-":
         print(summary(doc))
     return 0
+
+
+def _write_report(args, result, modes) -> None:
+    """The report of this run, with the input files' SHA-256 in its appendix."""
+    from shm_app.commands.report import report_metadata
+    from shm_app.output.report import file_sources, write_report
+
+    sources = (file_sources([args.frequencies], "frequency table") if args.frequencies
+               else file_sources([m.file for m in modes] or result.files, "recording"))
+    sources += file_sources([args.env], "environment log")
+    write_report(args.report or args.html, campaign=result, title=args.title, metadata=report_metadata(args),
+                 sources=sources, html=args.html if args.report else None)
 
 
 def _model_text(base: dict) -> str:

@@ -1,32 +1,65 @@
-"""``shm-app report PROJECT.shmproj --pdf OUT [--title TEXT]``: the damage report of a saved project."""
+"""``shm-app report PROJECT.shmproj --pdf OUT [--html OUT] [--title TEXT] [--structure ...]``: the damage report
+of a saved project; and the report options shared with ``shm-app campaign --report``, declared once here."""
 from __future__ import annotations
+
+from pathlib import Path
+
+REPORT_FIELDS = ("structure", "structure_id", "owner", "author", "checker", "report_number", "revision")
+
+
+def add_report_options(p, *, html: bool = True) -> None:
+    """The title and the title block's fields (built from :class:`~shm_app.session.state.ProjectMetadata`: given
+    options override the project's metadata), and ``--html OUT``."""
+    from shm_app.parameters import add_arguments
+    from shm_app.session.state import ProjectMetadata
+
+    group = p.add_argument_group("report", "the report's title block (overrides the project's metadata)")
+    group.add_argument("--title", help="report title (default: from the structure's name)")
+    add_arguments(group, ProjectMetadata, only=REPORT_FIELDS)
+    if html:
+        group.add_argument("--html", metavar="OUT.html", help="also write the report as one self-contained HTML file")
+
+
+def report_metadata(args) -> dict:
+    return {k: getattr(args, k) for k in REPORT_FIELDS if getattr(args, k, None)}
+
+
+def check_report_outputs(*outputs) -> None:
+    """Refuse early, in one line, an output that cannot be written or is standard output."""
+    from shm_app.errors import SettingsError
+    from shm_app.persistence.atomic import check_writable
+
+    for option, out in outputs:
+        if out is None:
+            continue
+        if out == "-":
+            raise SettingsError(f"{option} needs a file name, not '-'")
+        check_writable(Path(out), option)
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("report", help="damage report (PDF) from a saved project")
+    p = sub.add_parser("report", help="damage report (PDF and/or self-contained HTML) from a saved project")
     p.add_argument("project", metavar="PROJECT.shmproj")
-    p.add_argument("--pdf", metavar="OUT", required=True, help="PDF file to write")
-    p.add_argument("--title", default="Structural health monitoring report", help="report title")
+    p.add_argument("--pdf", metavar="OUT.pdf", help="PDF file to write")
+    add_report_options(p)
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from pathlib import Path
-
     from shm_app.errors import SettingsError
-    from shm_app.identification.document import result_to_json
     from shm_app.output.report import write_report
-    from shm_app.persistence.atomic import check_writable
     from shm_app.persistence.project import load_project
 
+    if not args.pdf and not args.html:
+        raise SettingsError("give --pdf OUT.pdf and/or --html OUT.html: the report to write")
+    check_report_outputs(("--pdf", args.pdf), ("--html", args.html))
     state = load_project(args.project).state
-    check_writable(Path(args.pdf), "--pdf")
-    campaign = state.campaign.result if state.campaign is not None else None
-    identifications = [result_to_json(e.result, manual=frozenset(e.manual)) for e in state.recordings
-                       if e.result is not None]
-    if campaign is None and not identifications:
+    if (state.campaign is None or state.campaign.result is None) and not any(e.result for e in state.recordings):
         raise SettingsError("the project holds neither a campaign nor identified modes: nothing to report",
                             args.project)
-    out = write_report(args.pdf, campaign=campaign, identifications=identifications, title=args.title)
-    print(f"report written to {out}")
+    pdf = args.pdf
+    out = write_report(pdf, state=state, title=args.title, metadata=report_metadata(args),
+                       html=args.html) if pdf else write_report(args.html, state=state, title=args.title,
+                                                                metadata=report_metadata(args))
+    print(f"report written to {out}" + (f" and {args.html}" if pdf and args.html else ""))
     return 0
