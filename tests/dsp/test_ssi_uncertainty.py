@@ -15,7 +15,8 @@ from dsp.fdd import fdd_from_spectrum
 from dsp.simulate import ModalModel, simulate_ambient
 from dsp.spectral import csd_matrix, singular_value_spectrum
 from dsp.peak_picking import PeakSettings
-from dsp.stabilization import SelectionSettings, select_modes
+from dsp.stabilization import SelectionSettings, StabilizationCriteria, select_modes
+from dsp.ssi_uncertainty import PoleUncertainty, leading_basis
 
 MODEL = ModalModel([1.0, 2.5, 4.2], [0.01, 0.015, 0.02],
                    np.array([[1, 1, 1], [0.8, -0.2, -1], [0.4, -1, 0.7], [0.1, -0.6, 0.9]]))
@@ -66,6 +67,48 @@ def test_uncertainty_leaves_the_poles_unchanged():
     np.testing.assert_allclose(with_sigma.frequencies_hz, plain.frequencies_hz, rtol=1e-6)
     assert with_sigma.frequency_sigma_hz.shape == plain.frequencies_hz.shape
     assert np.all(with_sigma.frequency_sigma_hz > 0) and np.all(with_sigma.damping_sigma > 0)
+
+
+def _diagram(y, block_rows, max_order, method):
+    corr, per = ssi.segment_correlations(y, 2 * block_rows - 1, range(y.shape[1]), 20, mean=y.mean(axis=0))
+    pu = PoleUncertainty(corr, per, block_rows, max_order, FS_HZ, method=method)
+    return ssi.poles_from_observability(pu.observability, y.shape[1], FS_HZ, range(2, max_order + 1, 2),
+                                        StabilizationCriteria(), uncertainty=pu)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_leading_basis_sigma_matches_the_full_eigenbasis(seed):
+    """The default (Ritz basis of the range finder, the rest of the space at its mean eigenvalue) against the full
+    eigenbasis of H Hᵀ: every pole of the true modes, at every order, within 2 % (measured ≤ 0.1 % here, ≤ 0.4 % on
+    a 1-hour 12-channel deck record with a 1200 × 1200 block Toeplitz matrix). 2 % is a tenth of the sampling
+    scatter of σ itself with 20 segments (√(1/38) ≈ 16 %): added in quadrature it changes nothing visible."""
+    y, block_rows, max_order = record(seed), 50, 30
+    op = ssi.BlockToeplitzOperator(ssi.output_correlations(y, 2 * block_rows - 1, range(4)), block_rows)
+    assert leading_basis(op, max_order)[0].shape[1] == 80 < op.shape[0] == 200  # the truncated path is taken
+    exact, fast = _diagram(y, block_rows, max_order, "exact"), _diagram(y, block_rows, max_order, "leading")
+    np.testing.assert_allclose(fast.frequencies_hz, exact.frequencies_hz, rtol=1e-6)
+    compared = 0
+    for f_true in MODEL.natural_frequencies_hz:
+        for order in range(2, max_order + 1, 2):
+            k_exact = np.flatnonzero((exact.orders == order) & (np.abs(exact.frequencies_hz / f_true - 1) < 0.01))
+            k_fast = np.flatnonzero((fast.orders == order) & (np.abs(fast.frequencies_hz / f_true - 1) < 0.01))
+            if len(k_exact) == len(k_fast) == 1:
+                compared += 1
+                for name in ("frequency_sigma_hz", "damping_sigma"):
+                    want, got = getattr(exact, name)[k_exact[0]], getattr(fast, name)[k_fast[0]]
+                    assert abs(got / want - 1) <= 0.02, (f_true, order, name, got, want)
+    assert compared >= 30
+    every = np.abs(fast.frequency_sigma_hz / exact.frequency_sigma_hz - 1)  # spurious poles too
+    assert np.median(every) < 0.01
+
+
+def test_leading_basis_covering_the_matrix_is_the_exact_method():
+    y = record(0)
+    exact, fast = _diagram(y, 15, 30, "exact"), _diagram(y, 15, 30, "leading")
+    np.testing.assert_allclose(fast.frequency_sigma_hz, exact.frequency_sigma_hz, rtol=1e-6)
+    np.testing.assert_allclose(fast.damping_sigma, exact.damping_sigma, rtol=1e-6)
+    with pytest.raises(ValueError, match="method must be one of leading, exact"):
+        _diagram(y, 15, 30, "full")
 
 
 @pytest.mark.parametrize("kwargs, message", [
