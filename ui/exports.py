@@ -99,7 +99,7 @@ class Exports:
     # ---- the report -----------------------------------------------------------------------------------------------
     def _report_dialog(self) -> None:
         name = f"{self.session.title}-report.pdf"
-        path, _ = QFileDialog.getSaveFileName(self, "Damage report", name, "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(self, "Damage report", name, "PDF (*.pdf);;HTML, self-contained (*.html)")
         if path:
             self.write_report(path)
 
@@ -107,16 +107,13 @@ class Exports:
         """The damage report of the project (its campaign and identified modes), off the GUI thread."""
         from shm_app.output.report import write_report
 
-        state = self.session.state
-        campaign = state.campaign.result if state.campaign is not None else None
-        docs = [result_to_json(e.result, manual=frozenset(e.manual)) for e in state.recordings if e.result is not None]
-        if campaign is None and not docs:
+        state = self.session.state  # an immutable snapshot: the user may go on working meanwhile
+        if (state.campaign is None or state.campaign.result is None) and not any(e.result for e in state.recordings):
             self.statusBar().showMessage("Nothing to report yet: identify a recording or run a campaign.", 8000)
             return
-        title = state.metadata.structure or "Structural health monitoring report"
 
         def task(progress, cancel):
-            progress(0.1, "writing the report")
-            return write_report(path, campaign=campaign, identifications=docs, title=title)
+            progress(0.1, "writing the report")  # a path ending in .html gets the HTML version
+            return write_report(path, state=state)
 
         self.report_runner.start("report", task)

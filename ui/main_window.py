@@ -191,6 +191,8 @@ class MainWindow(ProjectActions, ModeEditing, Exports, ViewMenu, LoadQuestions, 
         a = self.menuBar().addMenu("&Analysis")
         self._action(a, "&Identify modes", self.start_identification, "F5")
         self._action(a, "&Cancel", self.runner.cancel, "Esc")
+        a.addSeparator()
+        self._action(a, "&Roving test (several setups)…", self.open_roving_dialog, "Ctrl+Shift+R")
         c = self.menuBar().addMenu("&Campaign")
         self._action(c, "Run on a &recordings folder…", self.campaign_panel._choose_folder)
         self._action(c, "Open a &frequency table…", self.campaign_panel._choose_table)
@@ -468,6 +470,16 @@ class MainWindow(ProjectActions, ModeEditing, Exports, ViewMenu, LoadQuestions, 
         entry = self.session.current
         if entry is not None:
             self.session.set_identification_settings(replace(entry.identification, **changes))
+
+    def open_roving_dialog(self):
+        """The roving-test dialog (one per window, kept: it shows the session's test)."""
+        from ui.roving_dialog import RovingDialog
+
+        if getattr(self, "roving_dialog", None) is None:
+            self.roving_dialog = RovingDialog(self.session, self)
+        self.roving_dialog.show()
+        self.roving_dialog.raise_()
+        return self.roving_dialog
 
     def _open_from_campaign(self, path: str) -> None:
         self.pages.setCurrentIndex(0)

@@ -115,9 +115,11 @@ class ShapeView(QWidget):
     ``set_mode(index)`` selects the mode (None: none); the Geometry… button opens the geometry dialog.
     """
 
-    def __init__(self, session, parent=None) -> None:
+    def __init__(self, session, parent=None, *, source=None) -> None:
+        """``source()`` gives the ``(modes, channel names)`` shown (default: the current recording's result)."""
         super().__init__(parent)
         self.session = session
+        self._source = source or self._current_result
         self.mode_index: Optional[int] = None
         self.phase = 0.0  # rad
         self.frame: Optional[Wireframe] = None
@@ -204,9 +206,21 @@ class ShapeView(QWidget):
     def animation_settings(self) -> AnimationSettings:
         return AnimationSettings(amplitude=value_of(self.amplitude), cycles_per_second=value_of(self.speed))
 
-    def _modes(self):
+    def _current_result(self):
         entry = self.session.current
-        return () if entry is None or entry.result is None else entry.result.modes
+        return ((), ()) if entry is None or entry.result is None else (entry.result.modes, entry.result.channels)
+
+    def _modes(self):
+        return self._source()[0]
+
+    def _channels(self):
+        return self._source()[1]
+
+    def refresh(self) -> None:
+        """Draw again from the source (a source other than the session says when it changed)."""
+        if self._mode() is None:
+            self.mode_index = 0 if self._modes() else None
+        self._shape_changed()
 
     def _mode(self):
         modes = self._modes()
@@ -244,20 +258,22 @@ class ShapeView(QWidget):
 
     def _shape_changed(self) -> None:
         mode = self._mode()
-        result = self.session.current.result if self.session.current is not None else None
+        channels = self._channels()
         if mode is None:
-            self.title.setText("No mode selected" if result is None or not result.modes else "")
+            self.title.setText("No mode selected" if not self._modes() else "")
         else:
             self.title.setText(f"<b>Mode {self.mode_index + 1}</b>: {mode.frequency_hz:.3f} Hz, "
                                f"ζ = {100 * mode.damping_ratio:.2f} %, MPC {mode.mpc:.2f}")
-        self.bar_chart.set_mode(mode, result.channels if result is not None else (), self.mode_index or 0)
+        self.bar_chart.set_mode(mode, channels, self.mode_index or 0)
         self.pages.setCurrentIndex(1 if self.frame is not None else 0)
         if self.frame is None:
             self._displacement = None
             self.play.setChecked(False)
         else:
+            known = None if mode is None else np.isfinite(mode.shape)  # a merged mode may miss some points
             self._displacement = None if mode is None else node_displacements(
-                self.frame, mode.shape, result.channels, unmeasured=self.session.state.geometry.unmeasured)
+                self.frame, mode.shape[known], [c for c, k in zip(channels, known) if k],
+                unmeasured=self.session.state.geometry.unmeasured)
         for w in (self.play, self.phase_slider, self.export_gif_button, self.amplitude, self.speed):
             w.setEnabled(self._displacement is not None)
         self.export_png_button.setEnabled(mode is not None)
@@ -354,13 +370,13 @@ class ShapeView(QWidget):
         """Write the shown mode as ``kind`` ``"png"`` (at the current phase) or ``"gif"`` (one cycle) to ``path``."""
         from shm_app.output import figures
 
-        mode, result = self._mode(), self.session.current.result
+        mode, channels = self._mode(), self._channels()
         geometry = self.session.state.geometry if self.frame is not None else None
         if kind == "png":
-            figures.mode_png(path, mode, result.channels, geometry, index=self.mode_index, phase_rad=self.phase,
+            figures.mode_png(path, mode, channels, geometry, index=self.mode_index, phase_rad=self.phase,
                              animation=self.animation_settings())
         else:
-            figures.mode_gif(path, mode, result.channels, geometry, index=self.mode_index,
+            figures.mode_gif(path, mode, channels, geometry, index=self.mode_index,
                              animation=self.animation_settings())
 
     def _export(self, kind: str) -> None:

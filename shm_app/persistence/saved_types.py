@@ -19,7 +19,7 @@ from shm_app.persistence.codec import register
 from shm_app.preprocessing import PreprocessSettings
 from shm_app.recording import Channel, Recording
 from shm_app.session.state import (CampaignState, Geometry, ProjectMetadata, ProjectState, RecordingEntry,
-                                   RecordingRef)
+                                   RecordingRef, RovingState)
 
 register(
     # numerics
@@ -31,5 +31,5 @@ register(
     # results
     IdentificationResult, MultiSetupIdentification, RecordingModes, Track, CampaignResult,
     # the project
-    RecordingRef, RecordingEntry, Geometry, CampaignState, ProjectMetadata, ProjectState,
+    RecordingRef, RecordingEntry, Geometry, CampaignState, RovingState, ProjectMetadata, ProjectState,
 )

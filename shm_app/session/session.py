@@ -148,6 +148,10 @@ class Session:
     def set_geometry(self, geometry: Optional[Geometry]) -> None:
         self._set(replace(self.state, geometry=geometry), "geometry")
 
+    def set_roving(self, roving) -> None:
+        """Store a roving (multi-setup) test: a :class:`~shm_app.session.state.RovingState` or None."""
+        self._set(replace(self.state, roving=roving), "roving")
+
     def set_campaign(self, campaign: Optional[CampaignState]) -> None:
         self._set(replace(self.state, campaign=campaign), "campaign")
 

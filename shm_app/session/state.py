@@ -15,6 +15,7 @@ from shm_app.campaign.model import CampaignResult
 from shm_app.campaign.settings import CampaignSettings
 from shm_app.campaign.tasks import RecordingModes
 from shm_app.identification.pipeline import IdentificationResult
+from shm_app.identification.multisetup import MultiSetupIdentification, MultiSetupSettings
 from shm_app.identification.settings import IdentificationSettings
 from shm_app.io.geometry import GeometryNode, SensorGeometry
 from shm_app.parameters import parameter, validate
@@ -125,6 +126,16 @@ class CampaignState:
 
 
 @dataclass(frozen=True)
+class RovingState:
+    """A roving (multi-setup) test: its setups' files, how they are identified and merged, and the merged modes."""
+
+    files: tuple[str, ...] = ()
+    identification: IdentificationSettings = IdentificationSettings()
+    merge: MultiSetupSettings = MultiSetupSettings()
+    result: Optional[MultiSetupIdentification] = None
+
+
+@dataclass(frozen=True)
 class ProjectMetadata:
     """Who and what the project is about; printed in the report's title block."""
 
@@ -150,3 +161,4 @@ class ProjectState:
     current: Optional[int] = None
     geometry: Optional[Geometry] = None
     campaign: Optional[CampaignState] = None
+    roving: Optional[RovingState] = None

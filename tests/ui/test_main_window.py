@@ -255,3 +255,19 @@ def test_identification_panel_passes_the_ssi_and_spectral_settings(window, qtbot
     panel.method_box.setCurrentText("fdd")
     assert w["resolution_hz"].isEnabled() and not w["max_order"].isEnabled()
     assert "between 2 and 2000" in w["block_rows"].toolTip() and "Hz" in w["resolution_hz"].suffix()
+
+
+def test_file_export_writes_every_format_and_the_report(window, qtbot, tmp_path):
+    import pyuff
+
+    _write_deck_csv(tmp_path / "deck.csv")
+    with qtbot.waitSignal(window.sigIdentified, timeout=120_000):
+        window.open_file(tmp_path / "deck.csv")
+    for kind, name in (("json", "m.json"), ("csv", "m.csv"), ("uff", "m.uff"), ("diagram", "d.csv"),
+                       ("figures", "figs")):
+        assert window.export(kind, tmp_path / name), window.last_error
+    assert len(pyuff.UFF(str(tmp_path / "m.uff")).read_sets()) >= len(window.result.modes)
+    assert (tmp_path / "figs" / "stabilization.png").exists() and (tmp_path / "figs" / "mode-1.png").exists()
+    with qtbot.waitSignal(window.report_runner.sigFinished, timeout=180_000):
+        window.write_report(tmp_path / "r.html")
+    assert "<html" in (tmp_path / "r.html").read_text(encoding="utf-8").lower()
