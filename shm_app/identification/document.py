@@ -63,7 +63,7 @@ def _finite_list(values, digits: int) -> list:
 
 
 def multisetup_to_json(result) -> dict:
-    """The multi-setup identify document (shared/DESIGN.md, "multi-setup") of a
+    """The multi-setup identify document (docs/contracts.md, "multi-setup JSON") of a
     :class:`~shm_app.identification.multisetup.MultiSetupIdentification`: the identify JSON with ``channels``
     every point once (references first), shapes over all of them (null where only setups lacking the mode
     measured), ``setups`` (file, channels, n_samples, each mode's frequency in that setup: null where the setup

@@ -10,6 +10,16 @@ from shm_app.identification.document import result_to_json
 from shm_app.persistence.project import ProjectFile
 
 
+def _roving(roving):
+    """The roving test: its setups and the multi-setup identify JSON of its result (null when not run)."""
+    if roving is None:
+        return None
+    from shm_app.identification.document import multisetup_to_json
+
+    return {"files": list(roving.files), "merge": roving.merge.merge,
+            "identification": None if roving.result is None else multisetup_to_json(roving.result)}
+
+
 def project_json(path: Path, project: ProjectFile) -> dict:
     state = project.state
     recordings = []
@@ -48,4 +58,5 @@ def project_json(path: Path, project: ProjectFile) -> dict:
                                                          "lines": len(state.geometry.lines),
                                                          "sensors": len(state.geometry.sensors)},
         "campaign": campaign,
+        "roving": _roving(state.roving),
     }
