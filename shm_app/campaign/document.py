@@ -28,7 +28,7 @@ def _list(v):
 
 
 def campaign_to_json(result: CampaignResult) -> dict:
-    """The ``shm-app campaign`` JSON document (shared/DESIGN.md), with extra keys for reports and the GUI."""
+    """The ``shm-app campaign`` JSON document (docs/contracts.md), with extra keys for reports and the GUI."""
     ids = result.track_ids
     s = result.settings
     model = result.compensation

@@ -1,4 +1,4 @@
-"""The ``shm-app identify`` JSON documents (shared/DESIGN.md, "identify JSON" and "multi-setup"): what a script
+"""The ``shm-app identify`` JSON documents (docs/contracts.md, "identify JSON" and "multi-setup JSON"): what a script
 reads of an identification."""
 from __future__ import annotations
 

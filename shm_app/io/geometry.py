@@ -1,6 +1,6 @@
 """Sensor geometry: where each channel's sensor sits and which way it points, from a geometry CSV.
 
-The CSV has one row per channel: ``channel,x_m,y_m,z_m,direction`` (DESIGN.md). Also accepted: delimiter ``;``,
+The CSV has one row per channel: ``channel,x_m,y_m,z_m,direction`` (docs/contracts.md). Also accepted: delimiter ``;``,
 tab or whitespace; column names ``channel``/``name``/``sensor``/``sName``; coordinates ``x``/``x_m``/``x [mm]``
 (m, cm or mm, converted to m); a direction as text (``z``, ``+y``, ``-x``, ``up``) or as vector columns
 ``dx,dy,dz``. The pyOMA2 layout (``sens_coord.txt`` plus a ``sens_dir.txt`` of direction vectors in the same

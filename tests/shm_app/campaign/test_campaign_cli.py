@@ -1,4 +1,4 @@
-"""``shm-app campaign`` contract (shared/DESIGN.md): JSON shape, exit 2 with one line for bad input, --frequencies,
+"""``shm-app campaign`` contract (docs/contracts.md): JSON shape, exit 2 with one line for bad input, --frequencies,
 --report/--project, and one end-to-end run of ``python -m shm_app campaign`` on simulated recordings with damage."""
 import json
 import subprocess

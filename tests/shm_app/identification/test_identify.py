@@ -1,4 +1,4 @@
-"""Identification pipeline and the ``shm-app identify`` contract (shared/DESIGN.md): every method, JSON keys and
+"""Identification pipeline and the ``shm-app identify`` contract (docs/contracts.md): every method, JSON keys and
 types, sorted modes, normalised shapes, one-line exit-2 errors for impossible settings, UFF export, real data."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``shm-app identify S1 S2 S3 --references ... --merge poser|preger`` (shared/DESIGN.md, "multi-setup") on a
+"""``shm-app identify S1 S2 S3 --references ... --merge poser|preger`` (docs/contracts.md, "multi-setup JSON") on a
 simulated 3-setup roving test of a deck with known global modes, written to CSV files of different lengths and
 excitation levels: merged shapes against the truth by both methods, the JSON contract, a mode some setup lacks,
 one-line refusals naming the file or option, and the saved form of the result."""
