@@ -39,3 +39,15 @@ def choice(value: str, name: str, allowed) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value
+
+
+def features(x, name: str) -> np.ndarray:
+    """A feature table ``(n_records, n_features)`` (a 1-D array is one feature); NaN marks a missing mode."""
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be shaped (n_records, n_features); got {a.ndim} dimensions")
+    if np.any(np.isinf(a)):
+        raise ValueError(f"{name} must be finite, or NaN for a missing mode")
+    return a

@@ -73,6 +73,8 @@ from typing import Optional
 
 import numpy as np
 
+from dsp import _validate
+
 # dsp.mixture and dsp.novelty (scipy) are imported where used, so the settings that offer METHODS as choices stay
 # light (``shm-app --help`` does not pay for scipy)
 
@@ -165,17 +167,6 @@ def broken_stick(variances) -> int:
     return int(p if above.all() else np.argmin(above))
 
 
-def _features(x, name: str) -> np.ndarray:
-    a = np.asarray(x, dtype=float)
-    if a.ndim == 1:
-        a = a[:, None]
-    if a.ndim != 2:
-        raise ValueError(f"{name} must be shaped (n_records, n_features); got {a.ndim} dimensions")
-    if np.any(np.isinf(a)):
-        raise ValueError(f"{name} must be finite, or NaN for a missing mode")
-    return a
-
-
 def _n_major(method: str, covariance: np.ndarray) -> int:
     p = covariance.shape[0]
     if method not in ("pca", "pca-broken-stick", "mahalanobis+pca"):
@@ -244,7 +235,7 @@ def fit_detector(baseline_features, *, method: str = DEFAULT_METHOD, alpha: floa
         raise ValueError(f"max_components must be a positive integer; got {max_components!r}")
     if not isinstance(ddof, (int, np.integer)) or ddof < 0:
         raise ValueError(f"ddof must be a non-negative integer; got {ddof!r}")
-    x = _features(baseline_features, "baseline_features")
+    x = _validate.features(baseline_features, "baseline_features")
     x = x[np.any(np.isfinite(x), axis=1)]
     if "residual" in _TESTS[method] and x.shape[1] < 2:
         raise ValueError(f"method {method!r} needs at least 2 features (modes); use 'mahalanobis' for one")
@@ -265,7 +256,7 @@ def detectable_drop(detector: Detector, baseline_features, direction=None, *, ra
     records multiplied by ``1 − δ·direction`` exceed the limit at least at ``rate``, and at every larger ``δ`` of
     a grid of 40 values from 0.05 % to 50 %; NaN if none does. Measured on the given (baseline) records, so it is
     the drop seen from a typical environmental state of the baseline."""
-    x = _features(baseline_features, "baseline_features")
+    x = _validate.features(baseline_features, "baseline_features")
     d = np.ones(detector.n_features) if direction is None else np.asarray(direction, dtype=float)
     if d.shape != (detector.n_features,):
         raise ValueError(f"direction must have {detector.n_features} values; got shape {d.shape}")
@@ -311,7 +302,7 @@ def detector_index(detector: Detector, features) -> tuple[np.ndarray, np.ndarray
     from dsp.mixture import squared_distances
     from dsp.novelty import t2_limit
 
-    x = _features(features, "features")
+    x = _validate.features(features, "features")
     if x.shape[1] != detector.n_features:
         raise ValueError(f"features must have {detector.n_features} columns; got {x.shape[1]}")
     z = (x - detector.mean) / detector.scale

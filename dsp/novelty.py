@@ -24,6 +24,7 @@ from typing import Optional
 import numpy as np
 from scipy import stats
 
+from dsp import _validate
 
 @dataclass(frozen=True)
 class NoveltySettings:
@@ -98,17 +99,6 @@ def t2_limit(p: int, n: int, alpha: float) -> float:
     return float(p * (n + 1) * (n - 1) / (n * (n - p)) * stats.f.ppf(1.0 - alpha, p, n - p))
 
 
-def _as_features(x, name: str) -> np.ndarray:
-    a = np.asarray(x, dtype=float)
-    if a.ndim == 1:
-        a = a[:, None]
-    if a.ndim != 2:
-        raise ValueError(f"{name} must be shaped (n_records, n_features); got {a.ndim} dimensions")
-    if np.any(np.isinf(a)):
-        raise ValueError(f"{name} must be finite or NaN (missing)")
-    return a
-
-
 def _fit(x: np.ndarray, ddof: int, alpha: float) -> NoveltyModel:
     """Mean and covariance from every available value: each covariance entry from the records where both features
     are present (pairwise), repaired to be positive definite if the pairwise estimate is not."""
@@ -138,7 +128,7 @@ def fit_novelty(baseline_features, settings: NoveltySettings = NoveltySettings()
     ``ddof`` counts parameters already fitted to these records per feature beyond the mean (e.g. the regression
     slopes when the features are in-sample regression residuals), so the covariance is not underestimated.
     """
-    x = _as_features(baseline_features, "baseline_features")
+    x = _validate.features(baseline_features, "baseline_features")
     model = _fit(x, ddof, settings.alpha)
     if settings.trim_alpha is not None:
         t2, _, p_used = hotelling_t2(model, x)
@@ -155,7 +145,7 @@ def hotelling_t2(model: NoveltyModel, features) -> tuple[np.ndarray, np.ndarray,
     Records with missing features use the available sub-vector and the marginal covariance; a record with no
     feature gets NaN for T² and its limit.
     """
-    x = _as_features(features, "features")
+    x = _validate.features(features, "features")
     if x.shape[1] != model.n_features:
         raise ValueError(f"features must have {model.n_features} columns; got {x.shape[1]}")
     n = x.shape[0]
@@ -210,7 +200,7 @@ class TrackShift:
 
 def track_shifts(residuals, baseline_std, *, z_moved: float = 3.0) -> tuple[TrackShift, ...]:
     """Shift of every track over the given records ``(n_records, n_tracks)`` of relative residuals."""
-    r = _as_features(residuals, "residuals")
+    r = _validate.features(residuals, "residuals")
     std = np.asarray(baseline_std, dtype=float)
     out = []
     for j in range(r.shape[1]):
