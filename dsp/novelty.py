@@ -26,6 +26,7 @@ from scipy import stats
 
 from dsp import _validate
 
+
 @dataclass(frozen=True)
 class NoveltySettings:
     """alpha : per-record probability that an undamaged record exceeds the control limit
