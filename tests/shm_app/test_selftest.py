@@ -56,8 +56,8 @@ def test_a_failing_step_is_reported_on_its_line_and_fails_the_run(monkeypatch, c
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("SHM_BUILD_INSTALLER") != "1",
-                    reason="builds the desktop app with PyInstaller (make installer: about 6 min and 2 GB on 2 cores, "
-                           "too long for CI's 90-minute budget): set SHM_BUILD_INSTALLER=1 to run it")
+                    reason="builds the desktop app with PyInstaller (make installer: about 5 min on 2 cores, plus its own "
+                           "environment; too long for CI's 90-minute budget): set SHM_BUILD_INSTALLER=1 to run it")
 def test_built_app_selftests_pass():
     build = subprocess.run(["make", "installer"], cwd=REPO, capture_output=True, text=True, timeout=3600)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
