@@ -96,6 +96,8 @@ class CampaignView(QWidget):
         self._draw_tracks()
         self._draw_scatter()
         self._draw_control()
+        if getattr(self, "_time_axis", None) is not None:  # the control chart zooms and pans with the tracks
+            self.control_plot.getPlotItem().setXLink(self._time_axis)
         for w in (self.scatter_plot, self.control_plot):
             restyle(w.getPlotItem())
 
@@ -170,6 +172,7 @@ class CampaignView(QWidget):
                            size="9pt")
             else:
                 p.setXLink(first_plot)
+        self._time_axis = first_plot
 
     def _draw_scatter(self) -> None:
         p = self.scatter_plot.getPlotItem()
