@@ -281,8 +281,8 @@ def ssi_cov(
     orders : model orders (state dimension), e.g. ``range(2, 81, 2)``.
     reference_channels : indices of reference outputs (default all).
     uncertainty : also estimate each pole's standard deviation of frequency (Hz) and damping ratio
-        (:mod:`dsp.ssi_uncertainty`); the SVD is then an exact one of the dense matrix (poles agree with the
-        default randomized one to ~1e-7).
+        (:mod:`dsp.ssi_uncertainty`); the SVD is then the same randomized range finder's, keeping all its
+        Ritz pairs (:func:`dsp.ssi_uncertainty.leading_basis`): poles agree with those without it to ~1e-7.
     n_blocks : segments the record is cut into to estimate the covariance of the correlations (``uncertainty``
         only); at least 8, each segment at least 20 × block rows long. 20 by default: each σ then scatters by
         ~16 % (√(1/(2(n_b − 1)))); the cost of the uncertainty grows about linearly with ``n_blocks``.
