@@ -30,7 +30,7 @@ def default_block_rows(fs_hz: float, fmin_hz: float, n_channels: int) -> int:
     return int(np.clip(np.ceil(ratio), 10, max(10, min(200, 2000 // max(n_channels, 1)))))
 
 
-def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *, block: int = 4096,
+def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *, block: Optional[int] = None,
                         group_elements: int = 1 << 20, mean: Optional[np.ndarray] = None) -> np.ndarray:
     """Unbiased output correlations ``R[k] = E[y(t+k) y_ref(t)ᵀ]`` for k = 0 … max_lag: (max_lag+1, n_ch, n_ref).
 
@@ -39,9 +39,12 @@ def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *
     nothing wraps round. Cost O(n·(log B + n_ch·n_ref)), independent of ``max_lag`` (the lag-by-lag product is
     O(n·n_ch·n_ref·max_lag)). Blocks are transformed in groups of about ``group_elements`` samples × channels and
     their cross-spectra summed, so the working memory (~50 MB) does not grow with the record. ``mean``
-    (n_ch,), if given, is subtracted from ``y`` as each group is read (the correlations of ``y − mean``).
+    (n_ch,), if given, is subtracted from ``y`` as each group is read (the correlations of ``y − mean``). FFT blocks
+    default to ``max(1024, 4·max_lag)`` samples: the summed cross-spectra are then short, and the blocks overlap
+    by at most a quarter (10-minute, 8-channel record at 40 Hz, lags 0…159: 9 ms instead of 15 ms with 4096).
     """
     n = y.shape[0]
+    block = max(1024, 4 * int(max_lag)) if block is None else int(block)
     b = int(min(block, max(n, 1)))
     sums, _ = _correlation_sums(y, max_lag, list(reference), b, -(-n // b), group_elements, mean)
     return sums[0] / (n - np.arange(max_lag + 1))[:, None, None]
