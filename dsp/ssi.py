@@ -174,7 +174,13 @@ def leading_svd(a, k: int, *, power_iterations: int = 4, seed: int = 0) -> tuple
         u, s, _ = np.linalg.svd(dense, full_matrices=False)
         return u[:, :k], s[:k]
     rng = np.random.default_rng(seed)
-    q, _ = np.linalg.qr(matmat(rng.standard_normal((a.shape[1], p))))
+    # the sketch a·Ω is only scaled, not orthonormalised: the first power iteration's QR does that, and the selected
+    # modes of 24 ten-minute deck records are the same to every digit compared (f 1.6e-7, ζ 9.7e-6 from an exact
+    # SVD either way) for one 640 × 180 QR less (~5 ms)
+    q = matmat(rng.standard_normal((a.shape[1], p)))
+    q /= np.maximum(np.linalg.norm(q, axis=0), np.finfo(float).tiny)
+    if power_iterations < 1:
+        q, _ = np.linalg.qr(q)
     for _ in range(power_iterations):
         # one orthonormalisation per a·aᵀ product instead of one per product: between two, directions weaker than
         # about σ₁·10⁻⁸ lose digits, and those lie below the estimation noise of measured correlations; the selected
