@@ -37,9 +37,17 @@ bench:
 	$(BENCH) benchmarks/bench_memory.py
 	$(BENCH) benchmarks/bench_campaign.py
 
-installer: $(STAMP)
-	$(PY) -m pip install --quiet pyinstaller
-	$(PY) -m PyInstaller --noconfirm build_installer.spec
+# The desktop app (README, "Building the desktop app"): built from an environment holding the runtime dependencies
+# only (no test extras: dask, pytest... would ride along), so build/venv is separate from .venv
+BUILD_VENV := build/venv
+BUILD_PY   := $(BUILD_VENV)/bin/python
+installer:
+	test -x $(BUILD_PY) || $(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_PY) -m pip install --quiet --upgrade pip
+	$(BUILD_PY) -m pip install --quiet ".[seismic,installer]"
+	$(BUILD_PY) -m PyInstaller --noconfirm --clean build_installer.spec
+	@du -sh dist/shm-workbench | sed 's/^/bundle size: /'
+	@du -s dist/shm-workbench/_internal/* | sort -rn | head -12 | awk '{printf "  %6.1f MB  %s\n", $$1 / 1024, $$2}'
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
