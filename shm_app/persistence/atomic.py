@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -45,6 +46,15 @@ def _pid_alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # exists (another user's) or cannot tell: leave its file alone
     return True
+
+
+def _is_device(path: Path) -> bool:
+    """A character or block device or a FIFO (``/dev/null``, ``/dev/stdout``, a named pipe)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode)
 
 
 def remove_orphans(target: Path) -> int:
@@ -88,6 +98,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
     OS errors (disk full, read-only folder, permission) become :class:`WriteError` naming ``target``.
     """
     target = Path(target)
+    if _is_device(target):  # /dev/null, a named pipe, a terminal: write into it, never replace it
+        try:
+            yield target
+        except OSError as exc:
+            raise WriteError(target, _cause(exc)) from exc
+        return
     remove_orphans(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:

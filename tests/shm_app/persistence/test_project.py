@@ -424,3 +424,16 @@ def test_kill_9_at_any_moment_leaves_one_of_the_two_projects(tmp_path):
     save_project(target, state_b)
     assert not list(tmp_path.glob(".P.shmproj.*.tmp"))
     assert documents_equal(to_document(load_project(target).state), docs[1])
+
+
+def test_writing_to_dev_null_writes_into_it_and_never_replaces_it():
+    """``--json /dev/null`` once swapped the machine's /dev/null for a regular file."""
+    import os
+    import stat as stat_module
+
+    from shm_app.persistence.atomic import atomic_write_text
+
+    if not os.path.exists("/dev/null") or not stat_module.S_ISCHR(os.stat("/dev/null").st_mode):
+        pytest.skip("no /dev/null character device on this platform")
+    atomic_write_text(__import__("pathlib").Path("/dev/null"), "nothing\n")
+    assert stat_module.S_ISCHR(os.stat("/dev/null").st_mode)
