@@ -82,7 +82,7 @@ class Exports:
                 geometry = self.session.state.geometry
                 if geometry is not None:
                     by_name = {s.channel: s.direction for s in geometry.sensors}
-                write_uff(path, result, [by_name.get(c) for c in result.channels])
+                write_uff(path, result, [by_name.get(c) for c in result.channels], geometry=geometry)
             elif kind == "figures":
                 from shm_app.output.figures import write_figures
 
