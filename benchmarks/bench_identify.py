@@ -19,11 +19,16 @@ How to run (the peers pull in pandas, vtk, pyvista, …, so they live in their o
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install -e '.[test,bench]'
     .venv-bench/bin/python benchmarks/bench_identify.py [--hours 1] [--channels 12] [--repeat 3] [--skip-pyoma]
+        [--exact-sigma]
 
-Measured on the shared 2-core machine (1 h, 12 channels, ``--skip-pyoma``, best of 3): shm-app 2.06 s with σ,
-1.08 s without; koma 12.4 s: 6.0× (11.5× against shm-app without σ); σ costs 1.90× the whole process (0.80 s of
-``PoleUncertainty``: full eigendecomposition of H Hᵀ, 1200², 0.32 s, and its projection of 20 segment
-perturbations, 0.28 s).
+Measured on the shared 2-core machine (1 h, 12 channels, ``--skip-pyoma --exact-sigma``, best of 3). Before the
+Ritz-basis uncertainty (load ~5): shm-app 2.06 s with σ, 1.08 s without; koma 12.4 s: 6.0×; σ cost 1.90× (0.80 s
+of ``PoleUncertainty``: the full eigendecomposition of H Hᵀ, 1200², and its projection of 20 segment
+perturbations). After (load 4–6, wall times scatter by more than the σ itself, so CPU seconds of the child, user +
+system, are printed too): CPU 2.25 s with σ, 1.81 s without, 2.70 s with the full-eigenbasis σ; σ costs 1.24×
+(full eigenbasis 1.50×); koma 6.0 s CPU / 6.6 s wall (its BLAS uses both cores): 2.5–2.7×. In process, the
+analysis takes 0.37 s without σ and 0.64 s with it; most of the rest is start-up: building the CLI's parser imports
+``shm_app.session.state`` (the report options' title block) and with it scipy.stats, ~1.1 s of every command.
 
 A peer that is not installed is reported as skipped. The CSV is written once per settings into the temporary
 directory (``--workdir`` to choose) and reused by later runs.
@@ -37,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -126,28 +132,36 @@ def make_csv(workdir: Path, hours: float, n_channels: int):
 RUN_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
-    t0 = time.perf_counter()
+def timed(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU (user + system of the child) seconds of one run: on a loaded machine the CPU time scatters
+    much less than the wall time."""
+    t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=RUN_ENV)
-    return time.perf_counter() - t0, proc
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - t0, (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime), proc
 
 
 def best_of_interleaved(commands: dict[str, list[str]], repeat: int) -> dict[str, tuple[Optional[float], str]]:
     """Best wall time of each command over ``repeat`` rounds, after one untimed warm-up round (file cache,
     bytecode). Each round runs every command once, so a slow spell of a shared machine hits all tools alike.
-    Returns label -> (best seconds or None if a run failed, stderr of the failure)."""
+    Returns label -> (best seconds or None if a run failed, stderr of the failure); the best CPU seconds of each
+    are in :data:`BEST_CPU`."""
     best: dict[str, Optional[float]] = {label: None for label in commands}
     failed: dict[str, str] = {}
     for round_ in range(repeat + 1):
         for label, cmd in commands.items():
             if label in failed:
                 continue
-            wall, proc = timed(cmd)
+            wall, cpu, proc = timed(cmd)
             if proc.returncode != 0:
                 failed[label] = proc.stderr[-2000:]
             elif round_ > 0:
                 best[label] = wall if best[label] is None else min(best[label], wall)
+                BEST_CPU[label] = min(BEST_CPU.get(label, cpu), cpu)
     return {label: (None if label in failed else best[label], failed.get(label, "")) for label in commands}
+
+
+BEST_CPU: dict[str, float] = {}
 
 
 def installed(module: str) -> bool:
@@ -227,6 +241,8 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "shm_bench")
     ap.add_argument("--skip-pyoma", action="store_true", help="pyOMA2 is slow on a 1-hour record")
     ap.add_argument("--accuracy", action="store_true", help="print the accuracy table of every method instead")
+    ap.add_argument("--exact-sigma", action="store_true",
+                    help="also run shm-app with the reference uncertainty (full eigenbasis of H Hᵀ, method='exact')")
     args = ap.parse_args()
     if args.accuracy:
         accuracy_table()
@@ -240,6 +256,9 @@ def main() -> int:
                                     "--json", str(out)],
                 NO_SIGMA: [*shm_app_command(), "identify", str(csv), "--method", "ssi-cov", "--no-uncertainty",
                            "--json", str(args.workdir / "shm_no_sigma.json")]}
+    if args.exact_sigma:  # the same CLI with dsp.ssi_uncertainty's reference method patched in
+        commands[EXACT_SIGMA] = [sys.executable, "-c", EXACT_SIGMA_JOB, "identify", str(csv), "--method", "ssi-cov",
+                                 "--json", str(args.workdir / "shm_exact_sigma.json")]
     peers = {"koma covssi": ("koma", KOMA_JOB, True)}
     if not args.skip_pyoma:
         peers["pyOMA2 SSIcov"] = ("pyoma2", PYOMA_JOB, False)
@@ -299,10 +318,22 @@ def main() -> int:
     print(f"uncertainty cost (σ of f and ζ, default on) / the same SSI-COV run without: whole process "
           f"{ours / plain:.2f} ({ours:.2f} s vs {plain:.2f} s), analysis {our_analysis / plain_analysis:.2f} "
           f"({our_analysis:.2f} s vs {plain_analysis:.2f} s)")
+    cpu = BEST_CPU
+    print(f"  CPU s (user + system, best of {args.repeat}): " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+          + f"; σ cost {cpu['shm-app ssi-cov'] / cpu[NO_SIGMA]:.2f}"
+          + "".join(f", {k} / shm-app {v / cpu['shm-app ssi-cov']:.2f}" for k, v in cpu.items() if k in peers))
+    if EXACT_SIGMA in walls and walls[EXACT_SIGMA][0] is not None:
+        print(f"reference σ (full eigenbasis, method='exact', the default before): whole process "
+              f"{walls[EXACT_SIGMA][0] / plain:.2f} × the run without σ ({walls[EXACT_SIGMA][0]:.2f} s), CPU "
+              f"{cpu[EXACT_SIGMA] / cpu[NO_SIGMA]:.2f}")
     return 0
 
 
 NO_SIGMA = "shm-app no σ"
+EXACT_SIGMA = "shm-app σ exact"
+EXACT_SIGMA_JOB = ("import functools, sys; import dsp.ssi_uncertainty as u; "
+                   "u.PoleUncertainty = functools.partial(u.PoleUncertainty, method='exact'); "
+                   "from shm_app.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def _our_phases(csv: Path, repeat: int, uncertainty: bool = True) -> tuple[float, float]:
