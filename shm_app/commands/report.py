@@ -8,10 +8,10 @@ REPORT_FIELDS = ("structure", "structure_id", "owner", "author", "checker", "rep
 
 
 def add_report_options(p, *, html: bool = True) -> None:
-    """The title and the title block's fields (built from :class:`~shm_app.session.state.ProjectMetadata`: given
+    """The title and the title block's fields (built from :class:`~shm_app.metadata.ProjectMetadata`: given
     options override the project's metadata), and ``--html OUT``."""
     from shm_app.parameters import add_arguments
-    from shm_app.session.state import ProjectMetadata
+    from shm_app.metadata import ProjectMetadata
 
     group = p.add_argument_group("report", "the report's title block (overrides the project's metadata)")
     group.add_argument("--title", help="report title (default: from the structure's name)")

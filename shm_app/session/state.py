@@ -18,6 +18,7 @@ from shm_app.identification.pipeline import IdentificationResult
 from shm_app.identification.multisetup import MultiSetupIdentification, MultiSetupSettings
 from shm_app.identification.settings import IdentificationSettings
 from shm_app.io.geometry import GeometryNode, SensorGeometry
+from shm_app.metadata import ProjectMetadata
 from shm_app.parameters import parameter, validate
 from shm_app.preprocessing import PreprocessSettings
 from shm_app.recording import Recording
@@ -133,23 +134,6 @@ class RovingState:
     identification: IdentificationSettings = IdentificationSettings()
     merge: MultiSetupSettings = MultiSetupSettings()
     result: Optional[MultiSetupIdentification] = None
-
-
-@dataclass(frozen=True)
-class ProjectMetadata:
-    """Who and what the project is about; printed in the report's title block."""
-
-    structure: str = parameter("", "Structure", "Name of the structure (bridge, tunnel).")
-    structure_id: str = parameter("", "Structure ID", "The owner's identifier of the structure.")
-    owner: str = parameter("", "Owner", "Owner of the structure.")
-    author: str = parameter("", "Author", "Who made the analysis.")
-    checker: str = parameter("", "Checker", "Who checked it.")
-    report_number: str = parameter("", "Report number", "Number of the report.")
-    revision: str = parameter("", "Revision", "Revision of the report.")
-    notes: str = parameter("", "Notes", "Free notes.")
-
-    def __post_init__(self) -> None:
-        validate(self)
 
 
 @dataclass(frozen=True)
