@@ -10,7 +10,7 @@ from typing import Union
 
 from dsp.progress import Cancelled
 
-__all__ = ["ShmError", "ReadError", "SettingsError", "ParameterError", "Cancelled", "user_message"]
+__all__ = ["ShmError", "ReadError", "SettingsError", "ParameterError", "Cancelled", "user_message", "shown_path"]
 
 
 class ShmError(Exception):
@@ -23,7 +23,7 @@ class ReadError(ShmError):
     def __init__(self, path: Union[str, Path], reason: str) -> None:
         self.path = str(path)
         self.reason = one_line(reason)
-        super().__init__(f"{self.path}: {self.reason}")
+        super().__init__(f"{shown_path(self.path)}: {self.reason}")
 
 
 class SettingsError(ShmError):
@@ -32,7 +32,7 @@ class SettingsError(ShmError):
     def __init__(self, reason: str, path: Union[str, Path, None] = None) -> None:
         self.path = None if path is None else str(path)
         self.reason = one_line(reason)
-        super().__init__(self.reason if path is None else f"{path}: {self.reason}")
+        super().__init__(self.reason if path is None else f"{shown_path(path)}: {self.reason}")
 
 
 class ParameterError(SettingsError):
@@ -43,10 +43,30 @@ class ParameterError(SettingsError):
         super().__init__(f"{name} {reason}", path)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown_path(path: Union[str, Path]) -> str:
+    """A file name as shown in a message: control characters (a newline in a name, an escape sequence) written
+    as escapes (``\\n``, ``\\x1b``) so the name cannot break the one-line message or drive the terminal; undecodable
+    bytes of the name (``\\udcff`` surrogates) shown the same way. Everything else, spaces and unicode, as is."""
+    text = str(path)
+
+    def escape(m: "re.Match[str]") -> str:
+        return m.group(0).encode("unicode_escape").decode("ascii")
+
+    text = _CONTROL.sub(escape, text)
+    if any("\udc80" <= c <= "\udcff" for c in text):
+        text = "".join(c if not "\udc80" <= c <= "\udcff" else f"\\x{ord(c) - 0xdc00:02x}" for c in text)
+    return text
+
+
 def one_line(text: str) -> str:
     """``text`` with every run of line breaks (and the spaces around them) folded into one space: messages that
-    quote a library's multi-line error stay one line."""
-    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
+    quote a library's multi-line error stay one line. Other control characters (quoted from a damaged file) are
+    written as escapes."""
+    text = re.sub(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*", " ", str(text)).strip()
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def user_message(exc: BaseException) -> str:

@@ -56,3 +56,40 @@ def log_exception(message: str, exc: BaseException) -> Optional[Path]:
     except OSError:
         return None
     return path
+
+
+class _LogFileHandler(logging.Handler):
+    """Appends records to the per-user log, opening it for each record the same safe way as :func:`log_exception`
+    (no symbolic link followed, private permissions); a record that cannot be written is dropped, never printed."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+            fd = os.open(log_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as stream:
+                stream.write(text + "\n")
+        except Exception:  # noqa: BLE001 - logging must never fail the work, nor reach the user's stderr
+            pass
+
+
+#: libraries whose log output (npTDMS's "less data than expected", ObsPy, h5py) must not reach the user's stderr
+LIBRARY_LOGGERS = ("nptdms", "obspy", "h5py", "pyuff", "matplotlib", "numba", "py.warnings", "shm_app.io")
+_routed = False
+
+
+def route_library_output() -> None:
+    """Send the libraries' log records and Python/numpy warnings (``RuntimeWarning: overflow``) to the per-user log
+    instead of standard error, where they would break the CLI's one-line contract. Idempotent."""
+    global _routed
+    if _routed:
+        return
+    handler = _LogFileHandler(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.propagate = False
+        if logger.level == logging.NOTSET or logger.level > logging.INFO:
+            logger.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    _routed = True

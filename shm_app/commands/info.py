@@ -24,14 +24,17 @@ def run(args) -> int:
         docs.append(info_json(recording))
         notes.append(recording_notes(recording))
     if args.json:
-        write_text(args.json, json.dumps(docs, indent=2) + "\n")
+        write_text(args.json, json.dumps(docs, indent=2, allow_nan=False) + "\n")  # never Infinity/NaN: null
     if args.json != "-":
+        from shm_app.errors import shown_path
+
         for d, file_notes in zip(docs, notes):
-            print(f"{d['file']}: {d['format']}, {len(d['channels'])} channels, {d['fs_hz']:g} Hz, "
+            print(f"{shown_path(d['file'])}: {d['format']}, {len(d['channels'])} channels, {d['fs_hz']:g} Hz, "
                   f"{d['n_samples']} samples ({d['duration_s']:.1f} s), start {d['start'] or 'unknown'}")
             for c in d["channels"]:
-                print(f"  {c['name']:<16} {c['unit']:<7} (file: {c['source_unit'] or 'not stated, m/s^2 assumed'})"
-                      f"  rms {c['rms']:.4g}")
+                rms = f"{c['rms']:.4g}" if c["rms"] is not None else "beyond floating point (values overflow)"
+                print(f"  {shown_path(c['name']):<16} {c['unit']:<7} (file: "
+                      f"{shown_path(c['source_unit']) if c['source_unit'] else 'not stated, m/s^2 assumed'})  rms {rms}")
             for note in file_notes:
                 print(f"  note: {note}")
     return 0

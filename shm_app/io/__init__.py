@@ -167,6 +167,9 @@ def read(path: Union[str, Path], **options) -> Recording:
         Naming the file and what is wrong, in one line. No other exception escapes.
     """
     p = Path(path)
+    from shm_app.logs import route_library_output
+
+    route_library_output()  # libraries' warnings go to the log, never to the user's stderr
     try:
         if not p.exists():
             raise ReadError(p, "file not found")
@@ -194,7 +197,11 @@ def read(path: Union[str, Path], **options) -> Recording:
         raise ReadError(p, "not enough memory to load it; select fewer channels or split the file") from None
     except OSError as exc:
         raise ReadError(p, f"could not be read ({exc.strerror or exc})") from None
-    except (NameError, SyntaxError, RecursionError):
+    except RecursionError:  # metadata nested beyond reason (a parser of ours or a library's recursing on it)
+        log.info("recursion reading %s", p, exc_info=True)
+        raise ReadError(p, "its metadata are nested too deeply to be read; the file is damaged or not a "
+                           "recording") from None
+    except (NameError, SyntaxError):
         raise  # a bug of ours, not a damaged file: the CLI logs it as an internal error
     except Exception as exc:  # noqa: BLE001 - a library choking on a damaged file must not become a traceback
         log.debug("reader failed on %s", p, exc_info=True)

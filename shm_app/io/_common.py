@@ -4,7 +4,9 @@ final :class:`~shm_app.recording.Recording`. Readers only find the numbers; this
 from __future__ import annotations
 
 import gzip
+import os
 import re
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
@@ -21,6 +23,12 @@ MAX_GAP_S = 0.5
 MAX_VALUES = 2**30
 
 PathLike = Union[str, Path]
+#: how many times the bytes of the samples a reader needs at its peak (the file's values, float64, the app's copy)
+WORK_FACTOR = 3
+#: unit labels that say "no unit" (UFF58 writes NONE): the unit is unknown, m/s² is assumed and said so
+UNSTATED_UNITS = {"", "none", "-", "--", "---", "n/a", "na", "unknown", "?", "no unit", "no units", "nounit"}
+#: slowest and fastest sampling rates the app takes for vibration data, Hz
+MIN_FS_HZ, MAX_FS_HZ = 0.01, 1e6
 
 
 class OptionError(ValueError):
@@ -41,14 +49,80 @@ class ChoiceRequired(ReadError):
 
 
 # ---------------------------------------------------------------------------------------------------- raw input
+def memory_budget() -> int:
+    """Bytes a reader may use: the memory available now (``SHM_APP_MEMORY_BUDGET`` lowers it, e.g. for tests)."""
+    available = None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+        except (ValueError, OSError, AttributeError):
+            available = 8 << 30
+    override = os.environ.get("SHM_APP_MEMORY_BUDGET")
+    if override:
+        try:
+            available = min(available, int(float(override)))
+        except ValueError:
+            pass
+    return int(available)
+
+
+def size_text(n_bytes: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}"
+    return f"{int(n_bytes)} bytes"
+
+
+def check_memory(path: Path, need_bytes: float, what: str) -> None:
+    """Refuse, before allocating, what would not fit in the memory available (naming both sizes)."""
+    budget = memory_budget()
+    if need_bytes > budget:
+        raise ReadError(path, f"{what} needs about {size_text(need_bytes)} of memory to load, more than the "
+                              f"{size_text(budget)} available; select channels, split the file or free memory")
+
+
+def gunzip(path: Path, raw: bytes) -> bytes:
+    """The decompressed bytes of a gzip stream, refused as soon as they would not fit (a 5 MB file can unpack to
+    gigabytes): the text is decompressed piece by piece against the memory budget."""
+    limit = memory_budget() // WORK_FACTOR
+    out: list[bytes] = []
+    total = 0
+    data = raw
+    try:
+        while data:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            while True:
+                piece = d.decompress(data, 1 << 24)
+                total += len(piece)
+                if total > limit:
+                    raise ReadError(path, f"the gzip file unpacks to more than {size_text(limit)} (from "
+                                          f"{size_text(len(raw))}), more than this computer can parse in the memory "
+                                          f"available; unpack it and split it")
+                out.append(piece)
+                data = d.unconsumed_tail
+                if d.eof or not data:
+                    break
+            if not d.eof:
+                raise EOFError("the stream ends before its end marker")
+            data = d.unused_data.lstrip(b"\x00")  # another gzip member may follow (concatenated files)
+    except (zlib.error, EOFError) as exc:
+        raise ReadError(path, f"the gzip stream is damaged ({exc}); the file may be truncated, copy it again") from None
+    return b"".join(out)
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped when it is a gzip stream (``deck.csv.gz``)."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise ReadError(path, f"the gzip stream is damaged ({exc}); the file may be truncated, copy it again")
+        raw = gunzip(path, raw)
     return raw
 
 
@@ -85,14 +159,18 @@ def read_text(path: Path, what: str = "CSV/TXT text") -> str:
     return decode_text(raw)
 
 
-def check_size(path: Path, shape: Sequence[int], what: str = "the data") -> None:
-    """Refuse absurd array sizes before allocating them."""
+def check_size(path: Path, shape: Sequence[int], what: str = "the data", itemsize: int = 8) -> None:
+    """Refuse absurd array sizes, and arrays that would not fit in memory, before allocating them."""
     n = 1
     for s in shape:
+        if int(s) < 0:
+            raise ReadError(path, f"{what} declares a negative size {tuple(int(s) for s in shape)}; the file is damaged")
         n *= int(s)
     if n > MAX_VALUES:
         raise ReadError(path, f"{what} has shape {tuple(int(s) for s in shape)} ({n:,} values), more than the "
                               f"{MAX_VALUES:,} the app loads at once; select channels or split the file")
+    check_memory(path, n * (itemsize + 8 * (WORK_FACTOR - 1)),
+                 f"{what} (shape {tuple(int(s) for s in shape)}, {size_text(n * itemsize)} in the file)")
 
 
 # -------------------------------------------------------------------------------------------------------- fs
@@ -111,9 +189,9 @@ def check_fs(path: Path, fs_hz, origin: str) -> float:
         raise ReadError(path, f"the sampling rate from {origin} ({fs_hz!r}) is not a number") from None
     if not np.isfinite(value) or value <= 0:
         raise ReadError(path, f"the sampling rate from {origin} ({fs_hz!r}) is not a positive number")
-    if value > 1e6:
-        raise ReadError(path, f"the sampling rate from {origin} ({value:g} Hz) is absurd for vibration data; "
-                              f"check the file or give --fs HZ")
+    if value > MAX_FS_HZ or value < MIN_FS_HZ:
+        raise ReadError(path, f"the sampling rate from {origin} ({value:g} Hz) is absurd for vibration data (the app "
+                              f"takes {MIN_FS_HZ:g} Hz to {MAX_FS_HZ:g} Hz); check the file")
     return value
 
 
@@ -359,7 +437,7 @@ def make_recording(path: Path, data, *, fs_hz: float, names: Sequence[Optional[s
     meta = dict(metadata or {})
     out_channels, factors, other = [], [], []
     for name, unit, direction in zip(names, source_units, directions):
-        unit = None if unit is None or str(unit).strip() == "" else str(unit).strip()
+        unit = None if unit is None or str(unit).strip().lower() in UNSTATED_UNITS else str(unit).strip()
         factor = factor_to_si(unit)
         if factor is None:
             factor = 1.0

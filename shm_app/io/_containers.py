@@ -38,19 +38,25 @@ def lookup(mapping, names: Sequence[str]):
     return None, None
 
 
-def as_text(value) -> Optional[str]:
-    """A string from str, bytes, 0-d/1-element arrays or MATLAB char arrays; None if it is none of those."""
-    if value is None:
+def as_text(value, _depth: int = 0) -> Optional[str]:
+    """A string from str, bytes, 0-d/1-element arrays or MATLAB char arrays; None if it is none of those (a dict, a
+    struct, a cell of structs: metadata the app does not understand is left aside, never unwrapped forever)."""
+    if value is None or _depth > 4:
         return None
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace").strip("\x00").strip()
     if isinstance(value, str):
         return value.strip()
-    arr = np.asarray(value)
+    if not isinstance(value, (np.ndarray, np.generic, list, tuple, int, float)):
+        return None  # dicts, MATLAB structs and objects, HDF5 references
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):  # ragged lists
+        return None
     if arr.dtype.kind in "SU" and arr.size == 1:
-        return as_text(arr.reshape(-1)[0].item())
+        return as_text(arr.reshape(-1)[0].item(), _depth + 1)
     if arr.dtype.kind == "O" and arr.size == 1:
-        return as_text(arr.reshape(-1)[0])
+        return as_text(arr.reshape(-1)[0], _depth + 1)
     if arr.dtype == np.uint16 and arr.ndim <= 2 and 0 < arr.size < 4096:  # MATLAB v7.3 char array
         return "".join(chr(int(c)) for c in arr.reshape(-1, order="F")).strip("\x00").strip()
     return None
@@ -63,7 +69,14 @@ def as_text_list(value) -> Optional[list[str]]:
     if isinstance(value, (str, bytes)):
         text = as_text(value) or ""
         return [t.strip() for t in re.split(r"[,;\t]", text)] if text else None
-    arr = np.asarray(value, dtype=object if isinstance(value, (list, tuple)) else None)
+    if not isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        return None  # a dict or a struct is not a list of names
+    try:
+        arr = np.asarray(value, dtype=object if isinstance(value, (list, tuple)) else None)
+    except (ValueError, TypeError):
+        return None
+    if arr.size > 100_000:
+        return None  # not a list of channel names
     if arr.dtype.kind in "SU":
         return [as_text(v) or "" for v in arr.reshape(-1)]
     if arr.dtype.kind == "O":
@@ -74,7 +87,7 @@ def as_text_list(value) -> Optional[list[str]]:
 
 def as_float(value) -> Optional[float]:
     """A scalar number from a number, a 1-element array or a string like ``'100 Hz'``; None otherwise."""
-    if value is None:
+    if value is None or isinstance(value, dict):
         return None
     if isinstance(value, (str, bytes)):
         return parse_number(as_text(value) or "")
@@ -107,16 +120,41 @@ def as_datetime(value) -> Optional[datetime]:
     return None
 
 
-def fs_from_mapping(mapping) -> tuple[Optional[float], Optional[str]]:
-    """fs (Hz) from fs-like or dt-like entries of a mapping; returns ``(fs, key it came from)``."""
+def _stated_number(path: Path, key, value, what: str) -> Optional[float]:
+    """The number a scalar entry states; None when the entry is not a scalar (an array of something else);
+    a scalar that is not a finite number is refused: a rate the file states wrongly is never replaced by --fs."""
+    if isinstance(value, (dict, list, tuple)) or (isinstance(value, np.ndarray) and value.size != 1):
+        return None
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "fiuSUO":
+        return None
+    x = as_float(value)
+    if x is None:
+        try:
+            x = float(np.asarray(value, dtype=float).reshape(-1)[0])
+        except (TypeError, ValueError):
+            x = None
+    if x is None or not np.isfinite(x) or x <= 0:
+        shown = as_text(value)
+        shown = repr(shown) if shown is not None else str(np.asarray(value).reshape(-1)[0])
+        raise ReadError(path, f"the file states its {what} as {key!r} = {shown[:60]}, which is not a positive "
+                              f"number; correct it in the file")
+    return x
+
+
+def fs_from_mapping(mapping, path: Path) -> tuple[Optional[float], Optional[str]]:
+    """fs (Hz) from fs-like or dt-like entries of a mapping; returns ``(fs, key it came from)``.
+
+    An entry that is there but is no positive number (NaN, ``"fast"``, a dt of 0 or below) is refused."""
     key, value = lookup(mapping, FS_NAMES)
-    fs = as_float(value)
-    if fs is not None:
-        return fs, str(key)
+    if key is not None:
+        fs = _stated_number(path, key, value, "sampling rate")
+        if fs is not None:
+            return fs, str(key)
     key, value = lookup(mapping, DT_NAMES)
-    dt = as_float(value)
-    if dt is not None and dt > 0:
-        return snap_fs(1.0 / dt), str(key)
+    if key is not None:
+        dt = _stated_number(path, key, value, "sampling interval")
+        if dt is not None:
+            return snap_fs(1.0 / dt), str(key)
     return None, None
 
 

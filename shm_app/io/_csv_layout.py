@@ -150,6 +150,34 @@ def meta_lookup(meta: dict, keys) -> Optional[str]:
     return None
 
 
+def _fields_any(line: str) -> list[str]:
+    for delim in ("\t", ";", ",", "|"):
+        if delim in line:
+            return [t.strip().strip('"') for t in line.split(delim)]
+    return line.split()
+
+
+def _refuse_damaged_first_row(path: Path, candidates: list[tuple[int, str]], first_data: str) -> None:
+    """A line taken for the header that is mostly numbers, with the real header above it, is the first data row
+    with a typo: refuse it naming the value, rather than drop the real header and read the wrong names."""
+    if len(candidates) < 2:
+        return
+    lineno, line = candidates[-1]
+    fields = _fields_any(line)
+    n_data = len(_fields_any(first_data))
+    kinds = [token_kind(f) for f in fields]
+    numbers = kinds.count("number") + kinds.count("stamp")
+    if len(fields) != n_data or numbers < max(1, len(fields) // 2) or "text" not in kinds:
+        return
+    above = _fields_any(candidates[-2][1])
+    if len(above) != n_data or sum(token_kind(f) == "text" for f in above) < len(above) - 1:
+        return
+    bad = next(f for f, k in zip(fields, kinds) if k == "text")
+    column = above[kinds.index("text")]
+    raise ReadError(path, f"line {lineno + 1}, column {column!r} holds {bad!r}, which is not a number (the first "
+                          f"data row has a typo); fix or remove that row")
+
+
 # ---------------------------------------------------------------------------------------------- preamble
 class Layout:
     """Where things are in the file: metadata, header, first data row, delimiter, decimal comma."""
@@ -192,6 +220,7 @@ def scan_head(path: Path, text: str) -> Layout:
             found = True
             lay.body_offset, lay.body_line = this_offset, lineno
             if candidates:
+                _refuse_damaged_first_row(path, candidates, s)
                 lay.header_line, lay.header = candidates[-1]
                 for _, other in candidates[:-1]:
                     m = KEYVAL.match(other)

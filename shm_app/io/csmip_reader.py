@@ -26,11 +26,13 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import OptionError, choose_fs, decode_text, looks_binary, make_recording, read_bytes, snap_fs
+from shm_app.io._common import (OptionError, check_memory, choose_fs, decode_text, looks_binary, make_recording,
+                                read_bytes, size_text, snap_fs)
 from shm_app.recording import Recording
 
 FORMAT = "csmip"
 MAX_MEMBER_BYTES = 256 * 2**20  # a strong-motion channel file is a few MB at most
+MAX_ARCHIVE_BYTES = 512 * 2**20  # all the channels of one event together
 
 
 @dataclass
@@ -63,10 +65,14 @@ def _fixed_width(lines: list[str], n: int, per_line: int, width: int) -> np.ndar
     try:
         return fields.astype(float)
     except ValueError:
+        pass
+    try:
         values = np.array(" ".join(lines[:n_lines]).split(), dtype=float)  # whitespace fallback
-        if values.size != n:
-            raise
-        return values
+    except ValueError:
+        values = np.empty(0)
+    if values.size != n:
+        raise ValueError(f"a value among the {n} of the data block is not a number")
+    return values
 
 
 def _format(line: str, default: tuple[int, int]) -> tuple[int, int]:
@@ -219,6 +225,12 @@ def _components_from_zip(path: Path, component: str) -> list[Component]:
             kinds = sorted({Path(i.filename).suffix.upper() for i in members})
             raise ReadError(path, f"the archive holds no {component.upper()} strong-motion files (it holds "
                                   f"{', '.join(kinds) or 'nothing'}); for V1 use component='V1'")
+        total = sum(i.file_size for i in wanted)  # the sizes the archive declares, which reading never exceeds
+        if total > MAX_ARCHIVE_BYTES:
+            raise ReadError(path, f"the archive's {len(wanted)} {component.upper()} files unpack to "
+                                  f"{size_text(total)} together, more than the {size_text(MAX_ARCHIVE_BYTES)} a "
+                                  f"strong-motion event can hold; it is damaged or not an event archive")
+        check_memory(path, total * 4, f"the archive's {len(wanted)} {component.upper()} files ({size_text(total)})")
         comps: list[Component] = []
         for info in sorted(wanted, key=lambda i: _member_sort_key(i.filename)):
             if info.file_size > MAX_MEMBER_BYTES:
@@ -268,6 +280,9 @@ def read(path: Path, *, fs: Optional[float] = None, component: str = "V2", **opt
         raise ReadError(path, f"the channels have different sampling intervals ({detail}, ...); choose channels of "
                               f"one interval with the channel selection")
     dt = dts[0]
+    if not dt > 0:
+        raise ReadError(path, f"the header states a sampling interval of {dt:g} s, which is not a positive number; "
+                              f"the file is damaged")
     lengths = [c.values.size for c in comps]
     n = min(lengths)
     metadata: dict = {"dt_s": dt, "channel_locations": {c.name: c.location for c in comps},

@@ -233,6 +233,42 @@ class _Source:
         return self._text[self.lay.body_offset:]
 
 
+def _check_last_line(path: Path, lay: Layout, tail: str, n_cols: int) -> None:
+    """A file whose last line has no line break and whose last value carries fewer digits than every value of that
+    column in the first rows was cut in the middle of a number (by a full disk, a copy): refuse it, rather than
+    read a corrupted last sample."""
+    if not tail or tail.endswith(("\n", "\r")):
+        return
+    last = tail.rsplit("\n", 1)[-1].strip()
+    if not last or last[0] in "#%":
+        return
+    fields = data_tokens(last, lay.delim, lay.trailing)
+    if len(fields) != n_cols:
+        return  # a short last row is refused by the parser, naming the line
+    column = [data_tokens(s, lay.delim, lay.trailing) for s in lay.sample[:-1] or lay.sample]
+    column = [r[-1] for r in column if len(r) == n_cols and r[-1] != fields[-1]]
+    if not column:
+        return
+    printed = [len(t.split(".")[-1]) for t in column if "." in t]
+    cut_decimals = "." in fields[-1] and printed and len(fields[-1].split(".")[-1]) < min(printed) \
+        and not re.search(r"[eE]", fields[-1]) and all(not re.search(r"[eE]", t) for t in column)
+    exponent_lost = all(re.search(r"[eE][-+]?\d", t) for t in column) and not re.search(r"[eE][-+]?\d", fields[-1])
+    if cut_decimals or exponent_lost:
+        raise ReadError(path, f"the last line ends without a line break in the middle of a number "
+                              f"({fields[-1]!r}, where the column is printed like {column[0]!r}): the file is "
+                              f"truncated; copy it again or delete that line")
+
+
+def _tail(path: Path, source) -> str:
+    """The last KiB of the text (from disk for a large plain file)."""
+    if source._text is not None:
+        return source._text[-1024:]
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - 1024))
+        return fh.read().decode(source.encoding or "utf-8", "replace")
+
+
 def _header(path: Path, lay: Layout, n_cols: int) -> list[str]:
     """Column labels: the header row, else a ``channels =`` line or the last comment line, else ch1, ch2, ..."""
     if lay.header is not None:
@@ -271,15 +307,18 @@ def _fs_from_metadata(path: Path, meta: dict) -> tuple[Optional[float], str]:
     value = meta_lookup(meta, FS_KEYS)
     if value is not None:
         fs_hz = parse_number(value)
-        if fs_hz is None:
-            raise ReadError(path, f"the sampling rate line says {value!r}, which is not a number; give --fs HZ")
+        if fs_hz is None or re.match(r"\s*[-+]?(nan|inf)", value, re.I):
+            raise ReadError(path, f"the sampling rate line says {value!r}, which is not a number; correct the file")
         return fs_hz * (1e3 if re.search(r"\bkhz\b", value, re.I) else 1.0), "the file's sampling-rate line"
     value = meta_lookup(meta, DT_KEYS)
-    dt = parse_number(value) if value is not None else None
-    if dt is not None and dt > 0:
-        dt *= 1e-3 if re.search(r"\bms\b", value) else 1.0
-        return snap_fs(1.0 / dt), "the file's sample-interval line"
-    return None, "the file"
+    if value is None:
+        return None, "the file"
+    dt = parse_number(value)
+    if dt is None or not np.isfinite(dt) or dt <= 0:  # a stated interval that is wrong is never "no rate"
+        raise ReadError(path, f"the sample-interval line says {value!r}, which is not a positive number of seconds; "
+                              f"correct the file")
+    dt *= 1e-3 if re.search(r"\bms\b", value) else 1.0
+    return snap_fs(1.0 / dt), "the file's sample-interval line"
 
 
 def _start_from_metadata(path: Path, meta: dict) -> Optional[datetime]:
@@ -317,6 +356,7 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     if lay.delim is None and n_cols > 1 and DATE.fullmatch(first_tokens[0]) and CLOCK.fullmatch(first_tokens[1]):
         n_cols -= 1  # whitespace-separated stamps "2026-03-01 00:00:00.010" are one value
     header = _header(path, lay, n_cols)
+    _check_last_line(path, lay, _tail(path, source), n_cols)
     names_units = [split_name_unit(h) for h in header]
     time_col = next((i for i, (nm, un) in enumerate(names_units) if is_time_name(nm, un)), None)
     if time_col is None and token_kind(first_tokens[0]) == "stamp":

@@ -54,6 +54,7 @@ class GeometryNode:
 
 
 _FIXED_WORDS = ("fixed", "support", "clamped")
+MAX_COLUMNS = 1000
 _NODE_WORDS = ("node", "none", "-", "free", "unmeasured")
 
 
@@ -117,6 +118,9 @@ def read_geometry_table(path: Union[str, Path], *, directions: Union[str, Path, 
     head = lines[0]
     delim = next((d for d in ("\t", ";", ",") if d in head), None)
     header = _split(head, delim)
+    if len(header) > MAX_COLUMNS:
+        raise ReadError(p, f"the geometry header has {len(header):,} columns; a geometry file has a handful "
+                           f"(channel, x_m, y_m, z_m, direction, node)")
     name_col = _column(header, _NAME_COLUMNS)
     xyz = [_column(header, (a, f"{a}_m", f"{a}_mm", f"{a}_cm", f"{a}m")) for a in "xyz"]
     if name_col is None or any(c is None for c in xyz):

@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import check_size, choose_fs, fs_from_times, make_recording
+from shm_app.io._common import check_size, choose_fs, fs_from_times, make_recording, size_text
 from shm_app.io._containers import (NAME_NAMES, START_NAMES, TIME_NAMES, UNIT_NAMES, as_datetime, as_text,
                                     as_text_list, choose_signal, describe, fs_from_mapping, lookup, orient)
 from shm_app.recording import Recording
@@ -31,9 +31,83 @@ FORMAT = "hdf5"
 LAYOUT = "recording/1"
 
 
+_PLUGINS_OFF = False
+
+
+def _no_plugins() -> None:
+    """HDF5 loads compression plugins from shared libraries on a search path when a file names an unknown filter;
+    a recording never needs one, so the search path is emptied (no library is loaded because a file asks)."""
+    global _PLUGINS_OFF
+    if _PLUGINS_OFF:
+        return
+    import h5py
+
+    try:
+        while h5py.h5pl.size():
+            h5py.h5pl.remove(0)
+    except Exception:  # noqa: BLE001 - an HDF5 build without the plugin interface: nothing to empty
+        pass
+    _PLUGINS_OFF = True
+
+
+def get_object(path: Path, root, name: str):
+    """``root[name]`` following hard and soft links inside the file only: an external link (into another file) is
+    refused, so is a soft link that leads nowhere or in a circle."""
+    import h5py
+
+    parts = [p for p in str(name).split("/") if p]
+    node = root if not str(name).startswith("/") else root.file
+    for i, part in enumerate(parts):
+        link = node.get(part, getlink=True) if isinstance(node, h5py.Group) else None
+        if link is None:
+            raise KeyError(name)
+        if isinstance(link, h5py.ExternalLink):
+            raise ReadError(path, f"{'/'.join(parts[:i + 1])} is a link into another file ({link.filename}); refused "
+                                  f"(a recording holds its own data)")
+        try:
+            node = node[part]
+        except (KeyError, RuntimeError, OSError, ValueError):
+            raise ReadError(path, f"{'/'.join(parts[:i + 1])} is a link that leads nowhere (or in a circle); the file "
+                                  f"is damaged") from None
+    return node
+
+
+def check_dataset(ds, path: Path) -> None:
+    """Refuse, before reading, a dataset whose samples are not in this file (virtual datasets, external raw
+    storage: they read other files, any file), whose declared size the file does not hold (chunks never written,
+    a compression bomb), or that would not fit in memory (naming the size)."""
+    if ds.is_virtual:
+        raise ReadError(path, f"dataset {ds.name} is a virtual dataset reading other files; refused (a recording "
+                              f"holds its own data)")
+    if ds.external:
+        raise ReadError(path, f"dataset {ds.name} keeps its samples in an external file "
+                              f"({ds.external[0][0]!r}); refused (a recording holds its own data)")
+    itemsize = int(ds.dtype.itemsize) or 1
+    declared = int(ds.size) * itemsize
+    check_size(path, ds.shape, f"dataset {ds.name}", itemsize=itemsize)
+    try:
+        stored = int(ds.id.get_storage_size())
+        filters = ds.id.get_create_plist().get_nfilters()
+    except Exception:  # noqa: BLE001 - an unusual storage layout: the read itself will tell
+        return
+    if declared > _PLAUSIBLE_BYTES and not filters and stored < declared:
+        raise ReadError(path, f"dataset {ds.name} declares {size_text(declared)} but only {size_text(stored)} of "
+                              f"samples were ever written to the file; it is damaged or was never filled")
+    if declared > _PLAUSIBLE_BYTES and filters and declared > _MAX_COMPRESSION * max(stored, 1):
+        raise ReadError(path, f"dataset {ds.name} declares {size_text(declared)} stored in {size_text(stored)} "
+                              f"({declared / max(stored, 1):.0f} to 1): measured signals never compress that well; "
+                              f"the file is damaged, unfilled or a decompression bomb")
+
+
+MAX_CHANNEL_DATASETS = 1024
+_PLAUSIBLE_BYTES = 64 * 2**20  # below this, no dataset is worth suspecting
+_MAX_COMPRESSION = 200  # measured signals compress by a few times, not hundreds
+
+
 def open_h5(path: Path):
     import h5py
 
+    _no_plugins()
     try:
         return h5py.File(path, "r")
     except OSError as exc:
@@ -57,21 +131,27 @@ def _numeric_datasets(root) -> dict:
 
 
 def _attrs_chain(obj) -> dict:
-    """Attributes of a dataset, then its parents up to the file (nearest wins)."""
+    """Attributes of the file, then of the dataset's nearest parents (up to three groups up), then of the dataset
+    itself (nearest wins). Deeper ancestors are not consulted: in a file nested hundreds of levels deep, walking
+    every parent costs a lookup per level per level."""
+    chain = [obj]
+    parts = [p for p in obj.name.split("/") if p]
+    for up in range(1, min(3, len(parts) - 1) + 1):
+        chain.append(obj.file["/" + "/".join(parts[:-up])])
+    chain.append(obj.file["/"])
     merged: dict = {}
-    chain = []
-    while obj is not None:
-        chain.append(obj)
-        if obj.name == "/":
-            break
-        obj = obj.parent
     for o in reversed(chain):
-        merged.update({k: o.attrs[k] for k in o.attrs.keys()})
+        keys = list(o.attrs.keys())[:1000]
+        for k in keys:
+            try:
+                merged[k] = o.attrs[k]
+            except Exception:  # noqa: BLE001 - an attribute of a type h5py cannot read: not metadata the app uses
+                continue
     return merged
 
 
 def _read(ds, path: Path) -> np.ndarray:
-    check_size(path, ds.shape, f"dataset {ds.name}")
+    check_dataset(ds, path)
     try:
         return ds[()]
     except Exception as exc:  # noqa: BLE001 - h5py/HDF5 errors on damaged chunks come in many types
@@ -79,20 +159,51 @@ def _read(ds, path: Path) -> np.ndarray:
 
 
 def _read_app_layout(path: Path, grp, fs, options) -> Recording:
-    data = _read(grp["data"], path)
+    import h5py
+
+    def member(key):
+        if key not in grp.keys():
+            return None
+        ds = get_object(path, grp, key)
+        if not isinstance(ds, h5py.Dataset):
+            raise ReadError(path, f"/recording/{key} is not a dataset; the file is damaged")
+        check_dataset(ds, path)
+        return ds
+
+    data_ds = member("data")
+    if data_ds is None:
+        raise ReadError(path, "the recording group has no data; the file is damaged")
+    data = _read(data_ds, path)
+    if data.ndim != 2:
+        raise ReadError(path, f"/recording/data has shape {data.shape}, not (samples, channels); the file is damaged")
     n = data.shape[1]
 
     def strings(key):
-        return [as_text(v) or "" for v in grp[key][()]] if key in grp else [""] * n
+        ds = member(key)
+        values = [as_text(v) or "" for v in ds[()].reshape(-1)] if ds is not None else [""] * n
+        if len(values) != n:
+            raise ReadError(path, f"/recording/{key} has {len(values)} entries for {n} channels; the file is damaged")
+        return values
 
     names = [nm or f"ch{i + 1}" for i, nm in enumerate(strings("channel_names"))]
     units = [u or "m/s^2" for u in strings("units")]  # the data are stored in app units: nothing to convert
-    positions = grp["positions_m"][()] if "positions_m" in grp else np.full((n, 3), np.nan)
+    pos_ds = member("positions_m")
+    positions = np.asarray(pos_ds[()], dtype=float) if pos_ds is not None else np.full((n, 3), np.nan)
+    if positions.shape != (n, 3):
+        positions = np.full((n, 3), np.nan)
     extra = {nm: (su or None, tuple(float(x) for x in pos) if np.all(np.isfinite(pos)) else None)
              for nm, su, pos in zip(names, strings("source_units"), positions)}
-    meta = json.loads(as_text(grp.attrs.get("metadata_json", "{}")) or "{}")
+    try:
+        meta = json.loads(as_text(grp.attrs.get("metadata_json", "{}")) or "{}")
+    except (ValueError, RecursionError):
+        raise ReadError(path, "the recording's metadata_json attribute is not valid JSON; the file is damaged") from None
+    if not isinstance(meta, dict):
+        meta = {}
     start = as_datetime(grp.attrs.get("start")) if as_text(grp.attrs.get("start")) else None
-    rec = make_recording(path, data, fs_hz=choose_fs(path, fs, float(grp.attrs["fs_hz"]), "the file"), names=names,
+    if "fs_hz" not in grp.attrs:
+        raise ReadError(path, "the recording group states no fs_hz; the file is damaged")
+    rec = make_recording(path, data, fs_hz=choose_fs(path, fs, as_text(grp.attrs["fs_hz"]) or grp.attrs["fs_hz"],
+                                                     "the file's fs_hz"), names=names,
                          source_units=units, start=start, fmt=FORMAT, metadata=meta,
                          directions=[d or None for d in strings("directions")], **options)
     from dataclasses import replace
@@ -105,15 +216,21 @@ def read(path: Path, *, fs: Optional[float] = None, dataset: Optional[str] = Non
          **options) -> Recording:
     """Read an HDF5 recording. Options: ``fs``, ``dataset``, ``group``, ``channels``, ``max_gap_s``."""
     path = Path(path)
+    import h5py
+
     with open_h5(path) as h5:
-        if "recording" in h5 and as_text(h5["recording"].attrs.get("shm_app_layout")) == LAYOUT and dataset is None:
+        if isinstance(h5.get("recording", getlink=True), h5py.HardLink) and dataset is None \
+                and as_text(h5["recording"].attrs.get("shm_app_layout")) == LAYOUT:
             return _read_app_layout(path, h5["recording"], fs, options)
         root = h5
         if group is not None:
-            if group not in h5:
-                groups = [k for k in h5.keys()]
-                raise ReadError(path, f"no group {group!r}; the file holds: {', '.join(groups)}")
-            root = h5[group]
+            try:
+                root = get_object(path, h5, group)
+            except KeyError:
+                groups = [k for k in h5.keys()][:20]
+                raise ReadError(path, f"no group {group!r}; the file holds: {', '.join(groups)}") from None
+            if not isinstance(root, h5py.Group):
+                raise ReadError(path, f"{group!r} is not a group")
         datasets = _numeric_datasets(root)
         return read_datasets(path, root, datasets, fs=fs, dataset=dataset, fmt=FORMAT, **options)
 
@@ -146,6 +263,10 @@ def read_datasets(path: Path, root, datasets: dict, *, fs, dataset: Optional[str
             for n, d in one_d.items():
                 by_group.setdefault(n.rsplit("/", 1)[0] if "/" in n else "", []).append((n, d))
             members = max(by_group.values(), key=len)
+            if len(members) > MAX_CHANNEL_DATASETS:
+                raise ReadError(path, f"the file holds {len(members):,} one-dimensional datasets side by side; the "
+                                      f"app reads at most {MAX_CHANNEL_DATASETS} as channels: name the ones to read "
+                                      f"with dataset=a,b,c or the signal matrix with dataset=")
             columns, names = _columns(path, members)
             anchor = members[0][1]
             data = np.column_stack(columns)
@@ -167,11 +288,11 @@ def read_datasets(path: Path, root, datasets: dict, *, fs, dataset: Optional[str
                 raise ReadError(path, f"{len(names)} channel names for {data.shape[1]} columns in {name}")
             names = names or [f"ch{i + 1}" for i in range(data.shape[1])]
     attrs = _attrs_chain(anchor)
-    fs_file, key = fs_from_mapping(attrs)
+    fs_file, key = fs_from_mapping(attrs, path)
     origin = f"attribute {key!r}" if key else "the file"
     if fs_file is None:
         scalars = {n.rsplit("/", 1)[-1]: d for n, d in _scalars(root).items()}
-        fs_file, key = fs_from_mapping({k: v for k, v in scalars.items()})
+        fs_file, key = fs_from_mapping(scalars, path)
         origin = f"dataset {key!r}" if key else origin
     if fs_file is None and time_sets:
         tname, tds = next(iter(time_sets.items()))
@@ -202,9 +323,12 @@ def _scalars(root) -> dict:
     import h5py
 
     out = {}
-    for k in root.keys():
+    for k in list(root.keys())[:10_000]:
+        if not isinstance(root.get(k, getlink=True), h5py.HardLink):
+            continue
         obj = root[k]
-        if isinstance(obj, h5py.Dataset) and obj.size == 1 and obj.dtype.kind in "fiu":
+        if isinstance(obj, h5py.Dataset) and obj.size == 1 and obj.dtype.kind in "fiu" and not obj.external \
+                and not obj.is_virtual:
             out[k] = obj[()]
     return out
 

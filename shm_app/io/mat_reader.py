@@ -8,6 +8,8 @@ fs/Fs/sampling_rate (or dt), channel names from ``channels``/``names`` (cell arr
 """
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
@@ -15,12 +17,16 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import check_size, choose_fs, fs_from_times, make_recording
+from shm_app.io._common import (WORK_FACTOR, check_memory, check_size, choose_fs, fs_from_times, make_recording,
+                                memory_budget, size_text)
 from shm_app.io._containers import (NAME_NAMES, START_NAMES, TIME_NAMES, UNIT_NAMES, as_datetime, as_float,
                                     as_text_list, choose_signal, fs_from_mapping, lookup, orient)
 from shm_app.recording import Recording
 
 FORMAT = "mat"
+MAX_TEXT_CHARS = 65536  # a char variable longer than this is not metadata (names, unit, start)
+MAX_CELL_TEXTS = 10_000
+V73_OBJECTS = ("table", "timetable", "datetime", "duration", "string", "categorical", "containers.Map")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
@@ -47,9 +53,95 @@ def _flatten_v5(variables: dict) -> dict:
     return out
 
 
+def _v5_unpacked_bytes(path: Path) -> int:
+    """What the variables of a v5/v7 file take once decompressed, counted piece by piece (nothing kept) and refused
+    as soon as it would not fit: a file of a few MB can hold a zlib stream that unpacks to gigabytes."""
+    limit = memory_budget() // WORK_FACTOR
+    size = path.stat().st_size
+    total = 0
+    with open(path, "rb") as fh:
+        header = fh.read(128)
+        if len(header) < 128:
+            raise ReadError(path, "the MAT file is shorter than its 128-byte header; it is truncated")
+        endian = "<" if header[126:128] == b"IM" else ">"
+        pos = 128
+        while pos + 8 <= size:
+            fh.seek(pos)
+            tag = fh.read(8)
+            dtype, n = struct.unpack(endian + "II", tag)
+            if dtype & 0xFFFF0000:  # small data element: no variable here
+                break
+            if dtype == 15:  # miCOMPRESSED
+                d = zlib.decompressobj()
+                left = min(n, size - pos - 8)
+                while left > 0:
+                    chunk = fh.read(min(left, 1 << 20))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
+                    data = chunk
+                    try:
+                        while data:
+                            total += len(d.decompress(data, 1 << 24))
+                            if total > limit:
+                                raise ReadError(path, f"the MAT file's variables unpack to more than "
+                                                      f"{size_text(limit)} (the file is {size_text(size)}), more than "
+                                                      f"the memory available allows; save fewer or shorter variables")
+                            data = d.unconsumed_tail
+                    except zlib.error:
+                        return total  # scipy says what is damaged
+                    if d.eof:
+                        break
+            else:
+                total += n
+            pos += 8 + n + ((-n) % 8 if dtype != 15 else 0)
+    return total
+
+
+def _refuse_code(path: Path, variables: dict) -> None:
+    """MATLAB function handles and objects (classdef, old-style classes, opaque types) are refused: the app reads
+    numbers, text, cells and structs only, and never anything that stands for code."""
+    from scipy.io.matlab import MatlabFunction, MatlabObject, MatlabOpaque
+
+    def visit(name: str, value, depth: int) -> None:
+        if depth > 8:
+            return
+        if isinstance(value, MatlabFunction):
+            raise ReadError(path, f"variable {name!r} is a MATLAB function handle; the app reads numbers, text, cells "
+                                  f"and structs only: save the recording without it")
+        if isinstance(value, (MatlabObject, MatlabOpaque)):
+            cls = getattr(value, "classname", None) or "an object"
+            raise ReadError(path, f"variable {name!r} is a MATLAB object ({cls}); the app reads numbers, text, cells "
+                                  f"and structs only: save the recording without it (e.g. convert it with double())")
+        if hasattr(value, "_fieldnames"):
+            for f in value._fieldnames:
+                visit(f"{name}.{f}", getattr(value, f, None), depth + 1)
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "O" and value.size <= 10_000:
+            for v in value.reshape(-1):
+                visit(name, v, depth + 1)
+        elif isinstance(value, np.ndarray) and value.dtype.names and value.size <= 10_000:
+            for f in value.dtype.names:
+                visit(f"{name}.{f}", value[f], depth + 1)
+
+    for name, value in variables.items():
+        if not name.startswith("__"):
+            visit(name, value, 0)
+
+
 def _load_v5(path: Path) -> dict:
     import scipy.io
 
+    unpacked = _v5_unpacked_bytes(path)
+    check_memory(path, unpacked * WORK_FACTOR, f"the MAT file's variables ({size_text(unpacked)} unpacked)")
+    try:
+        listed = scipy.io.whosmat(path)
+    except Exception:  # noqa: BLE001 - a damaged file: loadmat below says what
+        listed = []
+    for name, _, cls in listed:
+        if cls in ("function", "object", "opaque"):
+            what = "function handle" if cls == "function" else "object"
+            raise ReadError(path, f"variable {name!r} is a MATLAB {what}; the app reads numbers, text, cells and "
+                                  f"structs only: save the recording without it")
     try:
         variables = scipy.io.loadmat(path, squeeze_me=True, struct_as_record=False, chars_as_strings=True)
     except NotImplementedError:
@@ -57,6 +149,7 @@ def _load_v5(path: Path) -> dict:
     except Exception as exc:  # noqa: BLE001 - scipy raises anything (even UnboundLocalError) on damaged files
         raise ReadError(path, f"the MAT file is damaged or truncated ({str(exc)[:100] or type(exc).__name__}); "
                               f"save or copy it again") from None
+    _refuse_code(path, variables)
     return _flatten_v5(variables)
 
 
@@ -101,7 +194,7 @@ def read(path: Path, *, fs: Optional[float] = None, variable: Optional[str] = No
     metadata: dict = {"variable": name}
     if transposed:
         metadata["transposed"] = True
-    fs_file, key = fs_from_mapping(meta_source)
+    fs_file, key = fs_from_mapping(meta_source, path)
     origin = f"variable {key!r}" if key else "the file"
     if fs_file is None:
         for tname, t in times.items():
@@ -113,7 +206,7 @@ def read(path: Path, *, fs: Optional[float] = None, variable: Optional[str] = No
 
 def _read_v73(path: Path, *, fs, variable, **options) -> Recording:
     """MATLAB v7.3: HDF5 with column-major arrays (shapes reversed) and chars as uint16."""
-    from shm_app.io.hdf5_reader import open_h5
+    from shm_app.io.hdf5_reader import check_dataset, open_h5
 
     with open_h5(path) as h5:
         import h5py
@@ -126,12 +219,26 @@ def _read_v73(path: Path, *, fs, variable, **options) -> Recording:
                 return
             key = name.replace("/", ".")
             cls = obj.attrs.get("MATLAB_class", b"")
-            cls = cls.decode() if isinstance(cls, bytes) else str(cls)
+            cls = cls.decode("utf-8", "replace") if isinstance(cls, bytes) else str(cls)
+            if cls == "function_handle" or "MATLAB_object_decode" in obj.attrs or cls in V73_OBJECTS:
+                raise ReadError(path, f"variable {key!r} is a MATLAB {'function handle' if cls == 'function_handle' else f'object ({cls})'}; "
+                                      f"the app reads numbers, text, cells and structs only: save the recording "
+                                      f"without it")
             if cls == "char":
-                values[key] = "".join(chr(int(c)) for c in np.asarray(obj[()]).reshape(-1))
+                if obj.size <= MAX_TEXT_CHARS and obj.dtype.kind in "u" and obj.dtype.itemsize <= 2:
+                    values[key] = "".join(chr(int(c)) for c in np.asarray(obj[()]).reshape(-1))
             elif cls == "cell" and obj.dtype.kind == "O":
+                if obj.size > MAX_CELL_TEXTS:
+                    return
                 refs = np.asarray(obj[()]).reshape(-1)
-                values[key] = ["".join(chr(int(c)) for c in np.asarray(h5[r][()]).reshape(-1)) for r in refs]
+                texts = []
+                for r in refs:
+                    target = h5[r] if r else None
+                    if not isinstance(target, h5py.Dataset) or target.size > MAX_TEXT_CHARS \
+                            or target.dtype.kind != "u" or target.dtype.itemsize > 2:
+                        return  # a cell of something else than short texts: not metadata the app reads
+                    texts.append("".join(chr(int(c)) for c in np.asarray(target[()]).reshape(-1)))
+                values[key] = texts
             elif obj.dtype.kind in "fiu":
                 if obj.size == 1:
                     values[key] = obj[()]
@@ -142,13 +249,18 @@ def _read_v73(path: Path, *, fs, variable, **options) -> Recording:
         times = {k for k, d in found.items() if k.rsplit(".", 1)[-1].lower() in TIME_NAMES and 1 in d.shape}
         candidates = {k: tuple(reversed(d.shape)) for k, d in found.items() if k not in times}
         name = choose_signal(path, candidates, variable, "variable")
-        check_size(path, found[name].shape)
-        data = np.asarray(found[name][()]).T  # back to MATLAB's (rows, columns)
+        check_dataset(found[name], path)
+        try:
+            data = np.asarray(found[name][()]).T  # back to MATLAB's (rows, columns)
+        except Exception as exc:  # noqa: BLE001 - h5py/HDF5 errors on damaged chunks come in many types
+            raise ReadError(path, f"variable {name!r} cannot be read ({str(exc)[:100]}); the file is damaged or "
+                                  f"truncated") from None
         scope = name.rsplit(".", 1)[0] + "." if "." in name else ""
         local = {k[len(scope):]: v for k, v in values.items() if scope and k.startswith(scope)}
         meta_source = {**{k: v for k, v in values.items() if "." not in k}, **local}
         t = None
         for k in times:
+            check_dataset(found[k], path)
             t = np.asarray(found[k][()]).reshape(-1)
             break
     names = as_text_list(lookup(meta_source, NAME_NAMES)[1])
@@ -158,7 +270,7 @@ def _read_v73(path: Path, *, fs, variable, **options) -> Recording:
     metadata: dict = {"variable": name, "mat_version": "7.3"}
     if transposed:
         metadata["transposed"] = True
-    fs_file, key = fs_from_mapping(meta_source)
+    fs_file, key = fs_from_mapping(meta_source, path)
     origin = f"variable {key!r}" if key else "the file"
     if fs_file is None and t is not None and t.size == data.shape[0]:
         fs_file, origin = fs_from_times(path, t, "time vector"), "time vector"

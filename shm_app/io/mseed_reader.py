@@ -7,13 +7,14 @@ need the instrument response first).
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import choose_fs, make_recording
+from shm_app.io._common import MAX_GAP_S, WORK_FACTOR, check_memory, choose_fs, make_recording, size_text
 from shm_app.recording import Recording
 
 FORMAT = "mseed"
@@ -38,7 +39,55 @@ def _obspy_read(path: Path):
         text = str(w.message)
         if "end of file" in text.lower() or "truncat" in text.lower():
             raise ReadError(path, "the miniSEED file is truncated (it ends inside a record); copy it again")
+        logging.getLogger(__name__).info("ObsPy on %s: %s", path, text)
+    _check_whole(path, stream)
     return stream
+
+
+def _check_whole(path: Path, stream) -> None:
+    """Every byte of the file belongs to a record: a file cut inside a record (ObsPy drops the piece, and the
+    channels after it, without a word) is refused."""
+    size = path.stat().st_size
+    covered = 0
+    for tr in stream:
+        m = getattr(tr.stats, "mseed", None)
+        if m is None or "record_length" not in m or "number_of_records" not in m:
+            return
+        covered += int(m.record_length) * int(m.number_of_records)
+    if covered < size:
+        raise ReadError(path, f"the miniSEED file ends inside a record ({size - covered} bytes after the last whole "
+                              f"record): it is truncated; copy it again")
+
+
+def _estimate(path: Path, stream, max_gap_s: float) -> None:
+    """Refuse, before merging, what the merge would make: pieces too far apart (the gap would refuse the file
+    anyway) and a merged span that would not fit in memory."""
+    by_id: dict = {}
+    for tr in stream:
+        by_id.setdefault(tr.id, []).append((float(tr.stats.starttime.timestamp), float(tr.stats.endtime.timestamp),
+                                            float(tr.stats.sampling_rate)))
+    total = 0.0
+    for trace_id, pieces in by_id.items():
+        pieces.sort()
+        rate = pieces[0][2]
+        end = pieces[0][1]
+        for start, stop, _ in pieces[1:]:
+            gap = start - end - 1.0 / rate
+            if gap > max(max_gap_s, 0.0) + 0.5 / rate:
+                raise ReadError(path, f"trace {trace_id} has a gap of {gap:.6g} s at "
+                                      f"{start - pieces[0][0] - gap:.3f} s ({len(pieces)} pieces in all), longer than "
+                                      f"the {max_gap_s:g} s the app bridges; split the file at the gap")
+            end = max(end, stop)
+        total += ((end - pieces[0][0]) * rate + 1) * 8
+    check_memory(path, total * WORK_FACTOR, f"the merged traces ({size_text(total)})")
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def read(path: Path, *, fs: Optional[float] = None, unit: Optional[str] = None, **options) -> Recording:
@@ -52,6 +101,7 @@ def read(path: Path, *, fs: Optional[float] = None, unit: Optional[str] = None, 
         raise ReadError(path, f"the traces have different sampling rates ({', '.join(f'{r:g}' for r in sorted(rates))}"
                               f" Hz); select traces of one rate")
     n_pieces = len(stream)
+    _estimate(path, stream, float(options.get("max_gap_s", MAX_GAP_S)) if _is_number(options.get("max_gap_s", MAX_GAP_S)) else MAX_GAP_S)
     try:
         stream.merge(method=0, fill_value=None)
     except Exception as exc:  # noqa: BLE001 - overlapping traces with different data
@@ -68,7 +118,9 @@ def read(path: Path, *, fs: Optional[float] = None, unit: Optional[str] = None, 
     n = min(c.size for c in columns)
     data = np.column_stack([c[:n] for c in columns])
     rate = rates.pop()
-    fs_hz = choose_fs(path, fs, rate if rate > 0 else None, "the miniSEED header")
+    if not rate > 0:
+        raise ReadError(path, f"the miniSEED header states a sampling rate of {rate:g} Hz; correct the file")
+    fs_hz = choose_fs(path, fs, rate, "the miniSEED header")
     metadata = {"trace_ids": [tr.id for tr in stream], "merged_pieces": n_pieces}
     start_dt = start.datetime.replace(tzinfo=None)
     return make_recording(path, data, fs_hz=fs_hz, names=[tr.id for tr in stream], source_units=unit, start=start_dt,

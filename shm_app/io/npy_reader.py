@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import check_size, choose_fs, make_recording
+from shm_app.io._common import WORK_FACTOR, check_memory, check_size, choose_fs, make_recording, size_text
 from shm_app.io._containers import (NAME_NAMES, SIGNAL_NAMES, START_NAMES, UNIT_NAMES, as_datetime, as_text,
                                     as_text_list, fs_from_mapping, lookup, orient)
 from shm_app.recording import Recording
 
 FORMAT = "npy"
+MAX_SIDECAR_BYTES = 1 << 20
+MAX_MEMBERS = 10_000
+SMALL_MEMBER_VALUES = 100_000  # metadata arrays (fs, channels, units, start) are loaded only up to this size
 
 
 def sidecar_path(path: Path) -> Optional[Path]:
@@ -33,12 +37,31 @@ def sidecar_path(path: Path) -> Optional[Path]:
     return None
 
 
+MAX_SIDECAR_NESTING = 32
+
+
+def _nesting(text: bytes) -> int:
+    """The deepest bracket nesting of a JSON text, brackets inside strings included (an upper bound)."""
+    u = np.frombuffer(text, dtype=np.uint8)
+    steps = np.zeros(u.size, dtype=np.int64)
+    steps[(u == ord("[")) | (u == ord("{"))] = 1
+    steps[(u == ord("]")) | (u == ord("}"))] = -1
+    return int(np.cumsum(steps).max()) if u.size else 0
+
+
 def _read_sidecar(path: Path) -> dict:
     side = sidecar_path(path)
     if side is None:
         return {}
+    if side.stat().st_size > MAX_SIDECAR_BYTES:
+        raise ReadError(path, f"its sidecar {side.name} is {side.stat().st_size:,} bytes, too large for a description "
+                              f"of fs, channels, unit and start; fix or remove it")
+    text = side.read_bytes()
+    if _nesting(text) > MAX_SIDECAR_NESTING:  # json would recurse once per level: refuse before parsing
+        raise ReadError(path, f"its sidecar {side.name} nests its JSON more than {MAX_SIDECAR_NESTING} levels deep; "
+                              f"a description of fs, channels, unit and start is flat: fix or remove it")
     try:
-        doc = json.loads(side.read_text(encoding="utf-8"))
+        doc = json.loads(text.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReadError(path, f"its sidecar {side.name} is not valid JSON ({exc}); fix or remove it") from None
     if not isinstance(doc, dict):
@@ -51,10 +74,13 @@ def _load_npy(path: Path) -> np.ndarray:
         with open(path, "rb") as fh:
             version = np.lib.format.read_magic(fh)
             header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape = header(fh)[0]
+            shape, _, dtype = header(fh)
     except (ValueError, EOFError, SyntaxError, TypeError) as exc:
         raise ReadError(path, f"not a valid .npy file: its header is damaged ({str(exc)[:80]})") from None
-    check_size(path, shape)
+    if dtype.hasobject:
+        raise ReadError(path, "the .npy file holds Python objects, not a numeric signal matrix; the app never loads "
+                              "pickled objects")
+    check_size(path, shape, itemsize=dtype.itemsize)
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as exc:
@@ -71,17 +97,78 @@ def _load_npy(path: Path) -> np.ndarray:
     return arr
 
 
+class _Header:
+    """What an .npz member's own header declares, read before anything is loaded."""
+
+    def __init__(self, shape: tuple, dtype: np.dtype) -> None:
+        self.shape, self.dtype = shape, dtype
+        self.size = int(np.prod(shape, dtype=np.float64)) if shape else 1
+
+
+def _npz_headers(path: Path, zf: zipfile.ZipFile) -> dict[str, _Header]:
+    """``{array name: header}`` of every ``.npy`` member, from the headers alone; a member whose header promises more
+    bytes than the member holds, or that would not fit in memory, is refused before it is decompressed."""
+    infos = [i for i in zf.infolist() if i.filename.endswith(".npy")]
+    if len(infos) > MAX_MEMBERS:
+        raise ReadError(path, f"the .npz archive holds {len(infos):,} arrays; a recording has a few (at most "
+                              f"{MAX_MEMBERS:,} are read)")
+    headers: dict[str, _Header] = {}
+    for info in infos:
+        name = info.filename[:-4]
+        try:
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, _, dtype = read(fh)
+        except (ValueError, EOFError, SyntaxError, TypeError, OSError, zipfile.BadZipFile, zlib.error) as exc:
+            raise ReadError(path, f"array {name!r} in the .npz archive has a damaged header ({str(exc)[:80]})") from None
+        header = _Header(tuple(int(s) for s in shape), dtype)
+        if any(s < 0 for s in header.shape):
+            raise ReadError(path, f"array {name!r} declares a negative shape {header.shape}; the file is damaged")
+        if dtype.hasobject:
+            header.dtype = np.dtype(object)
+        elif header.size * dtype.itemsize > info.file_size:
+            raise ReadError(path, f"array {name!r} declares shape {header.shape} ({size_text(header.size * dtype.itemsize)})"
+                                  f" but its member holds {size_text(info.file_size)}; the file is damaged or truncated")
+        headers[name] = header
+    total = sum(h.size * h.dtype.itemsize for h in headers.values() if h.dtype.kind in "fiub")
+    check_memory(path, total + max([8 * h.size for h in headers.values()] + [0]) * (WORK_FACTOR - 1),
+                 f"the .npz archive ({size_text(total)} of arrays)")
+    return headers
+
+
+def _load_npz(path: Path, variable: Optional[str]) -> tuple[np.ndarray, str, dict]:
+    """The signal array, its name and the small arrays that may describe it (never pickled objects)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            headers = _npz_headers(path, zf)
+        key = _pick_npz_signal(path, headers, variable)
+        wanted = [k for k, h in headers.items() if k != key and h.size <= SMALL_MEMBER_VALUES
+                  and h.dtype.kind != "O"]
+        with np.load(path, allow_pickle=False) as npz:
+            if headers[key].dtype.kind == "O":
+                raise ReadError(path, f"array {key!r} holds Python objects, not a numeric signal matrix; the app "
+                                      f"never loads pickled objects")
+            data = npz[key]
+            small = {k: npz[k] for k in wanted}
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise ReadError(path, f"the .npz archive is damaged or truncated ({exc}); copy it again") from None
+    except ValueError as exc:
+        raise ReadError(path, f"the .npz archive holds an array that cannot be read ({str(exc)[:100]})") from None
+    return data, key, small
+
+
 def _pick_npz_signal(path: Path, arrays: dict, variable: Optional[str]) -> str:
     if variable is not None:
         if variable not in arrays:
-            raise ReadError(path, f"no array named {variable!r}; the file holds: {', '.join(arrays)}")
+            raise ReadError(path, f"no array named {variable!r}; the file holds: {', '.join(list(arrays)[:20])}")
         return variable
     key, _ = lookup(arrays, SIGNAL_NAMES)
     if key is not None and arrays[key].dtype.kind in "fiu" and arrays[key].size > 1:
         return key
     numeric = [k for k, a in arrays.items() if a.dtype.kind in "fiu" and a.size > 1]
     if not numeric:
-        raise ReadError(path, f"no numeric signal array in the file (arrays: {', '.join(arrays) or 'none'})")
+        raise ReadError(path, f"no numeric signal array in the file (arrays: {', '.join(list(arrays)[:20]) or 'none'})")
     return max(numeric, key=lambda k: arrays[k].size)
 
 
@@ -91,15 +178,7 @@ def read(path: Path, *, fs: Optional[float] = None, variable: Optional[str] = No
     meta_source: dict = dict(_read_sidecar(path))
     metadata: dict = {}
     if path.suffix.lower() == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
-            raise ReadError(path, f"the .npz archive is damaged or truncated ({exc}); copy it again") from None
-        except ValueError as exc:
-            raise ReadError(path, f"the .npz archive holds objects that are not plain arrays ({exc})") from None
-        key = _pick_npz_signal(path, arrays, variable)
-        data = arrays.pop(key)
+        data, key, arrays = _load_npz(path, variable)
         metadata["variable"] = key
         meta_source = {**arrays, **meta_source}
     else:
@@ -116,7 +195,7 @@ def read(path: Path, *, fs: Optional[float] = None, variable: Optional[str] = No
         names = None  # the names describe another array than the one the user picked
     if names is not None and len(names) != n_channels:
         raise ReadError(path, f"{len(names)} channel names for {n_channels} data columns; fix the channel list")
-    fs_file, fs_key = fs_from_mapping(meta_source)
+    fs_file, fs_key = fs_from_mapping(meta_source, path)
     fs_hz = choose_fs(path, fs, fs_file, f"{fs_key!r}" if fs_key else "the file",
                       f"the file states no sampling rate; give it with --fs HZ or in a sidecar "
                       f"{path.with_suffix('.json').name} holding {{\"fs_hz\": ...}}")

@@ -13,7 +13,8 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import check_fs, choose_fs, fs_from_times, make_recording, snap_fs
+from shm_app.io._common import (WORK_FACTOR, check_fs, check_memory, choose_fs, fs_from_times, make_recording,
+                                size_text, snap_fs)
 from shm_app.io._containers import TIME_NAMES, as_datetime, as_float, as_text
 from shm_app.recording import Recording
 
@@ -32,19 +33,48 @@ class _Warnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _silence_console() -> None:
+    """npTDMS gives each of its modules a handler printing to stderr; it must never print to the user's terminal
+    (the CLI's one-line contract). Its records still reach the ``nptdms`` logger: judged here, written to the log."""
+    try:
+        from nptdms.log import log_manager
+    except ImportError:
+        return
+    log_manager.console_handler.setLevel(logging.CRITICAL + 1)
+
+
 def _open(path: Path):
     from nptdms import TdmsFile
+
+    _silence_console()
 
     handler = _Warnings()
     logger = logging.getLogger("nptdms")
     logger.addHandler(handler)
+    propagate = logger.propagate
+    logger.propagate = False  # its warnings are judged here (and logged), never printed on the user's stderr
     try:
+        meta = TdmsFile.read_metadata(path)
+        declared = 0
+        for group in meta.groups():
+            for channel in group.channels():
+                itemsize = getattr(getattr(channel, "dtype", None), "itemsize", 8) or 8
+                declared += len(channel) * max(int(itemsize), 1)
+        if declared > path.stat().st_size + (1 << 20):
+            raise ReadError(path, f"the TDMS file declares {size_text(declared)} of channel data but is only "
+                                  f"{size_text(path.stat().st_size)} long: it is truncated or damaged; copy it again")
+        check_memory(path, declared * WORK_FACTOR, f"the TDMS file ({size_text(declared)} of channel data)")
         tdms = TdmsFile.read(path)
+    except ReadError:
+        raise
     except Exception as exc:  # noqa: BLE001 - npTDMS raises many types on damaged files
         raise ReadError(path, f"the TDMS file is damaged or truncated ({str(exc)[:100] or type(exc).__name__}); "
                               f"copy it again") from None
     finally:
         logger.removeHandler(handler)
+        logger.propagate = propagate
+        for message in handler.messages:
+            logging.getLogger(__name__).info("npTDMS on %s: %s", path, message)
     if any("less data than expected" in m or "not a multiple of the chunk size" in m for m in handler.messages):
         raise ReadError(path, "the TDMS file is truncated (its last segment holds less data than its header "
                               "announces); copy it again")
@@ -76,8 +106,16 @@ def read(path: Path, *, fs: Optional[float] = None, group: Optional[str] = None,
         detail = ", ".join(f"{k}: {v}" for k, v in list(lengths.items())[:6])
         raise ReadError(path, f"the channels of group {grp.name!r} have different lengths ({detail}); mismatched "
                               f"channel lengths, choose channels of equal length with the channel selection")
-    increments = {round(as_float(c.properties.get("wf_increment")) or 0.0, 12) for c in signals}
-    increments.discard(0.0)
+    increments = set()
+    for c in signals:
+        if "wf_increment" not in c.properties:
+            continue
+        raw = c.properties.get("wf_increment")
+        inc = as_float(raw)
+        if inc is None or not inc > 0:  # a stated increment of 0, below 0 or NaN is wrong, never "no rate"
+            raise ReadError(path, f"channel {c.name!r} states wf_increment = {raw!r}, which is not a positive "
+                                  f"sampling interval; correct the file")
+        increments.add(round(inc, 12))
     fs_file, origin = None, "the file"
     if len(increments) > 1:
         raise ReadError(path, f"the channels of group {grp.name!r} have different wf_increment values "

@@ -21,9 +21,27 @@ DIRECTIONS = {0: "", 1: "+X", 2: "+Y", 3: "+Z", 4: "+RX", 5: "+RY", 6: "+RZ",
               -1: "-X", -2: "-Y", -3: "-Z", -4: "-RX", -5: "-RY", -6: "-RZ"}
 
 
+def _check_complete(path: Path) -> None:
+    """A UFF file is a series of blocks each opened and closed by a ``-1`` line: a file whose last block is not
+    closed was cut short (pyuff would drop that block, and its channels, without a word)."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 256))
+        tail = fh.read()
+    if not head.lstrip(b" \r\n").startswith(b"-1"):
+        raise ReadError(path, "not a Universal File Format file: it does not start with a -1 line")
+    lines = [ln.strip() for ln in tail.splitlines() if ln.strip()]
+    if not lines or lines[-1] != b"-1":
+        raise ReadError(path, "the UFF file ends inside a data block (its last block has no closing -1 line): it is "
+                              "truncated; copy or export it again")
+
+
 def _sets(path: Path) -> list[dict]:
     import pyuff
 
+    _check_complete(path)
     try:
         uff = pyuff.UFF(str(path))
         types = list(uff.get_set_types())
@@ -47,17 +65,25 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     if not sets:
         raise ReadError(path, "the UFF file holds no real-valued time records (function type 1); FRFs are not "
                               "recordings")
+    for s in sets:
+        declared = s.get("num_pts")
+        if declared is not None and int(declared) != int(np.asarray(s["data"]).size):
+            raise ReadError(path, f"UFF record {s.get('rsp_node', '?')} declares {int(declared)} points but holds "
+                                  f"{int(np.asarray(s['data']).size)}: the file is truncated or damaged")
     lengths = {int(np.asarray(s["data"]).size) for s in sets}
     if len(lengths) > 1:
         raise ReadError(path, f"the UFF time records have different lengths ({', '.join(map(str, sorted(lengths)))}); "
                               f"mismatched channel lengths")
-    increments = {round(float(s.get("abscissa_inc", 0.0)), 12) for s in sets}
+    increments = {round(float(s.get("abscissa_inc", 0.0)), 12) if np.isfinite(float(s.get("abscissa_inc", 0.0)))
+                  else float("nan") for s in sets}
     if len(increments) > 1:
         raise ReadError(path, f"the UFF time records have different sampling intervals "
                               f"({', '.join(f'{x:g}' for x in sorted(increments))} s)")
     inc = increments.pop()
-    fs_hz = choose_fs(path, fs, snap_fs(1.0 / inc) if inc > 0 else None, "abscissa_inc",
-                      "the UFF records state no sampling interval (abscissa_inc); give --fs HZ")
+    if not inc > 0:  # UFF58 requires the increment of evenly spaced records: 0, negative or NaN is an error
+        raise ReadError(path, f"the UFF records state a sampling interval (abscissa_inc) of {inc:g} s, which is not a "
+                              f"positive number; correct the file")
+    fs_hz = choose_fs(path, fs, snap_fs(1.0 / inc), "abscissa_inc")
     names, units, directions = [], [], []
     for s in sets:
         node = int(s.get("rsp_node", 0))

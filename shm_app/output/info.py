@@ -1,22 +1,44 @@
 """Summaries of recordings: the ``shm-app info`` JSON contract, and the notes a reader left for the user."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Optional
+
+import numpy as np
 
 from shm_app.recording import Recording
 
 
+def finite_or_none(value) -> Optional[float]:
+    """``value`` as a float, or None (JSON null) when it is not finite: JSON has no Infinity or NaN."""
+    x = float(value)
+    return x if math.isfinite(x) else None
+
+
+def channel_rms(data: np.ndarray) -> np.ndarray:
+    """Root mean square of each column about its mean, computed on values scaled by the column's largest magnitude
+    so that samples near 1e308 do not overflow (no numpy warning, no Infinity)."""
+    data = np.asarray(data, dtype=float)
+    with np.errstate(all="ignore"):
+        scale = np.max(np.abs(data), axis=0)
+        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        scaled = data / scale
+        centred = scaled - scaled.mean(axis=0)
+        return np.sqrt(np.mean(centred * centred, axis=0)) * scale
+
+
 def info_json(recording: Recording) -> dict:
-    """The ``shm-app info`` object of one recording, exactly as in shared/DESIGN.md."""
-    rms = recording.rms()
+    """The ``shm-app info`` object of one recording (docs/contracts.md); a value that is not finite is null."""
+    rms = channel_rms(recording.data)
     return {
         "file": Path(recording.source).name if recording.source else None,
         "format": recording.format,
-        "fs_hz": recording.fs_hz,
+        "fs_hz": finite_or_none(recording.fs_hz),
         "n_samples": recording.n_samples,
-        "duration_s": recording.duration_s,
+        "duration_s": finite_or_none(recording.duration_s),
         "start": recording.start.isoformat(timespec="seconds") if recording.start else None,
-        "channels": [{"name": c.name, "unit": c.unit, "source_unit": c.source_unit, "rms": float(r)}
+        "channels": [{"name": c.name, "unit": c.unit, "source_unit": c.source_unit, "rms": finite_or_none(r)}
                      for c, r in zip(recording.channels, rms)],
     }
 
