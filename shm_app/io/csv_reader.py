@@ -24,8 +24,8 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import (choose_fs, fs_from_times, looks_binary, make_recording, parse_datetime, parse_number,
-                                read_text, snap_fs)
+from shm_app.io._common import (WORK_FACTOR, check_memory, choose_fs, fs_from_times, looks_binary, make_recording,
+                                parse_datetime, parse_number, read_text, size_text, snap_fs)
 from shm_app.io._csv_layout import (CLOCK, DATE, DT_KEYS, FS_KEYS, KEYVAL, NAME_KEYS, START_KEYS, UNIT_KEYS, Layout,
                                     data_tokens, is_time_name, meta_lookup, scan_head, split_fields, split_header,
                                     split_name_unit, time_unit_factor, token_kind)
@@ -259,6 +259,18 @@ def _check_last_line(path: Path, lay: Layout, tail: str, n_cols: int) -> None:
                               f"truncated; copy it again or delete that line")
 
 
+def _estimate_memory(path: Path, source, n_cols: int) -> None:
+    """Refuse, before parsing, a file whose numbers would not fit in memory: rows estimated from the file's size
+    and the length of its first rows, so a 1.5 GB export says what it needs up front instead of swapping."""
+    size = len(source._text) if source._text is not None else path.stat().st_size
+    rows = [len(s) + 1 for s in source.lay.sample if s]
+    n_rows = size / max(1.0, sum(rows) / max(1, len(rows)))
+    numbers = n_rows * n_cols * 8
+    text = 0 if source.direct else 3 * size  # the careful path holds the text, its cleaned copy and its bytes
+    check_memory(path, numbers * WORK_FACTOR + text,
+                 f"the file (about {n_rows:,.0f} rows of {n_cols} columns, {size_text(numbers)} as numbers)")
+
+
 def _tail(path: Path, source) -> str:
     """The last KiB of the text (from disk for a large plain file)."""
     if source._text is not None:
@@ -355,6 +367,7 @@ def read(path: Path, *, fs: Optional[float] = None, **options) -> Recording:
     n_cols = len(first_tokens)
     if lay.delim is None and n_cols > 1 and DATE.fullmatch(first_tokens[0]) and CLOCK.fullmatch(first_tokens[1]):
         n_cols -= 1  # whitespace-separated stamps "2026-03-01 00:00:00.010" are one value
+    _estimate_memory(path, source, n_cols)
     header = _header(path, lay, n_cols)
     _check_last_line(path, lay, _tail(path, source), n_cols)
     names_units = [split_name_unit(h) for h in header]

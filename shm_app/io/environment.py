@@ -83,12 +83,12 @@ def _read_time_table(path, columns, what: str) -> EnvironmentLog:
     p = Path(path)
     if not p.is_file():
         raise ReadError(p, f"{what} not found" if not p.exists() else "is not a file")
+    from shm_app.io._common import read_text
+
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        text = p.read_text(encoding="latin-1")
+        text = read_text(p, what)  # UTF-8 (BOM or not), UTF-16 with BOM, latin-1, .gz; binary content refused
     except OSError as exc:
-        raise ReadError(p, f"could not be read ({exc})") from exc
+        raise ReadError(p, f"could not be read ({exc.strerror or exc})") from None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "%"))]
     if len(lines) < 2:
         raise ReadError(p, f"the {what} needs a header row and at least one data row")
@@ -114,16 +114,19 @@ def _read_time_table(path, columns, what: str) -> EnvironmentLog:
         try:
             stamp = datetime.fromisoformat(cells[0].replace("Z", "+00:00"))
         except ValueError:
-            raise ReadError(p, f"row {k}: {cells[0]!r} is not an ISO timestamp (e.g. 2026-03-01T12:00:00)") from None
+            raise ReadError(p, f"row {k}: {cells[0][:40]!r} is not an ISO timestamp (e.g. 2026-03-01T12:00:00)") from None
         if stamp.tzinfo is not None:
             stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
         values = []
         for i in keep:
             cell = cells[i + 1].replace(",", ".") if delim != "," else cells[i + 1]
             try:
-                values.append(float(cell) if cell not in ("", "nan", "NaN", "NA") else np.nan)
+                value = float(cell) if cell not in ("", "nan", "NaN", "NA") else np.nan
             except ValueError:
-                raise ReadError(p, f"row {k}: {names[i]} = {cells[i + 1]!r} is not a number") from None
+                raise ReadError(p, f"row {k}: {names[i]} = {cells[i + 1][:40]!r} is not a number") from None
+            if np.isinf(value):  # "inf", or a number beyond floating point such as 1e309: never a covariate
+                raise ReadError(p, f"row {k}: {names[i]} = {cells[i + 1][:40]!r} is not a finite number")
+            values.append(value)
         times.append(np.datetime64(stamp, "s"))
         rows.append(values)
     t = np.array(times, dtype="datetime64[s]")

@@ -17,12 +17,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     write = terminalreporter.write_line
     terminalreporter.section("fuzzed files per format and outcome")
-    write(f"{'format':<16}" + "".join(f"{k:>12}" for k in ORDER) + f"{'total':>8}")
+    write(f"{'format':<24}" + "".join(f"{k:>12}" for k in ORDER) + f"{'total':>8}")
     for family in sorted(counts):
         row = counts[family]
-        write(f"{family:<16}" + "".join(f"{row.get(k, 0):>12}" for k in ORDER) + f"{sum(row.values()):>8}")
+        write(f"{family:<24}" + "".join(f"{row.get(k, 0):>12}" for k in ORDER) + f"{sum(row.values()):>8}")
     total = {k: sum(r.get(k, 0) for r in counts.values()) for k in ORDER}
-    write(f"{'all':<16}" + "".join(f"{total[k]:>12}" for k in ORDER) + f"{sum(total.values()):>8}")
+    write(f"{'all':<24}" + "".join(f"{total[k]:>12}" for k in ORDER) + f"{sum(total.values()):>8}")
     slowest = max(SUMMARY.outcomes, key=lambda o: o.seconds)
     heaviest = max(SUMMARY.outcomes, key=lambda o: o.peak_bytes)
     write(f"slowest file {slowest.seconds:.2f} s ({slowest.case.family}, {slowest.case.label or Path(slowest.case.path).name!r}); "
