@@ -58,6 +58,26 @@ MAX_COLUMNS = 1000
 _NODE_WORDS = ("node", "none", "-", "free", "unmeasured")
 
 
+MAX_TABLE_BYTES = 64 * 2**20  # a geometry or lines table of a structure is kilobytes
+
+
+def _text(p: Path, what: str) -> str:
+    """The decoded text of a geometry or lines CSV: UTF-8 (with or without BOM), UTF-16 with BOM, latin-1; binary
+    content, a missing file and absurd sizes refused naming the file."""
+    from shm_app.io._common import read_text
+
+    if not p.is_file():
+        raise ReadError(p, f"{what} not found" if not p.exists() else "is not a file")
+    if p.stat().st_size > MAX_TABLE_BYTES:
+        raise ReadError(p, f"the {what} is {p.stat().st_size / 2**20:.0f} MB; a {what} is a small table (one row per "
+                           f"sensor or line)")
+    try:
+        text = read_text(p, f"a {what} (CSV text)")
+    except OSError as exc:
+        raise ReadError(p, f"cannot read the {what} ({exc.strerror or exc})") from None
+    return text.replace("\x00", "")
+
+
 def _split(line: str, delim: Optional[str]) -> list[str]:
     return [c.strip().strip('"') for c in (line.split(delim) if delim else line.split())]
 
@@ -109,10 +129,7 @@ def read_geometry_table(path: Union[str, Path], *, directions: Union[str, Path, 
         Naming the file and the row when columns are missing, a coordinate is not a number or a channel repeats.
     """
     p = Path(path)
-    try:
-        lines = [ln for ln in p.read_text(encoding="utf-8-sig").splitlines() if ln.strip() and ln.strip()[0] not in "#%"]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(p, f"cannot read the geometry file ({exc})") from None
+    lines = [ln for ln in _text(p, "geometry file").splitlines() if ln.strip() and ln.strip()[0] not in "#%"]
     if len(lines) < 2:
         raise ReadError(p, "the geometry file needs a header row and one row per channel")
     head = lines[0]
@@ -191,10 +208,7 @@ def read_lines(path: Union[str, Path]) -> tuple[tuple[str, str], ...]:
         Naming the file and the row when a row does not hold two names or joins a node to itself.
     """
     p = Path(path)
-    try:
-        rows = [ln for ln in p.read_text(encoding="utf-8-sig").splitlines() if ln.strip() and ln.strip()[0] not in "#%"]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(p, f"cannot read the lines file ({exc})") from None
+    rows = [ln for ln in _text(p, "lines file").splitlines() if ln.strip() and ln.strip()[0] not in "#%"]
     if not rows:
         raise ReadError(p, "the lines file is empty: one 'node_a,node_b' row per line")
     delim = next((d for d in ("\t", ";", ",") if d in rows[0]), None)

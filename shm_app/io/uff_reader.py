@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import choose_fs, make_recording, parse_datetime, snap_fs
+from shm_app.io._common import WORK_FACTOR, check_memory, choose_fs, make_recording, parse_datetime, snap_fs
 from shm_app.io._containers import as_text
 from shm_app.recording import Recording
 
@@ -42,6 +42,9 @@ def _sets(path: Path) -> list[dict]:
     import pyuff
 
     _check_complete(path)
+    # pyuff holds every record as Python floats while it parses (~13 characters per value in ASCII UFF58)
+    values = path.stat().st_size / 13
+    check_memory(path, values * 8 * 2 * WORK_FACTOR, f"the UFF file (about {values:,.0f} values)")
     try:
         uff = pyuff.UFF(str(path))
         types = list(uff.get_set_types())

@@ -343,3 +343,49 @@ def test_matlab_v73_function_handle_and_object_are_refused(tmp_path):
     fc._hostile_hdf5(tmp_path, lambda *a, **k: None)
     refused(tmp_path / "mat_function.mat", "function handle")
     refused(tmp_path / "mat_object.mat", "object (timetable)")
+
+
+# ------------------------------------------------------------------------ up front, with the numbers (item 4)
+def test_csv_that_would_not_fit_is_refused_before_parsing(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHM_APP_MEMORY_BUDGET", str(8 * 2**20))
+    path = tmp_path / "big.csv"
+    with open(path, "w") as fh:
+        fh.write("# fs = 100\nA1,A2,A3\n")
+        block = ROWS + "\n"
+        for _ in range(900):  # ~ 26 MB, ~ 270 000 rows
+            fh.write(block)
+    t0 = time.perf_counter()
+    text = refused(path, "rows of 3 columns")
+    assert "needs about" in text and "available" in text
+    assert time.perf_counter() - t0 < 1
+
+
+# ------------------------------------------------------------------------ side tables
+def test_environment_log_refuses_infinity_and_reads_utf16(tmp_path):
+    from shm_app.io.environment import read_environment
+
+    path = tmp_path / "env.csv"
+    path.write_text("t,temp\n2026-03-01T00:00:00,1e309\n2026-03-01T01:00:00,2\n")
+    with pytest.raises(ReadError, match="not a finite number"):
+        read_environment(path)
+    path.write_bytes("t,temp\n2026-03-01T00:00:00,1.5\n2026-03-01T01:00:00,2\n".encode("utf-16"))
+    assert read_environment(path).values[:, 0].tolist() == [1.5, 2.0]
+
+
+def test_geometry_reads_utf16_and_refuses_binary_and_huge_headers(tmp_path):
+    from shm_app.io.geometry import read_geometry, read_lines
+
+    path = tmp_path / "g.csv"
+    path.write_bytes("channel,x_m,y_m,z_m,direction\nA1,0,0,0,z\n".encode("utf-16"))
+    assert read_geometry(path)["A1"].direction == "z"
+    path.write_bytes(b"channel,x_m\x00\x01\x02" * 100)
+    with pytest.raises(ReadError, match="binary"):
+        read_geometry(path)
+    path.write_text(",".join(f"c{i}" for i in range(10**6)) + "\nA\n")
+    t0 = time.perf_counter()
+    with pytest.raises(ReadError, match="1,000,000 columns"):
+        read_geometry(path)
+    assert time.perf_counter() - t0 < 1
+    path.write_bytes(b"")
+    with pytest.raises(ReadError):
+        read_lines(path)
