@@ -49,6 +49,35 @@ class ChoiceRequired(ReadError):
 
 
 # ---------------------------------------------------------------------------------------------------- raw input
+def _cgroup_room() -> Optional[int]:
+    """Bytes left under a container's memory limit (cgroup v2 ``memory.max``), None without one."""
+    try:
+        with open("/sys/fs/cgroup/memory.max") as fh:
+            text = fh.read().strip()
+        if text == "max":
+            return None
+        with open("/sys/fs/cgroup/memory.current") as fh:
+            current = int(fh.read().strip())
+        return max(0, int(text) - current)
+    except (OSError, ValueError):
+        return None
+
+
+def _address_space_room() -> Optional[int]:
+    """Bytes left under the process's address-space limit (``ulimit -v``), None without one."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/status") as fh:
+            size = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
+        return max(0, soft - size)
+    except (ImportError, OSError, ValueError, StopIteration):
+        return None
+
+
 def memory_budget() -> int:
     """Bytes a reader may use: the memory available now (``SHM_APP_MEMORY_BUDGET`` lowers it, e.g. for tests)."""
     available = None
@@ -65,6 +94,9 @@ def memory_budget() -> int:
             available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
         except (ValueError, OSError, AttributeError):
             available = 8 << 30
+    for limit in (_cgroup_room(), _address_space_room()):
+        if limit is not None:
+            available = min(available, limit)
     override = os.environ.get("SHM_APP_MEMORY_BUDGET")
     if override:
         try:

@@ -224,7 +224,8 @@ def _components_from_zip(path: Path, component: str) -> list[Component]:
         if not wanted:
             kinds = sorted({Path(i.filename).suffix.upper() for i in members})
             raise ReadError(path, f"the archive holds no {component.upper()} strong-motion files (it holds "
-                                  f"{', '.join(kinds) or 'nothing'}); for V1 use component='V1'")
+                                  f"{', '.join(kinds) or 'nothing'}); uncorrected V1 records are read when asked for "
+                                  f"(component V1)")
         total = sum(i.file_size for i in wanted)  # the sizes the archive declares, which reading never exceeds
         if total > MAX_ARCHIVE_BYTES:
             raise ReadError(path, f"the archive's {len(wanted)} {component.upper()} files unpack to "

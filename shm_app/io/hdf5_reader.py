@@ -266,7 +266,7 @@ def read_datasets(path: Path, root, datasets: dict, *, fs, dataset: Optional[str
             if len(members) > MAX_CHANNEL_DATASETS:
                 raise ReadError(path, f"the file holds {len(members):,} one-dimensional datasets side by side; the "
                                       f"app reads at most {MAX_CHANNEL_DATASETS} as channels: name the ones to read "
-                                      f"with dataset=a,b,c or the signal matrix with dataset=")
+                                      f"with --dataset a,b,c, or the signal matrix with --dataset NAME")
             columns, names = _columns(path, members)
             anchor = members[0][1]
             data = np.column_stack(columns)
@@ -338,7 +338,7 @@ def _columns(path: Path, members) -> tuple[list, list[str]]:
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{n.rsplit('/', 1)[-1]}: {k}" for n, k in list(lengths.items())[:6])
         raise ReadError(path, f"the channels have different lengths ({detail}); mismatched channel lengths, choose "
-                              f"datasets of equal length with dataset=")
+                              f"datasets of equal length with --dataset a,b,c")
     names = []
     for n, d in members:
         label = as_text(lookup(d.attrs, ("name", "channel", "label"))[1])

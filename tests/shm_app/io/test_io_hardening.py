@@ -389,3 +389,22 @@ def test_geometry_reads_utf16_and_refuses_binary_and_huge_headers(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(ReadError):
         read_lines(path)
+
+
+def test_under_a_memory_cap_a_large_file_is_refused_with_the_numbers(tmp_path):
+    """``ulimit -v`` (or a container limit) counts: the reader refuses up front, naming what it needs and what is
+    available, instead of an internal MemoryError or "the file is damaged"."""
+    import h5py
+    import resource
+
+    with h5py.File(tmp_path / "big.h5", "w") as f:
+        f.create_dataset("acc", data=np.random.default_rng(0).standard_normal((8_000_000, 4))).attrs["fs"] = FS
+
+    def cap():  # room for the app (~160 MB of address space) but not for 256 MB of samples and their copies
+        resource.setrlimit(resource.RLIMIT_AS, (700 * 2**20, resource.RLIM_INFINITY))
+
+    run = subprocess.run([sys.executable, "-m", "shm_app", "info", "big.h5"], cwd=tmp_path, capture_output=True,
+                         text=True, preexec_fn=cap, timeout=120,
+                         env={**__import__("os").environ, "SHM_APP_HOME": str(tmp_path), "OPENBLAS_NUM_THREADS": "1"})
+    assert run.returncode == 2, run.stderr
+    assert "needs about" in run.stderr and "available" in run.stderr and len(run.stderr.splitlines()) == 1
