@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import re
-import resource
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -65,8 +64,12 @@ SUMMARY = Summary()
 
 # ------------------------------------------------------------------------------------------------ worker side
 def _status_kib(key: str) -> int:
-    with open("/proc/self/status") as fh:
-        m = re.search(rf"^{key}:\s+(\d+)", fh.read(), re.M)
+    """A size from /proc/self/status in KiB (0 where there is no /proc: the memory bound is then not measured)."""
+    try:
+        with open("/proc/self/status") as fh:
+            m = re.search(rf"^{key}:\s+(\d+)", fh.read(), re.M)
+    except OSError:
+        return 0
     return int(m.group(1)) if m else 0
 
 
@@ -171,9 +174,12 @@ def worker_main(conn, budget: int) -> None:
         except ImportError:
             pass
     try:
+        import resource
+
         vm = _status_kib("VmSize") * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (vm + ADDRESS_HEADROOM_BYTES, resource.RLIM_INFINITY))
-    except (OSError, ValueError):
+        if vm:
+            resource.setrlimit(resource.RLIMIT_AS, (vm + ADDRESS_HEADROOM_BYTES, resource.RLIM_INFINITY))
+    except (ImportError, OSError, ValueError):
         pass
     can_reset = _reset_peak()
     conn.send("ready")
