@@ -409,3 +409,30 @@ def test_under_a_memory_cap_a_large_file_is_refused_with_the_numbers(tmp_path):
                          env={**__import__("os").environ, "SHM_APP_HOME": str(tmp_path), "OPENBLAS_NUM_THREADS": "1"})
     assert run.returncode == 2, run.stderr
     assert "needs about" in run.stderr and "available" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def test_miniseed_padded_with_zeros_is_whole(tmp_path):
+    raw = sup.write_mseed(tmp_path / "full.mseed", X, FS).read_bytes()
+    (tmp_path / "padded.mseed").write_bytes(raw + bytes(1000))
+    assert io.read(tmp_path / "padded.mseed").n_samples == 300
+
+
+def test_mat_structs_nested_beyond_reason_read_or_refused_in_one_line(tmp_path):
+    inner = fc._mat5_matrix("", 6, (1, 1), fc._mat5_element(9, struct_pack_double(1.0)))
+    for level in range(3000):  # a struct holding a struct holding ... 3000 levels
+        body = fc._mat5_element(5, (32).to_bytes(4, "little")) + fc._mat5_element(1, b"f".ljust(32, b"\0")) + inner
+        inner = fc._mat5_matrix("deep" if level == 2999 else "", 2, (1, 1), body)
+    acc = fc._mat5_matrix("acc", 6, (300, 3), fc._mat5_element(9, X.astype("<f8").tobytes(order="F")))
+    (tmp_path / "deep.mat").write_bytes(fc._mat5_file(acc, inner))
+    try:
+        rec = io.read(tmp_path / "deep.mat", fs=FS)
+    except ReadError as exc:
+        assert len(str(exc).splitlines()) == 1
+    else:
+        np.testing.assert_array_equal(rec.data, X)
+
+
+def struct_pack_double(x: float) -> bytes:
+    import struct
+
+    return struct.pack("<d", x)
