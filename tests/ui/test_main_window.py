@@ -271,3 +271,18 @@ def test_file_export_writes_every_format_and_the_report(window, qtbot, tmp_path)
     with qtbot.waitSignal(window.report_runner.sigFinished, timeout=180_000):
         window.write_report(tmp_path / "r.html")
     assert "<html" in (tmp_path / "r.html").read_text(encoding="utf-8").lower()
+
+
+def test_a_bug_is_said_to_be_one_and_logged(window, tmp_path, monkeypatch):
+    from ui.errors import message_for
+
+    monkeypatch.setenv("SHM_APP_LOG", str(tmp_path / "app.log"))
+    try:
+        raise ValueError("a numpy bug")
+    except ValueError as exc:
+        text = message_for(exc)
+    assert text.startswith("Internal error (a bug") and str(tmp_path / "app.log") in text and "\n" not in text
+    assert "Traceback" in (tmp_path / "app.log").read_text() and "a numpy bug" in (tmp_path / "app.log").read_text()
+    from shm_app.errors import ReadError
+
+    assert message_for(ReadError("x.csv", "truncated")) == "x.csv: truncated"
