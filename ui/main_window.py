@@ -202,7 +202,7 @@ class MainWindow(ProjectActions, RecordingActions, ModeEditing, Exports, ViewMen
             return
         try:
             settings = self.identification_panel.settings(self._channel_selection())
-        except ValueError as exc:  # ParameterError: a setting outside its range
+        except ShmError as exc:  # ParameterError: a setting outside its range
             self.last_error = show_error(self, "Impossible settings", exc)
             return
         self.session.set_identification_settings(settings)
