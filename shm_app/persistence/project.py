@@ -3,7 +3,7 @@
 Layout (format version 2)::
 
     /            attrs: format="shm-workbench-project", format_version=2, app_version, created, modified
-    /document    scalar UTF-8 string: the project's document (see :mod:`shm_app.persistence.codec`) as JSON, in
+    /document    the project's document (see :mod:`shm_app.persistence.codec`) as UTF-8 JSON bytes (uint8), in
                  which every array is replaced by ``{"$array": N}``
     /arrays/N    the arrays, with their dtype and shape (gzip-compressed when large)
 
@@ -86,7 +86,9 @@ def save_project(path: Union[str, Path], state: Any, *, created: Optional[str] =
             f.attrs["app_version"] = __version__
             f.attrs["created"] = created or _now()
             f.attrs["modified"] = _now()
-            f.create_dataset("document", data=text, dtype=h5py.string_dtype("utf-8"))
+            # bytes with a declared length, checked before reading (a damaged variable-length string length made
+            # HDF5 allocate gigabytes before failing)
+            f.create_dataset("document", data=np.frombuffer(text.encode("utf-8"), dtype=np.uint8))
             group = f.create_group("arrays")
             for k, a in enumerate(arrays):
                 big = a.nbytes > _COMPRESS_ABOVE and a.ndim > 0
@@ -134,7 +136,13 @@ def load_project(path: Union[str, Path]) -> ProjectFile:
             if version < FORMAT_VERSION:
                 raise ReadError(p, f"project format version {version} was written by a development version of "
                                    f"the app; create the project again from its recordings")
-            text = _safe_dataset(f, "document", p)[()]
+            document = _safe_dataset(f, "document", p)
+            if document.dtype != np.uint8 or document.ndim != 1:
+                raise ReadError(p, "the project's document is not stored as text bytes: damaged or foreign file")
+            if document.shape[0] > min(_memory_budget(), p.stat().st_size):
+                raise ReadError(p, f"the project's document declares {document.shape[0]} bytes, more than the file "
+                                   f"holds: it is damaged or truncated; it was left untouched")
+            text = document[()].tobytes()
             doc = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
             budget = _memory_budget()
 

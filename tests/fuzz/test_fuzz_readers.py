@@ -35,19 +35,13 @@ def test_at_least_a_thousand_files_every_family(outcomes):
             "frequency", "project"} <= families
 
 
-def _known_project_defect(o) -> bool:
-    return o.case.family == "project" and o.status in ("memory", "hang")
-
-
 @pytest.mark.parametrize("status", ["crash", "hang", "memory", "bad-message", "bad-read", "unexpected"])
 def test_no_file_ends_in(outcomes, status):
-    bad = [o for o in outcomes if o.status == status and not _known_project_defect(o)]
+    bad = [o for o in outcomes if o.status == status]
     assert not bad, f"{len(bad)} file(s):\n" + _report(bad)
 
 
-@pytest.mark.xfail(strict=False, reason="shm_app/persistence/project.py reads /document without checking its stored "
-                                        "size: a damaged variable-length string length makes HDF5 allocate ~2 GB "
-                                        "before it fails (owner of persistence/: check the storage size first)")
 def test_project_loader_stays_within_memory(outcomes):
-    bad = [o for o in outcomes if _known_project_defect(o)]
+    """The project's document is bytes of a declared length, checked against the file before reading."""
+    bad = [o for o in outcomes if o.case.family == "project" and o.status in ("memory", "hang")]
     assert not bad, f"{len(bad)} file(s):\n" + _report(bad)
