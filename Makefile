@@ -36,6 +36,11 @@ bench:
 	$(BENCH) benchmarks/bench_identify.py
 	$(BENCH) benchmarks/bench_memory.py
 	$(BENCH) benchmarks/bench_campaign.py
+	$(BENCH) benchmarks/bench_campaign_workers.py
+	$(BENCH) benchmarks/bench_uncertainty.py
+	$(BENCH) benchmarks/bench_multisetup.py
+	$(BENCH) benchmarks/bench_detection.py
+	QT_QPA_PLATFORM=offscreen $(BENCH) benchmarks/bench_gui.py
 
 # The desktop app (README, "Building the desktop app"): built from an environment holding the runtime dependencies
 # only (no test extras: dask, pytest... would ride along), so build/venv is separate from .venv
