@@ -103,6 +103,9 @@ def _write_mseed(path: Path, data: np.ndarray) -> Path:
 
     if importlib.util.find_spec("obspy") is None:  # optional; installed but broken is a failure, not a skip
         raise Skipped("ObsPy is not installed (pip install shm-app[seismic])")
+    from shm_app.io.mseed_reader import import_obspy
+
+    import_obspy()  # the frozen app's safe import (it must not ask the current folder's git for ObsPy's version)
     from obspy import Stream, Trace, UTCDateTime
     path = path.with_suffix(".mseed")
     traces = [Trace(data=np.ascontiguousarray(data[:, j]), header={

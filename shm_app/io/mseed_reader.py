@@ -8,6 +8,8 @@ need the instrument response first).
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -20,9 +22,35 @@ from shm_app.recording import Recording
 FORMAT = "mseed"
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_obspy():
+    """ObsPy, imported safely in the desktop app too.
+
+    In a frozen (PyInstaller) app ObsPy finds its own folder relative to the current directory; started inside a git
+    work tree it then asks git for its version, fails to find its version file and raises (it would even write that
+    file into a folder of the user's named ``obspy``). Importing it once from the bundle's own folder avoids that.
+    """
+    import sys
+
+    if "obspy" in sys.modules or not getattr(sys, "frozen", False):
+        import obspy
+
+        return obspy
+    with _IMPORT_LOCK:
+        here = os.getcwd()
+        os.chdir(getattr(sys, "_MEIPASS", os.path.dirname(sys.executable)))
+        try:
+            import obspy
+        finally:
+            os.chdir(here)
+    return obspy
+
+
 def _obspy_read(path: Path):
     try:
-        import obspy
+        obspy = import_obspy()
     except ImportError:
         raise ReadError(path, "reading miniSEED needs ObsPy, an optional part of the app; install it with "
                               "pip install shm-app[seismic]") from None
