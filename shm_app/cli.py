@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 
 from dsp.progress import Cancelled
 from shm_app import __version__
-from shm_app.errors import ShmError, one_line, user_message
+from shm_app.errors import SettingsError, ShmError, one_line, user_message
 
 PROG = "shm-app"
 
@@ -62,6 +62,19 @@ def write_text(out: str, text: str) -> None:
     from shm_app.persistence.atomic import atomic_write_text
 
     atomic_write_text(Path(out), text)
+
+
+def check_outputs(*outputs, stdout: tuple[str, ...] = ()) -> None:
+    """Refuse early (before hours of computing), in one line, an output that cannot be written: ``outputs`` are
+    ``(option, path or None)`` pairs; ``-`` (standard output) is accepted for the options in ``stdout`` only."""
+    from shm_app.persistence.atomic import check_writable
+
+    for option, out in outputs:
+        if out is None or (out == "-" and option in stdout):
+            continue
+        if out == "-":
+            raise SettingsError(f"{option} needs a file name, not '-'")
+        check_writable(Path(out), option)
 
 
 def progress_printer():

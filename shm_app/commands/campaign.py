@@ -10,8 +10,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from shm_app.cli import add_reader_options, progress_printer, reader_options, write_text
-from shm_app.errors import SettingsError, ShmError
+from shm_app.cli import add_reader_options, check_outputs, progress_printer, reader_options, write_text
+from shm_app.errors import SettingsError
 
 IDENTIFICATION_OPTIONS = ("fmin_hz", "fmax_hz", "channels", "block_rows", "max_order")
 
@@ -57,15 +57,6 @@ def settings_from_args(args):
                           read_options=tuple(sorted(reader_options(args).items())))
 
 
-def _check_output(option: str, out: str) -> None:
-    """Refuse early (before hours of computing) an output that cannot be written."""
-    from shm_app.persistence.atomic import check_writable
-
-    if out == "-":
-        raise SettingsError(f"{option} needs a file name, not '-'")
-    check_writable(Path(out), option)
-
-
 def run(args) -> int:
     from shm_app.campaign import analyse_table, campaign_to_json
     from shm_app.io.environment import read_environment, read_frequency_table
@@ -79,12 +70,8 @@ def run(args) -> int:
     if not args.frequencies and not args.inputs:
         raise SettingsError("no input: give recording files, folders or globs, or --frequencies TABLE.csv")
     settings = settings_from_args(args)
-    for option in ("report", "html", "project"):
-        if getattr(args, option):
-            _check_output(f"--{option}", getattr(args, option))
-    for option in ("json", "csv"):
-        if getattr(args, option) not in (None, "-"):
-            _check_output(f"--{option}", getattr(args, option))
+    check_outputs(*((f"--{o}", getattr(args, o)) for o in ("report", "html", "project", "json", "csv")),
+                  stdout=("--json", "--csv"))
     env = read_environment(args.env, settings.env_columns) if args.env else None
     if args.frequencies:
         table = read_frequency_table(args.frequencies)

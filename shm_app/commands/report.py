@@ -2,7 +2,7 @@
 of a saved project; and the report options shared with ``shm-app campaign --report``, declared once here."""
 from __future__ import annotations
 
-from pathlib import Path
+from shm_app.cli import check_outputs
 
 REPORT_FIELDS = ("structure", "structure_id", "owner", "author", "checker", "report_number", "revision")
 
@@ -24,19 +24,6 @@ def report_metadata(args) -> dict:
     return {k: getattr(args, k) for k in REPORT_FIELDS if getattr(args, k, None)}
 
 
-def check_report_outputs(*outputs) -> None:
-    """Refuse early, in one line, an output that cannot be written or is standard output."""
-    from shm_app.errors import SettingsError
-    from shm_app.persistence.atomic import check_writable
-
-    for option, out in outputs:
-        if out is None:
-            continue
-        if out == "-":
-            raise SettingsError(f"{option} needs a file name, not '-'")
-        check_writable(Path(out), option)
-
-
 def add_parser(sub) -> None:
     p = sub.add_parser("report", help="damage report (PDF and/or self-contained HTML) from a saved project")
     p.add_argument("project", metavar="PROJECT.shmproj")
@@ -52,7 +39,7 @@ def run(args) -> int:
 
     if not args.pdf and not args.html:
         raise SettingsError("give --pdf OUT.pdf and/or --html OUT.html: the report to write")
-    check_report_outputs(("--pdf", args.pdf), ("--html", args.html))
+    check_outputs(("--pdf", args.pdf), ("--html", args.html))
     state = load_project(args.project).state
     if (state.campaign is None or state.campaign.result is None) and not any(e.result for e in state.recordings):
         raise SettingsError("the project holds neither a campaign nor identified modes: nothing to report",
