@@ -2,10 +2,11 @@
 the geometry and the files (with their SHA-256) — from a project's state or from the command line's results."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Sequence
+
+from shm_app.session.state import file_sha256
 
 HASH_BUDGET_BYTES = 2 * 1024 ** 3  # hash campaign inputs up to this much data (about 2 s); beyond, list sizes only
 
@@ -61,14 +62,6 @@ class ReportInputs:
     dpi: int = 200
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def file_sources(paths: Sequence, role: str) -> list[Source]:
     """Sources for files on disk, hashed while the total stays under :data:`HASH_BUDGET_BYTES`."""
     out, used, seen = [], 0, set()
@@ -85,7 +78,7 @@ def file_sources(paths: Sequence, role: str) -> list[Source]:
             out.append(Source(path.name, role, size, None, "not hashed (over 2 GB of inputs)"))
             continue
         used += size
-        out.append(Source(path.name, role, size, sha256_of(path)))
+        out.append(Source(path.name, role, size, file_sha256(path)))
     return out
 
 
