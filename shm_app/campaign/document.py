@@ -10,13 +10,10 @@ import numpy as np
 
 from dsp.compensation import MeanModel, RegressionModel
 from dsp.detection import Detector
+from shm_app.output.tables import rounded
 
 if TYPE_CHECKING:
     from shm_app.campaign.model import CampaignResult
-
-
-def _num(x, digits: int = 6):
-    return None if x is None or not np.isfinite(x) else round(float(x), digits)
 
 
 def _iso(t: Optional[datetime]) -> Optional[str]:
@@ -36,58 +33,58 @@ def campaign_to_json(result: CampaignResult) -> dict:
     base_starts = [t for t, b in zip(result.starts, result.baseline) if b and t is not None]
     if isinstance(model, RegressionModel):
         comp = {"kind": "regression", "features": list(model.feature_names),
-                "hinge_threshold": _num(model.hinge_threshold, 4),
-                "coefficients": {ids[j]: [_num(v, 9) for v in model.coefficients[:, j]] for j in range(len(ids))}}
+                "hinge_threshold": rounded(model.hinge_threshold, 4),
+                "coefficients": {ids[j]: [rounded(v, 9) for v in model.coefficients[:, j]] for j in range(len(ids))}}
     elif detector is not None:  # no covariates: the detector learnt the baseline's envelope
         watched = [i for i, t in zip(ids, result.tracks) if t.watched]
         comp = {"kind": "envelope", "method": detector.method, "n_components": int(detector.mixture_weights.size),
                 "n_major": detector.n_major, "index_unit": detector.index_unit,
-                "detectable_uniform_drop": _num(detector.detectable_uniform_drop, 4),
-                "mean_hz": {i: _num(v) for i, v in zip(watched, model.mean_hz)}}
+                "detectable_uniform_drop": rounded(detector.detectable_uniform_drop, 4),
+                "mean_hz": {i: rounded(v) for i, v in zip(watched, model.mean_hz)}}
     elif isinstance(model, MeanModel):
         watched = [i for i, t in zip(ids, result.tracks) if t.watched]
-        comp = {"kind": "none", "mean_hz": {i: _num(v) for i, v in zip(watched, model.mean_hz)}}
+        comp = {"kind": "none", "mean_hz": {i: rounded(v) for i, v in zip(watched, model.mean_hz)}}
     else:
         comp = {"kind": "pca", "n_major": model.n_major,
-                "explained_variance_ratio": [_num(v, 4) for v in model.explained_variance_ratio],
-                "uniform_drop_visible_fraction": _num(model.visible_fraction(np.ones(model.mean_hz.size)), 4)}
+                "explained_variance_ratio": [rounded(v, 4) for v in model.explained_variance_ratio],
+                "uniform_drop_visible_fraction": rounded(model.visible_fraction(np.ones(model.mean_hz.size)), 4)}
     recordings = []
     for i in range(result.n_recordings):
         rec = {"file": Path(result.files[i]).name, "start": _iso(result.starts[i]),
-               "covariates": {nm: _num(result.covariates[i, k], 4) for k, nm in enumerate(result.covariate_names)},
-               "frequencies_hz": {ids[j]: _num(result.frequencies_hz[i, j]) for j in range(len(ids))},
-               "novelty": _num(result.novelty[i], 4), "alarm": bool(result.alarm[i]),
-               "limit": _num(result.limit[i], 4), "exceed": bool(result.exceed[i]),
+               "covariates": {nm: rounded(result.covariates[i, k], 4) for k, nm in enumerate(result.covariate_names)},
+               "frequencies_hz": {ids[j]: rounded(result.frequencies_hz[i, j]) for j in range(len(ids))},
+               "novelty": rounded(result.novelty[i], 4), "alarm": bool(result.alarm[i]),
+               "limit": rounded(result.limit[i], 4), "exceed": bool(result.exceed[i]),
                "baseline": bool(result.baseline[i]),
-               "residuals_percent": {ids[j]: _num(100 * result.residuals[i, j], 4) for j in range(len(ids))},
-               "damping_ratios": {ids[j]: _num(result.damping_ratios[i, j]) for j in range(len(ids))}}
+               "residuals_percent": {ids[j]: rounded(100 * result.residuals[i, j], 4) for j in range(len(ids))},
+               "damping_ratios": {ids[j]: rounded(result.damping_ratios[i, j]) for j in range(len(ids))}}
         if result.errors[i] is not None:
             rec["error"] = result.errors[i]
         recordings.append(rec)
     tracks = []
     for t in result.tracks:
-        doc = {"id": t.id, "reference_frequency_hz": _num(t.reference_frequency_hz),
-               "reference_shape": None if t.reference_shape is None else [_num(v, 5) for v in t.reference_shape],
-               "presence": _num(t.presence, 3), "watched": t.watched}
+        doc = {"id": t.id, "reference_frequency_hz": rounded(t.reference_frequency_hz),
+               "reference_shape": None if t.reference_shape is None else [rounded(v, 5) for v in t.reference_shape],
+               "presence": rounded(t.presence, 3), "watched": t.watched}
         if t.shift is not None:
-            doc.update(shift_percent=_num(t.shift.shift_percent, 4), shift_sigma=_num(t.shift.shift_sigma, 3),
+            doc.update(shift_percent=rounded(t.shift.shift_percent, 4), shift_sigma=rounded(t.shift.shift_sigma, 3),
                        moved=t.shift.moved)
         tracks.append(doc)
     return {
         "recordings": recordings,
         "tracks": tracks,
         "baseline": {"n_recordings": int(result.baseline.sum()), "covariates": list(result.covariate_names),
-                     "threshold": _num(result.threshold, 4), "index_unit": result.index_unit,
+                     "threshold": rounded(result.threshold, 4), "index_unit": result.index_unit,
                      "alpha": s.novelty.alpha,
                      "alarm_rule": f"{s.novelty.alarm_k} of {s.novelty.alarm_m} consecutive records above the limit",
-                     "false_alarm_rate": _num(s.novelty.false_alarm_rate, 8),
+                     "false_alarm_rate": rounded(s.novelty.false_alarm_rate, 8),
                      "start": _iso(min(base_starts)) if base_starts else None,
                      "end": _iso(max(base_starts)) if base_starts else None,
                      "compensation": comp,
-                     "residual_std_percent": {ids[j]: _num(100 * result.residual_std[j], 4) for j in range(len(ids))}},
+                     "residual_std_percent": {ids[j]: rounded(100 * result.residual_std[j], 4) for j in range(len(ids))}},
         "first_alarm": _iso(result.first_alarm),
-        "moved_tracks": [{"id": t.id, "change_percent": _num(t.shift.shift_percent, 4),
-                          "change_sigma": _num(t.shift.shift_sigma, 3)} for t in result.moved_tracks],
+        "moved_tracks": [{"id": t.id, "change_percent": rounded(t.shift.shift_percent, 4),
+                          "change_sigma": rounded(t.shift.shift_sigma, 3)} for t in result.moved_tracks],
         "channels": None if result.channels is None else list(result.channels),
         "settings": {"identification": {k: (list(v) if isinstance(v, tuple) else v)
                                         for k, v in vars(s.identification).items() if k != "compute_spectrum"},

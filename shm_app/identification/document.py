@@ -3,16 +3,12 @@ reads of an identification."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Optional
 
 import numpy as np
 
 from shm_app.identification.pipeline import IdentificationResult
 from shm_app.identification.registry import get_method
-
-
-def _round(value: Optional[float], digits: int) -> Optional[float]:
-    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+from shm_app.output.tables import rounded
 
 
 def settings_json(result: IdentificationResult) -> dict:
@@ -45,8 +41,8 @@ def result_to_json(result: IdentificationResult, *, manual: frozenset = frozense
         "modes": [
             {"frequency_hz": round(m.frequency_hz, 6), "damping_ratio": round(m.damping_ratio, 6),
              "mpc": round(m.mpc, 4), "mpd_deg": round(m.mpd_deg, 3),
-             "frequency_sigma_hz": _round(getattr(m, "frequency_sigma_hz", None), 7),
-             "damping_sigma": _round(getattr(m, "damping_sigma", None), 7),
+             "frequency_sigma_hz": rounded(getattr(m, "frequency_sigma_hz", None), 7),
+             "damping_sigma": rounded(getattr(m, "damping_sigma", None), 7),
              "frequency_scatter_hz": round(m.frequency_scatter_hz, 7) if swept else None,
              "damping_scatter": round(m.damping_scatter, 7) if swept else None,
              "n_poles": m.n_poles,
@@ -59,7 +55,7 @@ def result_to_json(result: IdentificationResult, *, manual: frozenset = frozense
 
 
 def _finite_list(values, digits: int) -> list:
-    return [_round(v, digits) for v in values]
+    return [rounded(v, digits) for v in values]
 
 
 def multisetup_to_json(result) -> dict:
@@ -77,14 +73,14 @@ def multisetup_to_json(result) -> dict:
         modes.append({
             "frequency_hz": round(m.frequency_hz, 6), "damping_ratio": round(m.damping_ratio, 6),
             "mpc": round(m.mpc, 4), "mpd_deg": round(m.mpd_deg, 3),
-            "frequency_sigma_hz": _round(m.frequency_sigma_hz, 7), "damping_sigma": _round(m.damping_sigma, 7),
-            "frequency_scatter_hz": None if poser else _round(m.frequency_scatter_hz, 7),
-            "damping_scatter": None if poser else _round(m.damping_scatter, 7),
+            "frequency_sigma_hz": rounded(m.frequency_sigma_hz, 7), "damping_sigma": rounded(m.damping_sigma, 7),
+            "frequency_scatter_hz": None if poser else rounded(m.frequency_scatter_hz, 7),
+            "damping_scatter": None if poser else rounded(m.damping_scatter, 7),
             "n_poles": m.n_poles, "manual": False,
             "shape": _finite_list(np.real(shape), 5), "shape_imag": _finite_list(np.imag(shape), 5),
             "setups": list(result.mode_setups[k]), "complete": bool(np.all(np.isfinite(shape))),
-            "frequency_spread_hz": _round(result.frequency_spread_hz[k], 7) if poser else None,
-            "damping_spread": _round(result.damping_spread[k], 7) if poser else None,
+            "frequency_spread_hz": rounded(result.frequency_spread_hz[k], 7) if poser else None,
+            "damping_spread": rounded(result.damping_spread[k], 7) if poser else None,
             "reference_mac": [round(float(v), 4) for v in result.reference_mac[k]] if poser else None,
         })
     names = [None if f is None else str(f).replace("\\", "/").split("/")[-1] for f in result.files]

@@ -7,6 +7,12 @@ import numpy as np
 from shm_app.errors import SettingsError
 
 
+def rounded(value, digits: int = 6):
+    """``value`` rounded to ``digits`` decimals for a JSON document, or None when it is missing or not finite (the
+    documents never hold NaN or infinities)."""
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
 def format_scatter(value: float, decimals: int) -> str:
     """A standard deviation with ``decimals`` decimals, or two significant digits when it is smaller than the last
     decimal (a very stable mode must not read as exactly 0). Used by the modes table, the CLI summary and the
