@@ -100,6 +100,46 @@ def check_dataset(ds, path: Path) -> None:
 
 
 MAX_CHANNEL_DATASETS = 1024
+#: longest text (channel name, unit, direction) the app's layout holds, bytes; real ones are a few dozen
+MAX_TEXT_BYTES = 4096
+
+
+def check_text(path: Path, ds) -> None:
+    """Refuse, before reading, a string dataset whose entries declare more than :data:`MAX_TEXT_BYTES` each.
+
+    Fixed-length strings declare it in their type. Variable-length ones keep, per entry in the dataset's own
+    storage, a 4-byte length and the address of the text elsewhere in the file; HDF5 allocates that length before
+    it finds the text does not match it, so a damaged length made a 60 kB file take ~1 GB. The lengths are read
+    from the raw storage first (the app writes it contiguous; any other layout of variable-length text is refused).
+    """
+    import h5py
+
+    kind = h5py.check_string_dtype(ds.dtype)
+    if kind is None or ds.size == 0:
+        return
+    if kind.length is not None:
+        if kind.length > MAX_TEXT_BYTES:
+            raise ReadError(path, f"{ds.name} declares texts of {kind.length:,} bytes each (names and units are a "
+                                  f"few dozen); the file is damaged")
+        return
+    try:
+        contiguous = ds.id.get_create_plist().get_layout() == h5py.h5d.CONTIGUOUS
+        offset, stored = ds.id.get_offset(), int(ds.id.get_storage_size())
+    except Exception:  # noqa: BLE001 - storage the library cannot describe: treated as below
+        contiguous, offset, stored = False, None, 0
+    entry = stored // ds.size
+    if not contiguous or offset is None or stored != entry * ds.size or entry < 4 or entry % 4:
+        raise ReadError(path, f"{ds.name} keeps its texts in a layout the app never writes; the file is damaged")
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        raw = fh.read(stored)
+    if len(raw) < stored:
+        raise ReadError(path, "the HDF5 file is truncated (cut short while copying?); copy it again")
+    lengths = np.ndarray((ds.size,), dtype="<u4", buffer=raw, strides=(entry,))
+    if lengths.max() > MAX_TEXT_BYTES:
+        k = int(np.argmax(lengths))
+        raise ReadError(path, f"entry {k + 1} of {ds.name} declares a text of {int(lengths[k]):,} bytes (names and "
+                              f"units are a few dozen); the file is damaged")
 _PLAUSIBLE_BYTES = 64 * 2**20  # below this, no dataset is worth suspecting
 _MAX_COMPRESSION = 200  # measured signals compress by a few times, not hundreds
 
@@ -173,26 +213,31 @@ def _read_app_layout(path: Path, grp, fs, options) -> Recording:
     data_ds = member("data")
     if data_ds is None:
         raise ReadError(path, "the recording group has no data; the file is damaged")
-    data = _read(data_ds, path)
-    if data.ndim != 2:
-        raise ReadError(path, f"/recording/data has shape {data.shape}, not (samples, channels); the file is damaged")
-    n = data.shape[1]
+    if data_ds.ndim != 2:
+        raise ReadError(path, f"/recording/data has shape {data_ds.shape}, not (samples, channels); the file is "
+                              f"damaged")
+    n = data_ds.shape[1]
 
     def strings(key):
         ds = member(key)
-        values = [as_text(v) or "" for v in ds[()].reshape(-1)] if ds is not None else [""] * n
-        if len(values) != n:
-            raise ReadError(path, f"/recording/{key} has {len(values)} entries for {n} channels; the file is damaged")
+        if ds is None:
+            return [""] * n
+        if ds.size != n:
+            raise ReadError(path, f"/recording/{key} has {ds.size:,} entries for {n} channels; the file is damaged")
+        check_text(path, ds)
+        values = [as_text(v) or "" for v in _read(ds, path).reshape(-1)]
         return values
 
-    names = [nm or f"ch{i + 1}" for i, nm in enumerate(strings("channel_names"))]
-    units = [u or "m/s^2" for u in strings("units")]  # the data are stored in app units: nothing to convert
+    texts = {key: strings(key) for key in ("channel_names", "units", "source_units", "directions")}
+    data = _read(data_ds, path)
+    names = [nm or f"ch{i + 1}" for i, nm in enumerate(texts["channel_names"])]
+    units = [u or "m/s^2" for u in texts["units"]]  # the data are stored in app units: nothing to convert
     pos_ds = member("positions_m")
     positions = np.asarray(pos_ds[()], dtype=float) if pos_ds is not None else np.full((n, 3), np.nan)
     if positions.shape != (n, 3):
         positions = np.full((n, 3), np.nan)
     extra = {nm: (su or None, tuple(float(x) for x in pos) if np.all(np.isfinite(pos)) else None)
-             for nm, su, pos in zip(names, strings("source_units"), positions)}
+             for nm, su, pos in zip(names, texts["source_units"], positions)}
     try:
         meta = json.loads(as_text(grp.attrs.get("metadata_json", "{}")) or "{}")
     except (ValueError, RecursionError):
@@ -205,7 +250,7 @@ def _read_app_layout(path: Path, grp, fs, options) -> Recording:
     rec = make_recording(path, data, fs_hz=choose_fs(path, fs, as_text(grp.attrs["fs_hz"]) or grp.attrs["fs_hz"],
                                                      "the file's fs_hz"), names=names,
                          source_units=units, start=start, fmt=FORMAT, metadata=meta,
-                         directions=[d or None for d in strings("directions")], **options)
+                         directions=[d or None for d in texts["directions"]], **options)
     from dataclasses import replace
 
     channels = tuple(replace(ch, source_unit=extra[ch.name][0], position_m=extra[ch.name][1]) for ch in rec.channels)

@@ -25,12 +25,23 @@ def write_recording(recording: Recording, path: Path) -> Path:
             grp.attrs["metadata_json"] = json.dumps(recording.metadata, default=str)
             grp.create_dataset("data", data=recording.data, compression="gzip", compression_opts=4,
                                chunks=(min(recording.n_samples, 65536), recording.n_channels))
-            text = h5py.string_dtype()
-            grp.create_dataset("channel_names", data=[c.name for c in recording.channels], dtype=text)
-            grp.create_dataset("units", data=[c.unit or "" for c in recording.channels], dtype=text)
-            grp.create_dataset("source_units", data=[c.source_unit or "" for c in recording.channels], dtype=text)
-            grp.create_dataset("directions", data=[c.direction or "" for c in recording.channels], dtype=text)
+            for key, values in (("channel_names", [c.name for c in recording.channels]),
+                                ("units", [c.unit for c in recording.channels]),
+                                ("source_units", [c.source_unit for c in recording.channels]),
+                                ("directions", [c.direction for c in recording.channels])):
+                _write_texts(grp, key, values)
             pos = np.array([c.position_m if c.position_m is not None else (np.nan,) * 3 for c in recording.channels],
                            dtype=float)
             grp.create_dataset("positions_m", data=pos)
     return path
+
+
+def _write_texts(grp, key: str, values) -> None:
+    """One text per channel as fixed-length UTF-8 (the reader bounds their size from the type before reading;
+    files written before kept variable-length strings and still read)."""
+    import h5py
+
+    encoded = [(v or "").encode("utf-8") for v in values]
+    width = max([len(e) for e in encoded] + [1])
+    text = h5py.string_dtype("utf-8", width)
+    grp.create_dataset(key, data=np.array(encoded, dtype=text), dtype=text)
