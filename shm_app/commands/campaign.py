@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from shm_app.cli import add_reader_options, check_outputs, progress_printer, reader_options, write_text
-from shm_app.errors import SettingsError
+from shm_app.errors import ParameterError, SettingsError, ShmError
 
 IDENTIFICATION_OPTIONS = ("fmin_hz", "fmax_hz", "channels", "block_rows", "max_order")
 
@@ -37,6 +37,13 @@ def add_parser(sub) -> None:
     from shm_app.commands.report import add_report_options
 
     add_report_options(p)
+    from shm_app.commands._figures import _geometry_file, _lines_file
+
+    p.add_argument("--geometry", metavar="G.csv", type=_geometry_file,
+                   help="geometry CSV of the sensors (as for identify --figures): the report draws the reference "
+                        "mode shapes on the structure, and --project keeps it")
+    p.add_argument("--lines", metavar="L.csv", type=_lines_file, help="lines CSV (node_a,node_b) joining the "
+                                                                    "geometry's nodes")
     p.add_argument("--project", metavar="OUT.shmproj",
                    help="save a project file; while the recordings are identified it is saved every 30 s with the "
                         "results so far, so an interrupted campaign can go on with --resume")
@@ -70,6 +77,8 @@ def run(args) -> int:
     if not args.frequencies and not args.inputs:
         raise SettingsError("no input: give recording files, folders or globs, or --frequencies TABLE.csv")
     settings = settings_from_args(args)
+    if args.lines and not args.geometry:
+        raise ParameterError("--lines", "joins the nodes of a geometry: give --geometry G.csv too")
     check_outputs(*((f"--{o}", getattr(args, o)) for o in ("report", "html", "project", "json", "csv")),
                   stdout=("--json", "--csv"))
     env = read_environment(args.env, settings.env_columns) if args.env else None
@@ -87,22 +96,56 @@ def run(args) -> int:
         from shm_app.campaign.document import campaign_csv
 
         write_text(args.csv, campaign_csv(result))
-    if args.report or args.html:
-        _write_report(args, result, modes)
-    if args.project:
-        from shm_app.session import Session
+    geometry = None
+    if args.geometry:
+        from shm_app.geometry import load_geometry
 
-        session = Session()
-        session.set_campaign_result(result, inputs=tuple(args.inputs) or (args.frequencies,),
-                                    kind="table" if args.frequencies else "recordings", environment=args.env,
-                                    modes=None if args.frequencies else tuple(modes))
-        session.save(args.project)
+        geometry = load_geometry(args.geometry, args.lines)
+    reference = _identify_reference(result) if modes and (args.report or args.html or args.project) else None
+    if args.report or args.html:
+        _write_report(args, result, modes, reference, geometry)
+    if args.project:
+        _save_project(args, result, modes, reference, geometry)
     if args.json != "-" and args.csv != "-":
         print(summary(doc))
     return 0
 
 
-def _write_report(args, result, modes) -> None:
+def _identify_reference(result):
+    """The baseline recording most typical of the reference state, identified in full for the report (None when
+    there is none or it cannot be identified now: the campaign's result stands without it, and the line says why)."""
+    import sys
+
+    from shm_app.campaign.reference import identify_reference
+
+    try:
+        return identify_reference(result, progress=progress_printer())
+    except ShmError as exc:
+        print(f"warning: the reference recording could not be identified for the report: {exc}", file=sys.stderr)
+        return None
+
+
+def _save_project(args, result, modes, reference, geometry) -> None:
+    """The campaign, the geometry and the identified reference recording in a project, so ``shm-app report``
+    writes the same report from it."""
+    from shm_app.session import Session
+
+    session = Session()
+    session.set_campaign_result(result, inputs=tuple(args.inputs) or (args.frequencies,),
+                                kind="table" if args.frequencies else "recordings", environment=args.env,
+                                modes=None if args.frequencies else tuple(modes))
+    if geometry is not None:
+        session.set_geometry(geometry)
+    if reference is not None:
+        from shm_app.campaign.reference import reference_settings
+
+        index = session.add_recording(reference.file, read_options=result.settings.read_options)
+        session.set_identification_settings(reference_settings(result.settings), index)
+        session.set_identification_result(reference, index)
+    session.save(args.project)
+
+
+def _write_report(args, result, modes, reference, geometry) -> None:
     """The report of this run, with the input files' SHA-256 in its appendix."""
     from shm_app.commands.report import report_metadata
     from shm_app.output.report import file_sources, write_report
@@ -110,8 +153,9 @@ def _write_report(args, result, modes) -> None:
     sources = (file_sources([args.frequencies], "frequency table") if args.frequencies
                else file_sources([m.file for m in modes] or result.files, "recording"))
     sources += file_sources([args.env], "environment log")
-    write_report(args.report or args.html, campaign=result, title=args.title, metadata=report_metadata(args),
-                 sources=sources, html=args.html if args.report else None)
+    write_report(args.report or args.html, campaign=result, identifications=() if reference is None else (reference,),
+                 geometry=geometry, title=args.title, metadata=report_metadata(args), sources=sources,
+                 html=args.html if args.report else None)
 
 
 def _model_text(base: dict) -> str:

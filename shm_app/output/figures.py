@@ -139,7 +139,7 @@ class _ShapeScene:
     Frames redraw only the deformed lines and nodes over a saved background (blitting)."""
 
     def __init__(self, frame: Wireframe, displacement: np.ndarray, animation: AnimationSettings, title: str,
-                 colour: str, *, dpi: int = DPI) -> None:
+                 colour: str, *, dpi: int = DPI, width_in: float = 7.0) -> None:
         from matplotlib.collections import LineCollection
 
         plt = _pyplot()
@@ -150,8 +150,8 @@ class _ShapeScene:
         flat = p @ self.view
         reach = animation.amplitude * size
         lo, hi = flat.min(axis=0) - reach, flat.max(axis=0) + reach
-        width = 7.0
-        height = float(np.clip(width * (hi[1] - lo[1]) / max(hi[0] - lo[0], 1e-9), 2.5, 6.0)) + 0.8
+        width = width_in
+        height = float(np.clip(width * (hi[1] - lo[1]) / max(hi[0] - lo[0], 1e-9), width / 2.8, width / 1.17)) + 0.8
         self.fig = plt.figure(figsize=(width, height), dpi=dpi)
         self.ax = ax = self.fig.add_axes((0.02, 0.02, 0.96, 0.96 - 0.5 / height))
         ax.set_axis_off()
@@ -205,10 +205,11 @@ class _ShapeScene:
 
 
 def _scene(mode: Mode, channels: Sequence[str], geometry, index: int, animation: AnimationSettings,
-           dpi: int = DPI) -> _ShapeScene:
+           dpi: int = DPI, width_in: float = 7.0) -> _ShapeScene:
     frame = wireframe(geometry)
     u = node_displacements(frame, mode.shape, channels, unmeasured=geometry.unmeasured)
-    return _ShapeScene(frame, u, animation, mode_title(mode, index), PALETTE[index % len(PALETTE)], dpi=dpi)
+    return _ShapeScene(frame, u, animation, mode_title(mode, index), PALETTE[index % len(PALETTE)], dpi=dpi,
+                       width_in=width_in)
 
 
 def mode_png(path: Union[str, Path], mode: Mode, channels: Sequence[str], geometry=None, *, index: int = 0,

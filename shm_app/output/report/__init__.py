@@ -36,7 +36,7 @@ def build(**kwargs) -> Report:
 
 
 def write_report(path: Union[str, Path, None], *, campaign=None, identifications: Sequence = (),
-                 title: Optional[str] = None, metadata: Optional[dict] = None, state=None,
+                 title: Optional[str] = None, metadata: Optional[dict] = None, state=None, geometry=None,
                  sources: Sequence[Source] = (), html: Union[str, Path, None] = None, dpi: int = 200) -> Path:
     """Build the report once and write it atomically: a PDF to ``path`` (HTML when it ends in .html/.htm), and the
     HTML version to ``html`` when given. Returns the first path written.
@@ -46,6 +46,7 @@ def write_report(path: Union[str, Path, None], *, campaign=None, identifications
     title : the report's title (default: from the structure's name)
     metadata : title-block fields by :class:`~shm_app.session.state.ProjectMetadata` name (structure, owner, ...)
     state : a project's :class:`~shm_app.session.state.ProjectState`: everything the other arguments leave out
+    geometry : a :class:`~shm_app.session.state.Geometry` to draw the mode shapes on (default: the project's)
     sources : files the result depends on, with their SHA-256 (the appendix lists them)
     """
     from shm_app.persistence.atomic import atomic_path, check_writable
@@ -54,7 +55,7 @@ def write_report(path: Union[str, Path, None], *, campaign=None, identifications
     for target in targets:
         check_writable(target, "report")
     report = build(campaign=campaign, identifications=identifications, title=title, metadata=metadata, state=state,
-                   sources=sources, dpi=dpi)
+                   geometry=geometry, sources=sources, dpi=dpi)
     for target in targets:
         with atomic_path(target) as tmp:
             if is_html(target):

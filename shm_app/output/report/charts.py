@@ -93,9 +93,10 @@ def control_chart(doc: dict, dpi: int) -> Figure:
     ax.set_yscale("log")
     ax.set_ylabel("Novelty index / limit (ratio)" if ratio else "Novelty index T²")
     ax.grid(alpha=0.3, which="major")
-    ax.legend(loc="upper left", ncols=3, fontsize=6.8, framealpha=0.9)
-    top = np.nanmax(shown) if np.isfinite(shown).any() else 10
-    ax.set_ylim(top=top * 30)  # room for the legend above the points
+    # the legend above the axes: inside it hid the limit line wherever the limit stood far above the points
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=3, fontsize=6.8, frameon=False)
+    peaks = [float(np.nanmax(v)) for v in (shown, lim) if np.isfinite(v).any()]
+    ax.set_ylim(top=max(peaks) * 2 if peaks else 10)
     caption = ("Control chart. Each record's novelty index against its own control limit (dashed; lower where a "
                "mode is missing and the record is judged on fewer modes). Hollow red: above its limit; filled red: in "
                "alarm under the alarm rule; shaded: baseline.")
@@ -213,12 +214,14 @@ def shape_bar_chart(shape: np.ndarray, channels: Sequence[str], title: str, colo
     return to_figure(fig, caption, dpi, width=0.5)
 
 
-def shape_on_geometry(mode, channels: Sequence[str], geometry, index: int, dpi: int, caption: str) -> Figure:
-    """A mode shape drawn deformed on the structure (the view the GUI exports)."""
+def shape_on_geometry(mode, channels: Sequence[str], geometry, index: int, dpi: int, caption: str,
+                      width_in: float = TEXT_WIDTH_IN / 2) -> Figure:
+    """A mode shape drawn deformed on the structure (the view the GUI exports), ``width_in`` wide as printed (its
+    text then prints at its nominal size: half the text width is one column of a two-column grid)."""
     from shm_app.geometry.animation import AnimationSettings
     from shm_app.output.figures import _scene
 
-    scene = _scene(mode, channels, geometry, index, AnimationSettings(), dpi=dpi)
+    scene = _scene(mode, channels, geometry, index, AnimationSettings(), dpi=dpi, width_in=width_in)
     try:
         scene.draw(0.0)
         png = scene.png()

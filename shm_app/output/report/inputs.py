@@ -101,8 +101,8 @@ def _identification(item) -> Identification:
 
 
 def gather(*, campaign=None, identifications: Sequence = (), title: Optional[str] = None,
-           metadata: Optional[dict] = None, state=None, sources: Sequence[Source] = (), dpi: int = 200,
-           ) -> ReportInputs:
+           metadata: Optional[dict] = None, state=None, geometry=None, sources: Sequence[Source] = (),
+           dpi: int = 200) -> ReportInputs:
     """Normalise what the callers have into :class:`ReportInputs`.
 
     campaign : a :class:`~shm_app.campaign.model.CampaignResult` or its JSON document
@@ -111,10 +111,10 @@ def gather(*, campaign=None, identifications: Sequence = (), title: Optional[str
         campaign, identified recordings with their manual modes and file hashes, geometry, metadata)
     metadata : title-block fields by :class:`~shm_app.session.state.ProjectMetadata` name; they override the
         project's
+    geometry : the mode shapes are drawn on it (default: the project's)
     """
     meta = {}
     notes = ""
-    geometry = None
     src = list(sources)
     idents = [_identification(i) for i in identifications]
     if state is not None:
@@ -124,7 +124,7 @@ def gather(*, campaign=None, identifications: Sequence = (), title: Optional[str
 
         meta = {k: v for k, v in asdict(state.metadata).items() if v}
         notes = state.metadata.notes
-        geometry = state.geometry
+        geometry = geometry if geometry is not None else state.geometry
         if campaign is None and state.campaign is not None:
             campaign = state.campaign.result
             if state.campaign.kind == "table":

@@ -34,11 +34,14 @@ def _mode_rows(doc: dict) -> tuple[tuple[str, ...], ...]:
 
 def _missing_sigma(doc: dict) -> Optional[str]:
     modes = doc.get("modes", [])
-    if modes and all(m.get("frequency_sigma_hz") is None for m in modes):
-        return (f"σ was not estimated for {doc.get('file')}: the method {doc.get('method')} with these settings "
-                "gives no statistical uncertainty (SSI-COV with uncertainty on does); only the order scatter is "
-                "shown.")
-    return None
+    if not modes or any(m.get("frequency_sigma_hz") is not None for m in modes):
+        return None
+    if doc.get("method") == "ssi-dat":
+        return (f"σ was not estimated for {doc.get('file')}: SSI-DATA gives no statistical uncertainty here "
+                "(SSI-COV, FDD, EFDD and peak picking do); only the order scatter is shown.")
+    return (f"σ was not estimated for {doc.get('file')}: the uncertainty was switched off, or the record is too "
+            "short for it (it needs 8 independent segments, each 20 × block rows samples long for SSI-COV or 4.5 "
+            "spectral segments long for FDD, EFDD and peak picking; a longer record or a higher f min gives it).")
 
 
 def _describe(doc: dict) -> str:
@@ -79,8 +82,9 @@ def shape_figures(ident: Identification, geometry, dpi: int) -> list:
     return figures
 
 
-def _campaign_reference(inputs: ReportInputs, doc: dict) -> list:
-    """Without an identified reference recording: the tracks' reference frequencies and the baseline's spread."""
+def _campaign_reference(inputs: ReportInputs, doc: dict, *, shapes: bool = True) -> list:
+    """The tracks' reference frequencies and the baseline's spread, and (``shapes``) the tracks' reference shapes
+    as bars."""
     base = np.array([bool(r.get("baseline")) for r in doc["recordings"]])
     rows = []
     for t in doc["tracks"]:
@@ -99,6 +103,8 @@ def _campaign_reference(inputs: ReportInputs, doc: dict) -> list:
         Table(("Mode", "Reference f [Hz]", "Baseline mean [Hz]", "Baseline std [Hz]",
                "95 % of baseline records [Hz]", "Median ζ [%]", "Found in baseline", "In the index"), tuple(rows),
               "Reference state of the tracked modes", "lrrrrrrl", (0.08, 0.12, 0.12, 0.12, 0.2, 0.1, 0.13, 0.13))]
+    if not shapes:
+        return blocks
     if all(t.get("reference_shape") is None for t in doc["tracks"]):
         blocks.append(Paragraph(
             "The campaign ran on frequencies identified elsewhere: no damping, mode shapes or stabilization diagram "
@@ -119,7 +125,12 @@ def reference_modes(inputs: ReportInputs, doc: Optional[dict]) -> Optional[Secti
             return None
         return Section("Identified modes of the reference state", tuple(_campaign_reference(inputs, doc)))
     ref = inputs.identifications[0]
-    blocks = [Paragraph("The reference recording is " + _describe(ref.doc)), modes_table(ref),
+    in_campaign = bool(doc and doc.get("recordings")) and any(
+        r.get("file") == ref.name and r.get("baseline") for r in doc["recordings"])
+    lead = ("The reference recording is the baseline recording whose frequencies lie nearest the tracked modes' "
+            "reference frequencies, identified again with the statistical uncertainty the campaign leaves out: "
+            if in_campaign else "The reference recording is ")
+    blocks = [Paragraph(lead + _describe(ref.doc)), modes_table(ref),
               Paragraph(UNCERTAINTY_NOTE, "note")]
     missing = _missing_sigma(ref.doc)
     if missing:
@@ -127,11 +138,14 @@ def reference_modes(inputs: ReportInputs, doc: Optional[dict]) -> Optional[Secti
     subsections = [Section("Mode shapes", (
         Paragraph("On the structure's geometry (undeformed grey)." if inputs.geometry is not None else
                   "No geometry in the project: each shape is drawn as one bar per channel (real part)."),
-        FigureGrid(tuple(shape_figures(ref, inputs.geometry, inputs.dpi)), 1 if inputs.geometry is not None else 2)))]
+        FigureGrid(tuple(shape_figures(ref, inputs.geometry, inputs.dpi)), 2)))]
     if ref.result is not None and getattr(ref.result, "diagram", None) is not None:
         subsections.append(Section("Stabilization diagram", (charts.stabilization_chart(
             ref.result, inputs.dpi, f"Stabilization diagram of {ref.name}: poles by model order over the first "
                                     "singular value of the spectrum; the poles of each selected mode ringed."),)))
+    if doc and doc.get("recordings"):
+        subsections.append(Section("Baseline of the tracked modes", tuple(_campaign_reference(inputs, doc,
+                                                                                             shapes=False))))
     for other in inputs.identifications[1:]:
         extra = [Paragraph(_describe(other.doc)), modes_table(other)]
         note = _missing_sigma(other.doc)

@@ -63,6 +63,10 @@ def _styles():
         "lead": ParagraphStyle("lead", body, keepWithNext=True),
         "verdict": ParagraphStyle("verdict", body, fontName=BOLD, fontSize=11.5, leading=14, spaceAfter=0,
                                   textColor=colors.white),
+        "toc1": ParagraphStyle("toc1", body, fontName=BOLD, fontSize=8.5, leading=11, spaceAfter=0,
+                               spaceBefore=2),
+        "toc2": ParagraphStyle("toc2", body, fontSize=8, leading=10, spaceAfter=0, leftIndent=14),
+        "tocpage": ParagraphStyle("tocpage", body, fontSize=8, leading=10, spaceAfter=0, alignment=2),
         "field": ParagraphStyle("field", body, fontSize=8.5, leading=10.5, spaceAfter=0),
         "fieldlabel": ParagraphStyle("fieldlabel", body, fontName=BOLD, fontSize=8.5, leading=10.5, spaceAfter=0,
                                      textColor=colors.HexColor("#4d4d4d")),
@@ -169,13 +173,46 @@ def _verdict(v: Verdict, width: float, st: dict) -> list:
     return [box, _spacer(8)]
 
 
+def _title(section: Section) -> str:
+    return section.heading if section.number != "A" else f"Appendix A {section.title}"
+
+
+def _key(section: Section) -> str:
+    """The section's PDF destination: the same in both passes, so the contents can link to it."""
+    return "s-" + (section.number or section.title).replace(".", "-").replace(" ", "-")
+
+
 def _heading(section: Section, st: dict):
     from reportlab.platypus import Paragraph as P
 
-    p = P(escape(section.heading if section.number != "A" else f"Appendix A {section.title}"),
-          st["h1" if section.level == 1 else "h2"])
-    p.outline = (section.heading if section.number != "A" else f"Appendix A {section.title}", section.level - 1)
+    p = P(escape(_title(section)), st["h1" if section.level == 1 else "h2"])
+    p.outline = (_title(section), section.level - 1, _key(section))
     return p
+
+
+def _contents(report: Report, width: float, st: dict, pages: dict) -> list:
+    """The table of contents: every section and subsection with its page (from the previous pass; blank in the
+    first, whose layout is the same because the page column has a fixed width) and a link to it."""
+    from reportlab.lib import colors
+    from reportlab.platypus import PageBreak
+    from reportlab.platypus import Paragraph as P
+    from reportlab.platypus import Table as T
+    from reportlab.platypus import TableStyle
+
+    rows, levels = [], []
+    for s in report.sections:
+        for x in (s, *s.subsections):
+            style = st["toc1" if x.level == 1 else "toc2"]
+            rows.append([P(f'<a href="#{_key(x)}">{escape(_title(x))}</a>', style),
+                         P(str(pages.get(_key(x), "")), st["tocpage"])])
+            levels.append(x.level)
+    table = T(rows, colWidths=[width - 14 * 2.835, 14 * 2.835])
+    commands = [("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]
+    commands += [("LINEBELOW", (0, k), (-1, k), 0.3, colors.HexColor("#c8d0d8"))
+                 for k, level in enumerate(levels) if level == 1]
+    table.setStyle(TableStyle(commands))
+    return [P("Contents", st["h1"]), table, PageBreak()]  # the summary starts a page: its figure stays with it
 
 
 def _section(s: Section, width: float, st: dict, n: _Counter) -> list:
@@ -199,7 +236,8 @@ def _section(s: Section, width: float, st: dict, n: _Counter) -> list:
             out += _grid(b, width, st, n)
         elif isinstance(b, Verdict):
             out += _verdict(b, width, st)
-        if k == 0 and isinstance(b, Figure):  # a heading right above a figure goes with it
+        lead_in = k == 0 or (k == 1 and isinstance(s.blocks[0], Paragraph))
+        if lead_in and isinstance(b, Figure):  # a heading (and its lead paragraph) go with the figure below them
             out[first - 1:] = [KeepTogether(out[first - 1:])]
     for sub in s.subsections:
         out += _section(sub, width, st, n)
@@ -255,26 +293,30 @@ def render(report: Report, path: Union[str, Path]) -> None:
         return on_page
 
     class Document(BaseDocTemplate):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.section_pages: dict[str, int] = {}
+
         def afterFlowable(self, flowable):
             outline = getattr(flowable, "outline", None)
             if outline:
-                text, level = outline
-                key = f"s{id(flowable)}"
+                text, level, key = outline
                 self.canv.bookmarkPage(key)
                 self.canv.addOutlineEntry(text, key, level=level, closed=False)
+                self.section_pages[key] = self.page
 
-    def build(target, total: int) -> int:
+    def build(target, total: int, pages: dict) -> tuple[int, dict]:
         doc = Document(target, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=18 * mm,
                        bottomMargin=18 * mm, title=report.title, author=dict(report.fields).get("Author", ""),
                        subject="Structural health monitoring report", creator=report.software)
         frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="text")
         doc.addPageTemplates([PageTemplate("page", [frame], onPage=decorate(total))])
         counter = _Counter()
-        story = _title_block(report, doc.width, st)
+        story = _title_block(report, doc.width, st) + _contents(report, doc.width, st, pages)
         for s in report.sections:
             story += _section(s, doc.width, st, counter)
         doc.build(story)
-        return doc.page
+        return doc.page, doc.section_pages
 
-    # "page x of y": the first pass counts the pages, the second writes them
-    build(str(path), build(io.BytesIO(), 0))
+    # "page x of y" and the contents' page numbers: the first pass counts the pages, the second writes them
+    build(str(path), *build(io.BytesIO(), 0, {}))

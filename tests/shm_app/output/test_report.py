@@ -56,8 +56,20 @@ def test_sample_report_has_every_section_page_numbers_and_bookmarks(sample):
     outline = [o.title for o in PdfReader(str(d / "r.pdf")).outline if not isinstance(o, list)]
     assert outline == list(SECTIONS)
     assert "Sample deck" in pages[0] and "A. Engineer" in pages[0] and "SHM-7" in pages[0]
-    assert "ALARM" in pages[0] and "SHA-256" in text and "frequencies.csv" in text
+    assert "Contents" in pages[0] and "ALARM" in pages[1] and "SHA-256" in text and "frequencies.csv" in text
     assert "-0.00550075" in text  # a compensation coefficient
+
+
+def test_contents_give_the_page_each_section_starts_on(sample):
+    d, _ = sample
+    pages = pdf_text(d / "r.pdf")
+    contents = pages[0].split("Contents", 1)[1]
+    for heading in SECTIONS:
+        listed = re.search(re.escape(heading) + r"\s*\n\s*(\d+)", contents)
+        assert listed, heading
+        page = int(listed.group(1))
+        # the heading is on that page and on no earlier one (the contents themselves are on page 1)
+        assert heading in pages[page - 1] and not any(heading in p for p in pages[1:page - 1]), heading
 
 
 def test_exceed_count_matches_the_json_exactly(sample):
