@@ -96,9 +96,10 @@ class Session:
 
     # ---- recordings ---------------------------------------------------------------------------------------------
     def add_recording(self, path: Union[str, Path], *, channels=(), start=None, read_options=(),
-                      select: bool = True) -> int:
-        """Add the recording at ``path`` (or find it if the project has it); returns its index."""
-        ref = reference(path, channels=channels, start=start, read_options=read_options)
+                      select: bool = True, ref=None) -> int:
+        """Add the recording at ``path`` (or find it if the project has it); returns its index. ``ref``: its
+        :func:`reference`, when already taken (the GUI hashes the file off its thread)."""
+        ref = ref or reference(path, channels=channels, start=start, read_options=read_options)
         for i, entry in enumerate(self.state.recordings):
             if entry.ref.path == ref.path:
                 if entry.ref != ref:  # the file changed, or the reader was told something else this time
