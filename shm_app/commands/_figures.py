@@ -19,7 +19,8 @@ def add_figure_options(parser) -> None:
                             "with --geometry, the animated mode-N.gif into DIR")
     group.add_argument("--geometry", metavar="G.csv", type=_geometry_file,
                        help="geometry CSV (channel,x_m,y_m,z_m,direction[,node]; rows 'fixed' or 'node' for points "
-                            "without a sensor): the mode shapes are drawn on the structure")
+                            "without a sensor): the mode shapes are drawn on the structure, and --uff writes its "
+                            "nodes (dataset 15) and the shapes at them")
     group.add_argument("--lines", metavar="L.csv", type=_lines_file, help="lines CSV (node_a,node_b) joining the geometry's nodes")
     group.add_argument("--unmeasured", choices=UNMEASURED_RULES, default="interpolate",
                        help="how nodes and directions without a sensor move: interpolated along the lines from "
@@ -48,8 +49,11 @@ def check_figure_options(args):
     from shm_app.errors import ParameterError
 
     if args.figures is None:
-        if args.geometry or args.lines:
-            raise ParameterError("--geometry" if args.geometry else "--lines", "is used by --figures: give --figures DIR")
+        if (args.geometry or args.lines) and not getattr(args, "uff", None):
+            raise ParameterError("--geometry" if args.geometry else "--lines",
+                                 "is used by --figures and --uff: give --figures DIR or --uff OUT")
+        if args.lines and not args.geometry:
+            raise ParameterError("--lines", "joins the nodes of a geometry: give --geometry G.csv too")
         return None
     if args.lines and not args.geometry:
         raise ParameterError("--lines", "joins the nodes of a geometry: give --geometry G.csv too")
@@ -60,8 +64,19 @@ def check_figure_options(args):
     return load_geometry(args.geometry, args.lines, unmeasured=args.unmeasured)
 
 
+def geometry(args):
+    """The geometry of ``--geometry``/``--lines`` (None without), whatever ``--figures`` says: the UFF export
+    places its shapes on it too."""
+    if not args.geometry:
+        return None
+    from shm_app.geometry import load_geometry
+
+    return load_geometry(args.geometry, args.lines, unmeasured=args.unmeasured)
+
+
 def write_figures(args, result, recording) -> list[Path]:
-    """Write the figures asked for with ``--figures`` (nothing without it); returns the paths written."""
+    """Write the figures asked for with ``--figures`` (nothing without it); returns the paths written. Without a
+    ``recording`` (a roving test's merged modes) there is no spectrum to draw."""
     geometry = check_figure_options(args)
     if args.figures is None:
         return []
@@ -70,7 +85,7 @@ def write_figures(args, result, recording) -> list[Path]:
     from shm_app.parameters import from_arguments
 
     animation = from_arguments(AnimationSettings, args)
-    spectrum = None if result.spectrum is not None else _spectrum(recording, result)
+    spectrum = None if result.spectrum is not None or recording is None else _spectrum(recording, result)
     return figures.write_figures(args.figures, result, geometry=geometry, spectrum=spectrum, animation=animation)
 
 

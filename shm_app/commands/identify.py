@@ -53,6 +53,7 @@ def run(args) -> int:
     if args.diagram and settings.method not in time_domain_methods():  # before reading and identifying for nothing
         raise ParameterError("--diagram", f"needs an SSI method (--method {' or '.join(time_domain_methods())}); "
                                           f"got {settings.method!r}")
+    _figures.check_figure_options(args)
     recording = io.read(args.files[0], **reader_options(args))
     _limit_blas_threads()
     result = identify(recording, settings, progress=progress_printer())
@@ -67,7 +68,7 @@ def run(args) -> int:
         from shm_app.output.uff import write_uff
 
         by_name = {c.name: c.direction for c in recording.channels}
-        write_uff(args.uff, result, [by_name.get(c) for c in result.channels])
+        write_uff(args.uff, result, [by_name.get(c) for c in result.channels], geometry=_figures.geometry(args))
     _figures.write_figures(args, result, recording)
     if "-" not in (args.json, args.csv, args.diagram):
         print(summary(doc, result))
@@ -84,10 +85,11 @@ def run_multisetup(args, settings) -> int:
     from shm_app.parameters import from_arguments
 
     merge = from_arguments(MultiSetupSettings, args)
-    for option in ("diagram", "uff", "figures"):
-        if getattr(args, option, None):
-            raise ParameterError(f"--{option}", "is not written for a multi-setup identification yet (use --json "
-                                                "or --csv)")
+    if args.diagram and merge.merge != "preger":  # before reading and identifying for nothing
+        raise ParameterError("--diagram", "would be one per setup with PoSER, which identifies each setup on its "
+                                          "own: give --merge preger for one diagram over every point, or identify "
+                                          "one setup")
+    _figures.check_figure_options(args)
     recordings = [io.read(f, **reader_options(args)) for f in args.files]
     _limit_blas_threads()
     result = identify_setups(recordings, settings, merge, progress=progress_printer())
@@ -96,9 +98,36 @@ def run_multisetup(args, settings) -> int:
         write_text(args.json, json.dumps(doc, indent=2) + "\n")
     if args.csv:
         write_text(args.csv, modes_csv(doc))
-    if "-" not in (args.json, args.csv):
+    merged = merged_result(result) if (args.diagram or args.uff or args.figures) else None
+    if args.diagram:
+        from shm_app.output.tables import diagram_csv
+
+        write_text(args.diagram, diagram_csv(merged))
+    if args.uff:
+        from shm_app.output.uff import write_uff
+
+        by_name = {c.name: c.direction for r in recordings for c in r.channels}
+        write_uff(args.uff, merged, [by_name.get(c) for c in merged.channels], geometry=_figures.geometry(args))
+    if args.figures:
+        _figures.write_figures(args, merged, None)
+    if "-" not in (args.json, args.csv, args.diagram):
         print(multisetup_summary(doc))
     return 0
+
+
+def merged_result(result):
+    """A roving test's merged modes as one :class:`~shm_app.identification.IdentificationResult` over every point,
+    for the writers of single recordings (UFF, diagram CSV, figures). A point whose value a mode lacks (only setups
+    without that mode measured it) is written as 0: the JSON keeps it null and lists the mode's setups."""
+    from dataclasses import replace
+
+    from shm_app.identification import IdentificationResult
+
+    names = ", ".join(str(f).replace("\\", "/").split("/")[-1] for f in result.files if f is not None)
+    modes = tuple(replace(m, shape=np.nan_to_num(np.asarray(m.shape, complex))) for m in result.modes)
+    return IdentificationResult(file=f"setups {names}" if names else None, fs_hz=result.fs_hz,
+                                n_samples=max(result.n_samples), channels=tuple(result.channels),
+                                settings=result.settings, modes=modes, diagram=result.diagram)
 
 
 def multisetup_summary(doc: dict) -> str:

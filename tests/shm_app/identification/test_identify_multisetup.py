@@ -151,12 +151,36 @@ def test_a_mode_one_setup_lacks_is_reported_with_the_setups_it_came_from(tmp_pat
     (["--merge", "stitch"], "merge must be one of poser, preger; got 'stitch'"),
     (["--merge", "preger", "--method", "fdd"], "method must be ssi-cov for merge preger"),
     (["--reference-channels", "A02L_z"], "reference_channels are the references in a multi-setup identification"),
-    (["--diagram", "d.csv"], "--diagram is not written for a multi-setup identification yet"),
+    (["--diagram", "d.csv"], "--diagram would be one per setup with PoSER"),
+    (["--lines", "l.csv", "--uff", "m.uff"], "l.csv"),
 ])
 def test_refusals_are_one_line_naming_the_file_or_option(setup_files, capsys, args, fragment):
     assert main(["identify", *setup_files, *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("shm-app: error: ") and fragment in err, err
+
+
+def test_merged_modes_are_written_as_uff_diagram_and_figures(setup_files, tmp_path):
+    """PreGER: one diagram over every point; the UFF's shapes are the JSON's (z when a channel states no direction);
+    a figure per merged mode."""
+    import pyuff
+
+    out = {k: tmp_path / k for k in ("m.json", "m.uff", "d.csv", "fig")}
+    assert main(["identify", *setup_files, "--references", ",".join(REFERENCES), "--merge", "preger",
+                 "--json", str(out["m.json"]), "--uff", str(out["m.uff"]), "--diagram", str(out["d.csv"]),
+                 "--figures", str(out["fig"])]) == 0
+    doc = json.loads(out["m.json"].read_text())
+    shapes = [d for d in pyuff.UFF(str(out["m.uff"])).read_sets() if d["type"] == 55]
+    assert len(shapes) == len(doc["modes"])
+    for d, m in zip(shapes, doc["modes"]):
+        assert d["freq"] == pytest.approx(m["frequency_hz"], rel=5e-6)  # UFF 55 holds 6 significant digits
+        assert list(d["node_nums"]) == list(range(1, len(doc["channels"]) + 1))
+        np.testing.assert_allclose(d["r3"], np.nan_to_num(shape_of(m)), atol=1e-5)  # the JSON rounds to 5 digits
+    rows = out["d.csv"].read_text().splitlines()
+    assert rows[0].startswith("order,frequency_hz") and len(rows) > 100
+    assert {int(r.rsplit(",", 1)[1]) for r in rows[1:] if r.rsplit(",", 1)[1]} == set(range(1, len(doc["modes"]) + 1))
+    names = sorted(p.name for p in out["fig"].iterdir())
+    assert "stabilization.png" in names and all(f"mode-{k + 1}.png" in names for k in range(len(doc["modes"])))
 
 
 def test_a_name_clash_between_setups_names_both_files(tmp_path, capsys):

@@ -97,3 +97,20 @@ def test_an_unwritable_target_is_a_write_error_and_nothing_is_left(tmp_path):
     with pytest.raises(WriteError):
         write_uff(tmp_path / "missing" / "modes.uff", result(["A"], [[1.0]], (2.0,), (0.01,)))
     assert not list(tmp_path.iterdir())
+
+
+def test_the_command_line_places_the_shapes_on_the_geometry_given(tmp_path):
+    """``identify --uff OUT --geometry G.csv``: the nodes of the geometry (dataset 15) and the shapes at them."""
+    from pathlib import Path
+
+    from shm_app.cli import main
+
+    sample = Path(__file__).resolve().parents[3] / "resources" / "sample"
+    recording = sorted((sample / "recordings").iterdir())[0]
+    out = tmp_path / "m.uff"
+    assert main(["identify", str(recording), "--max-order", "30", "--uff", str(out),
+                 "--geometry", str(sample / "geometry.csv"), "--lines", str(sample / "lines.csv")]) == 0
+    sets = read(out)
+    nodes = [d for d in sets if d["type"] == 15]
+    assert len(nodes) == 1 and len(nodes[0]["node_nums"]) == len(node_list(sample_geometry()))
+    assert [d for d in sets if d["type"] == 55]
