@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Union
 
 from shm_app.errors import ReadError
-from shm_app.io._common import ChoiceRequired, FsRequired, OptionError
+from shm_app.io._common import ChoiceRequired, FsRequired, OptionError, log_reason, os_reason
 from shm_app.recording import Recording
 
 __all__ = ["read", "ReadError", "FsRequired", "ChoiceRequired", "OptionError", "READERS", "FORMATS", "supported_suffixes",
@@ -135,7 +135,9 @@ def _choose_module(p: Path) -> str:
             with gzip.open(p, "rb") as gz:
                 head = gz.read(4096)
         except (OSError, EOFError, zlib.error) as exc:
-            raise ReadError(p, f"the gzip stream is damaged ({exc}); the file may be truncated, copy it again")
+            log_reason(p, exc)
+            raise ReadError(p, "the gzip stream is damaged (it ends early or its compressed data are corrupt); the "
+                               "file may be truncated, copy it again") from None
     by_content = sniff_format(p, head)
     by_suffix = READERS.get(_suffix(p))
     if by_content is not None and by_suffix != by_content:
@@ -196,7 +198,7 @@ def read(path: Union[str, Path], **options) -> Recording:
     except MemoryError:
         raise ReadError(p, "not enough memory to load it; select fewer channels or split the file") from None
     except OSError as exc:
-        raise ReadError(p, f"could not be read ({exc.strerror or exc})") from None
+        raise ReadError(p, os_reason(p, exc)) from None
     except RecursionError:  # metadata nested beyond reason (a parser of ours or a library's recursing on it)
         log.info("recursion reading %s", p, exc_info=True)
         raise ReadError(p, "its metadata are nested too deeply to be read; the file is damaged or not a "
@@ -204,6 +206,6 @@ def read(path: Union[str, Path], **options) -> Recording:
     except (NameError, SyntaxError):
         raise  # a bug of ours, not a damaged file: the CLI logs it as an internal error
     except Exception as exc:  # noqa: BLE001 - a library choking on a damaged file must not become a traceback
-        log.debug("reader failed on %s", p, exc_info=True)
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ReadError(p, f"the file is damaged or not in the format its name says ({reason[:200]})") from exc
+        log.info("reader failed on %s", p, exc_info=True)
+        raise ReadError(p, "the file is damaged or not in the format its name says: its content does not follow "
+                           "that format (details in the log)") from exc

@@ -4,6 +4,7 @@ final :class:`~shm_app.recording.Recording`. Readers only find the numbers; this
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import re
 import zlib
@@ -23,6 +24,7 @@ MAX_GAP_S = 0.5
 MAX_VALUES = 2**30
 
 PathLike = Union[str, Path]
+log = logging.getLogger(__name__)
 #: how many times the bytes of the samples a reader needs at its peak (the file's values, float64, the app's copy)
 WORK_FACTOR = 3
 #: unit labels that say "no unit" (UFF58 writes NONE): the unit is unknown, m/s² is assumed and said so
@@ -106,6 +108,21 @@ def memory_budget() -> int:
     return int(available)
 
 
+def log_reason(path: Path, exc: BaseException) -> None:
+    """Keep a library's own words for why it could not read ``path`` in the log (not in the user's one line)."""
+    log.info("reading %s: %s: %s", path, type(exc).__name__, exc)
+
+
+def os_reason(path: Path, exc: OSError) -> str:
+    """Why ``exc`` stopped reading ``path``, in one line for the user: the operating system's words (permission
+    denied...) for a system error; for a library's (HDF5's "Can't synchronously read data") the library's text goes
+    to the log and the user is told the file is damaged."""
+    if exc.errno is not None and exc.strerror:
+        return f"could not be read ({exc.strerror})"
+    log_reason(path, exc)
+    return "the file is damaged or truncated: part of it cannot be read (details in the log); copy it again"
+
+
 def size_text(n_bytes: float) -> str:
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n_bytes >= scale:
@@ -146,7 +163,9 @@ def gunzip(path: Path, raw: bytes) -> bytes:
                 raise EOFError("the stream ends before its end marker")
             data = d.unused_data.lstrip(b"\x00")  # another gzip member may follow (concatenated files)
     except (zlib.error, EOFError) as exc:
-        raise ReadError(path, f"the gzip stream is damaged ({exc}); the file may be truncated, copy it again") from None
+        log_reason(path, exc)
+        raise ReadError(path, "the gzip stream is damaged (it ends early or its compressed data are corrupt); the "
+                              "file may be truncated, copy it again") from None
     return b"".join(out)
 
 

@@ -26,7 +26,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import (OptionError, check_memory, choose_fs, decode_text, looks_binary, make_recording,
+from shm_app.io._common import (OptionError, log_reason, check_memory, choose_fs, decode_text, looks_binary, make_recording,
                                 read_bytes, size_text, snap_fs)
 from shm_app.recording import Recording
 
@@ -240,7 +240,9 @@ def _components_from_zip(path: Path, component: str) -> list[Component]:
             try:
                 raw = zf.read(info)
             except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-                raise ReadError(path, f"{info.filename} in the archive is damaged ({exc})") from None
+                log_reason(path, exc)
+                raise ReadError(path, f"{info.filename} in the archive is damaged (its compressed data are corrupt); "
+                                      f"download it again") from None
             if looks_binary(raw):
                 raise ReadError(path, f"{info.filename} in the archive is binary, not a strong-motion text file")
             try:
@@ -255,6 +257,9 @@ def _why(exc: Exception, member: Optional[str]) -> str:
     if isinstance(exc, IndexError):  # a header or data block runs past the last line
         return f"{where} ends before its headers and data do: it is truncated; download it again"
     reason = str(exc).split(": ", 1)[-1] if member is None else str(exc)
+    if reason.startswith(("invalid literal", "could not convert")):  # Python's words for a number it could not parse
+        log_reason(Path(member or "?"), exc)
+        reason = f"{where} holds text where a header value or a sample should be a number"
     return f"{reason}; the file is damaged or truncated"
 
 

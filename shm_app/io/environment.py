@@ -83,12 +83,12 @@ def _read_time_table(path, columns, what: str) -> EnvironmentLog:
     p = Path(path)
     if not p.is_file():
         raise ReadError(p, f"{what} not found" if not p.exists() else "is not a file")
-    from shm_app.io._common import read_text
+    from shm_app.io._common import os_reason, read_text
 
     try:
         text = read_text(p, what)  # UTF-8 (BOM or not), UTF-16 with BOM, latin-1, .gz; binary content refused
     except OSError as exc:
-        raise ReadError(p, f"could not be read ({exc.strerror or exc})") from None
+        raise ReadError(p, os_reason(p, exc)) from None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "%"))]
     if len(lines) < 2:
         raise ReadError(p, f"the {what} needs a header row and at least one data row")

@@ -64,7 +64,7 @@ MAX_TABLE_BYTES = 64 * 2**20  # a geometry or lines table of a structure is kilo
 def _text(p: Path, what: str) -> str:
     """The decoded text of a geometry or lines CSV: UTF-8 (with or without BOM), UTF-16 with BOM, latin-1; binary
     content, a missing file and absurd sizes refused naming the file."""
-    from shm_app.io._common import read_text
+    from shm_app.io._common import os_reason, read_text
 
     if not p.is_file():
         raise ReadError(p, f"{what} not found" if not p.exists() else "is not a file")
@@ -74,7 +74,7 @@ def _text(p: Path, what: str) -> str:
     try:
         text = read_text(p, f"a {what} (CSV text)")
     except OSError as exc:
-        raise ReadError(p, f"cannot read the {what} ({exc.strerror or exc})") from None
+        raise ReadError(p, f"cannot read the {what}: {os_reason(p, exc)}") from None
     return text.replace("\x00", "")
 
 
@@ -152,7 +152,11 @@ def read_geometry_table(path: Union[str, Path], *, directions: Union[str, Path, 
         try:
             dir_vectors = np.atleast_2d(np.loadtxt(d))
         except (OSError, ValueError) as exc:
-            raise ReadError(d, f"the direction file must hold one 'dx dy dz' row per sensor ({exc})") from None
+            from shm_app.io._common import log_reason
+
+            log_reason(d, exc)
+            raise ReadError(d, "the direction file must hold one 'dx dy dz' row of three numbers per sensor; a row "
+                               "holds something else, or the file cannot be read") from None
         if dir_vectors.shape != (len(lines) - 1, 3):
             raise ReadError(d, f"{dir_vectors.shape[0]} direction rows for {len(lines) - 1} sensors in {p.name}")
     out: dict[str, SensorGeometry] = {}

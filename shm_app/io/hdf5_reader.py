@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import check_size, choose_fs, fs_from_times, make_recording, size_text
+from shm_app.io._common import check_size, choose_fs, fs_from_times, log_reason, make_recording, size_text
 from shm_app.io._containers import (NAME_NAMES, START_NAMES, TIME_NAMES, UNIT_NAMES, as_datetime, as_text,
                                     as_text_list, choose_signal, describe, fs_from_mapping, lookup, orient)
 from shm_app.recording import Recording
@@ -152,9 +152,14 @@ def open_h5(path: Path):
         return h5py.File(path, "r")
     except OSError as exc:
         text = str(exc)
+        log_reason(path, exc)
         if "truncated" in text or "eof" in text.lower():
             raise ReadError(path, "the HDF5 file is truncated (cut short while copying?); copy it again") from None
-        raise ReadError(path, f"not a readable HDF5 file, or it is damaged ({text.split('(')[0].strip()})") from None
+        if "signature not found" in text:
+            raise ReadError(path, "not an HDF5 file (it lacks the HDF5 signature); check the file type or its "
+                                  "suffix") from None
+        raise ReadError(path, "the HDF5 file is damaged: its internal directory (superblock or object headers) "
+                              "cannot be read; copy or export it again") from None
 
 
 def _numeric_datasets(root) -> dict:
@@ -195,7 +200,9 @@ def _read(ds, path: Path) -> np.ndarray:
     try:
         return ds[()]
     except Exception as exc:  # noqa: BLE001 - h5py/HDF5 errors on damaged chunks come in many types
-        raise ReadError(path, f"dataset {ds.name} cannot be read ({exc}); the file is damaged or truncated") from None
+        log_reason(path, exc)
+        raise ReadError(path, f"dataset {ds.name} cannot be read: a block of its stored values is damaged or "
+                              f"missing (the file is damaged or truncated); copy or export it again") from None
 
 
 def _read_app_layout(path: Path, grp, fs, options) -> Recording:

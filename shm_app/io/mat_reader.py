@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import (WORK_FACTOR, check_memory, check_size, choose_fs, fs_from_times, make_recording,
+from shm_app.io._common import (WORK_FACTOR, log_reason, check_memory, check_size, choose_fs, fs_from_times, make_recording,
                                 memory_budget, size_text)
 from shm_app.io._containers import (NAME_NAMES, START_NAMES, TIME_NAMES, UNIT_NAMES, as_datetime, as_float,
                                     as_text_list, choose_signal, fs_from_mapping, lookup, orient)
@@ -147,8 +147,9 @@ def _load_v5(path: Path) -> dict:
     except NotImplementedError:
         raise ReadError(path, "this MAT file version is not supported; save it with -v7 or -v7.3") from None
     except Exception as exc:  # noqa: BLE001 - scipy raises anything (even UnboundLocalError) on damaged files
-        raise ReadError(path, f"the MAT file is damaged or truncated ({str(exc)[:100] or type(exc).__name__}); "
-                              f"save or copy it again") from None
+        log_reason(path, exc)
+        raise ReadError(path, "the MAT file is damaged or truncated: a variable's header or data do not follow the "
+                              "MAT format; save or copy it again") from None
     _refuse_code(path, variables)
     return _flatten_v5(variables)
 
@@ -253,7 +254,9 @@ def _read_v73(path: Path, *, fs, variable, **options) -> Recording:
         try:
             data = np.asarray(found[name][()]).T  # back to MATLAB's (rows, columns)
         except Exception as exc:  # noqa: BLE001 - h5py/HDF5 errors on damaged chunks come in many types
-            raise ReadError(path, f"variable {name!r} cannot be read ({str(exc)[:100]}); the file is damaged or "
+            log_reason(path, exc)
+            raise ReadError(path, f"variable {name!r} cannot be read: a block of its stored values is damaged or "
+                                  f"missing; the file is damaged or "
                                   f"truncated") from None
         scope = name.rsplit(".", 1)[0] + "." if "." in name else ""
         local = {k[len(scope):]: v for k, v in values.items() if scope and k.startswith(scope)}

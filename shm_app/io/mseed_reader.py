@@ -16,7 +16,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import MAX_GAP_S, WORK_FACTOR, check_memory, choose_fs, make_recording, size_text
+from shm_app.io._common import MAX_GAP_S, WORK_FACTOR, check_memory, log_reason, choose_fs, make_recording, size_text
 from shm_app.recording import Recording
 
 FORMAT = "mseed"
@@ -61,8 +61,9 @@ def _obspy_read(path: Path):
             warnings.simplefilter("always")
             stream = obspy.read(str(path), format="MSEED")
     except Exception as exc:  # noqa: BLE001 - ObsPy raises many types on damaged records
-        raise ReadError(path, f"not a readable miniSEED file, or it is damaged or truncated "
-                              f"({str(exc)[:100] or type(exc).__name__})") from None
+        log_reason(path, exc)
+        raise ReadError(path, "not a readable miniSEED file, or it is damaged or truncated: its records do not "
+                              "follow the miniSEED format") from None
     for w in caught:
         text = str(w.message)
         if "end of file" in text.lower() or "truncat" in text.lower():
@@ -138,7 +139,9 @@ def read(path: Path, *, fs: Optional[float] = None, unit: Optional[str] = None, 
     try:
         stream.merge(method=0, fill_value=None)
     except Exception as exc:  # noqa: BLE001 - overlapping traces with different data
-        raise ReadError(path, f"the traces overlap with conflicting samples ({exc})") from None
+        log_reason(path, exc)
+        raise ReadError(path, "traces of one channel overlap in time with different samples; keep one copy of "
+                              "each stretch") from None
     start = max(tr.stats.starttime for tr in stream)
     end = min(tr.stats.endtime for tr in stream)
     if end < start:

@@ -18,7 +18,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import WORK_FACTOR, check_memory, check_size, choose_fs, make_recording, size_text
+from shm_app.io._common import WORK_FACTOR, check_memory, log_reason, check_size, choose_fs, make_recording, size_text
 from shm_app.io._containers import (NAME_NAMES, SIGNAL_NAMES, START_NAMES, UNIT_NAMES, as_datetime, as_text,
                                     as_text_list, fs_from_mapping, lookup, orient)
 from shm_app.recording import Recording
@@ -63,7 +63,9 @@ def _read_sidecar(path: Path) -> dict:
     try:
         doc = json.loads(text.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReadError(path, f"its sidecar {side.name} is not valid JSON ({exc}); fix or remove it") from None
+        log_reason(side, exc)
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ReadError(path, f"its sidecar {side.name} is not valid JSON{where}; fix or remove it") from None
     if not isinstance(doc, dict):
         raise ReadError(path, f"its sidecar {side.name} must hold a JSON object with fs_hz, channels, unit, start")
     return doc
@@ -76,7 +78,8 @@ def _load_npy(path: Path) -> np.ndarray:
             header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
             shape, _, dtype = header(fh)
     except (ValueError, EOFError, SyntaxError, TypeError) as exc:
-        raise ReadError(path, f"not a valid .npy file: its header is damaged ({str(exc)[:80]})") from None
+        log_reason(path, exc)
+        raise ReadError(path, "not a valid .npy file: its header (shape, type) is damaged") from None
     if dtype.hasobject:
         raise ReadError(path, "the .npy file holds Python objects, not a numeric signal matrix; the app never loads "
                               "pickled objects")
@@ -90,7 +93,8 @@ def _load_npy(path: Path) -> np.ndarray:
                                   "again") from None
         if "pickle" in text.lower():
             raise ReadError(path, "the .npy file holds Python objects, not a numeric signal matrix") from None
-        raise ReadError(path, f"not a valid .npy file ({text})") from None
+        log_reason(path, exc)
+        raise ReadError(path, "not a valid .npy file: its header does not describe the data that follow") from None
     except EOFError:
         raise ReadError(path, "the .npy file is truncated; copy it again") from None
     check_size(path, arr.shape)
@@ -121,7 +125,8 @@ def _npz_headers(path: Path, zf: zipfile.ZipFile) -> dict[str, _Header]:
                 read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
                 shape, _, dtype = read(fh)
         except (ValueError, EOFError, SyntaxError, TypeError, OSError, zipfile.BadZipFile, zlib.error) as exc:
-            raise ReadError(path, f"array {name!r} in the .npz archive has a damaged header ({str(exc)[:80]})") from None
+            log_reason(path, exc)
+            raise ReadError(path, f"array {name!r} in the .npz archive has a damaged header (shape, type)") from None
         header = _Header(tuple(int(s) for s in shape), dtype)
         if any(s < 0 for s in header.shape):
             raise ReadError(path, f"array {name!r} declares a negative shape {header.shape}; the file is damaged")
@@ -152,9 +157,13 @@ def _load_npz(path: Path, variable: Optional[str]) -> tuple[np.ndarray, str, dic
             data = npz[key]
             small = {k: npz[k] for k in wanted}
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-        raise ReadError(path, f"the .npz archive is damaged or truncated ({exc}); copy it again") from None
+        log_reason(path, exc)
+        raise ReadError(path, "the .npz archive is damaged or truncated (its zip structure or compressed data are "
+                              "corrupt); copy it again") from None
     except ValueError as exc:
-        raise ReadError(path, f"the .npz archive holds an array that cannot be read ({str(exc)[:100]})") from None
+        log_reason(path, exc)
+        raise ReadError(path, "the .npz archive holds an array whose data do not match its header; the file is "
+                              "damaged") from None
     return data, key, small
 
 

@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import (WORK_FACTOR, check_fs, check_memory, choose_fs, fs_from_times, make_recording,
+from shm_app.io._common import (WORK_FACTOR, log_reason, check_fs, check_memory, choose_fs, fs_from_times, make_recording,
                                 size_text, snap_fs)
 from shm_app.io._containers import TIME_NAMES, as_datetime, as_float, as_text
 from shm_app.recording import Recording
@@ -68,8 +68,9 @@ def _open(path: Path):
     except ReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - npTDMS raises many types on damaged files
-        raise ReadError(path, f"the TDMS file is damaged or truncated ({str(exc)[:100] or type(exc).__name__}); "
-                              f"copy it again") from None
+        log_reason(path, exc)
+        raise ReadError(path, "the TDMS file is damaged or truncated: its segments do not follow the TDMS format; "
+                              "copy it again") from None
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate

@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 
 from shm_app.errors import ReadError
-from shm_app.io._common import WORK_FACTOR, check_memory, choose_fs, make_recording, parse_datetime, snap_fs
+from shm_app.io._common import WORK_FACTOR, check_memory, log_reason, choose_fs, make_recording, parse_datetime, snap_fs
 from shm_app.io._containers import as_text
 from shm_app.recording import Recording
 
@@ -56,7 +56,9 @@ def _sets(path: Path) -> list[dict]:
     except ReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - pyuff raises anything on damaged files
-        raise ReadError(path, f"the UFF file is damaged or truncated ({str(exc)[:100] or type(exc).__name__})") from None
+        log_reason(path, exc)
+        raise ReadError(path, "the UFF file is damaged or truncated: a dataset's header lines or values do not "
+                              "follow the UFF format") from None
     return [sets] if isinstance(sets, dict) else list(sets)
 
 
