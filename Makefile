@@ -40,6 +40,7 @@ bench:
 	$(BENCH) benchmarks/bench_uncertainty.py
 	$(BENCH) benchmarks/bench_multisetup.py
 	$(BENCH) benchmarks/bench_detection.py
+	$(BENCH) benchmarks/bench_huge.py
 	QT_QPA_PLATFORM=offscreen $(BENCH) benchmarks/bench_gui.py
 
 # The desktop app (README, "Building the desktop app"): built from an environment holding the runtime dependencies
