@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -31,6 +32,8 @@ class RecordingModes:
     frequencies_hz, damping_ratios : (n_modes,) Hz, ratio;  shapes : (n_channels, n_modes) real, largest entry +1
     n_poles : (n_modes,) stable poles behind each mode (its support in the tracking)
     fs_hz, analysis_fs_hz : the recording's sampling rate and the rate it was analysed at after decimation, Hz
+    sha256 : the file's SHA-256 (hex) when it could be read, to find duplicate recordings; None in projects saved
+        before it was recorded
     """
 
     file: str
@@ -43,6 +46,13 @@ class RecordingModes:
     n_poles: Optional[np.ndarray] = None
     fs_hz: Optional[float] = None
     analysis_fs_hz: Optional[float] = None
+    sha256: Optional[str] = None
+
+
+def failed(path: str, reason: str) -> RecordingModes:
+    """The result of a recording that could not be identified, and why."""
+    return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
+                          error=reason)
 
 
 def identify_file(path: Union[str, Path], identification: IdentificationSettings = IdentificationSettings(),
@@ -54,26 +64,26 @@ def identify_file(path: Union[str, Path], identification: IdentificationSettings
     """
     from shm_app import io
     from shm_app.identification.pipeline import identify
+    from shm_app.session.state import file_sha256
 
     path = str(path)
     try:
         recording = io.read(path, **dict(read_options))
+        sha256 = file_sha256(path)  # just read, so from the page cache: ~1 ms per 10 MB, next to seconds of SSI
         # no plots and no standard deviations in a campaign: the tracking compares many records instead
         result = identify(recording, replace(identification, compute_spectrum=False, uncertainty=False))
     except (ShmError, np.linalg.LinAlgError) as exc:
-        reason = getattr(exc, "reason", None) or str(exc)
-        return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
-                              error=reason)
+        return failed(path, getattr(exc, "reason", None) or str(exc))
     except Exception as exc:  # noqa: BLE001 - one recording's bug must not lose hours of campaign; logged
         logging.getLogger("shm_app").exception("campaign task failed on %s", path)
-        return RecordingModes(path, start_from_filename(path), (), np.zeros(0), np.zeros(0), np.zeros((0, 0)),
-                              error=f"internal error: {type(exc).__name__}: {exc}")
+        return failed(path, f"internal error: {type(exc).__name__}: {exc}")
     shapes = np.array([m.real_shape for m in result.modes]).T if result.modes else np.zeros((len(result.channels), 0))
     return RecordingModes(file=path, start=recording.start, channels=tuple(result.channels),
                           frequencies_hz=np.array([m.frequency_hz for m in result.modes]),
                           damping_ratios=np.array([m.damping_ratio for m in result.modes]), shapes=shapes,
                           n_poles=np.array([m.n_poles for m in result.modes], dtype=float),
-                          fs_hz=float(recording.fs_hz), analysis_fs_hz=float(result.settings.analysis_fs_hz))
+                          fs_hz=float(recording.fs_hz), analysis_fs_hz=float(result.settings.analysis_fs_hz),
+                          sha256=sha256)
 
 
 @contextmanager
@@ -93,36 +103,94 @@ def _single_threaded_children():
                 os.environ[k] = v
 
 
-def run_pool(paths, args, workers: int, done, cancel: Optional[CancelToken]) -> None:
-    """Run ``identify_file(path, *args)`` for every path on a local spawn pool, at most 4 tasks per worker in
-    flight; ``done(result)`` receives each result as it completes."""
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+#: the error of a recording that killed its worker process twice, the second time alone
+WORKER_DIED = "the worker process died while identifying this recording (out of memory?); retried once"
 
-    # spawn: safe next to the GUI's threads and the same on every platform
-    with _single_threaded_children(), ProcessPoolExecutor(max_workers=workers,
-                                                          mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending = iter(paths)
-        running = set()
-        try:
-            while True:
-                while len(running) < 4 * workers:
-                    p = next(pending, None)
-                    if p is None:
-                        break
-                    running.add(pool.submit(identify_file, p, *args))
-                if not running:
-                    break
-                finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    done(fut.result())
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-        except BaseException:
-            for fut in running:
-                fut.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+
+@contextmanager
+def _process_pool(workers: int):
+    """A spawn process pool (safe next to the GUI's threads, the same on every platform). Left by an exception
+    (cancel, Ctrl-C, an error) it cancels what is queued and ends its workers at once rather than waiting for the
+    tasks in flight, which may run for minutes and whose results are no longer wanted."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    except BaseException:
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # public only from Python 3.14
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=2.0)
+            if process.is_alive():
+                process.kill()
+        raise
+    pool.shutdown(wait=True)
+
+
+def _run_until_broken(pool, queue: deque, limit: int, task, args, done, cancel: Optional[CancelToken]) -> list[str]:
+    """Run ``task(path, *args)`` for the paths taken from ``queue`` on ``pool``, at most ``limit`` in flight, passing
+    each result to ``done``. Returns [] when the queue is done, or, when a worker process died (the pool is then
+    broken), the paths that were in flight; those not yet submitted stay in ``queue``."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    running: dict = {}
+    lost: list[str] = []
+    while True:
+        while not lost and queue and len(running) < limit:
+            try:
+                running[pool.submit(task, queue[0], *args)] = queue[0]
+            except BrokenProcessPool:  # a worker died while idle: the futures in flight fail too
+                break
+            queue.popleft()
+        if not running:
+            return lost
+        finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in finished:
+            path = running.pop(future)
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                lost.append(path)
+            else:
+                done(result)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+
+
+def run_pool(paths, args, workers: int, done, cancel: Optional[CancelToken], task: Callable = identify_file) -> None:
+    """Run ``task(path, *args)`` (:func:`identify_file`; a module-level function, pickled by name) for every path
+    on a local spawn pool, at most 4 tasks per worker in flight; ``done(result)`` receives each result as it
+    completes.
+
+    A worker process that dies (the out-of-memory killer, a crash in a native library) breaks the pool: every
+    task in flight is lost. A new pool goes on with the rest, and the lost recordings are first run again one at a
+    time, each alone in a one-worker pool: the one that killed its worker is found without blaming those in flight
+    beside it, and has the machine's memory to itself. One whose worker dies again is reported failed
+    (:data:`WORKER_DIED`) and the campaign goes on. Cancelling or Ctrl-C ends the workers at once.
+    """
+    queue = deque(paths)
+    with _single_threaded_children():
+        while queue:
+            with _process_pool(workers) as pool:
+                lost = _run_until_broken(pool, queue, 4 * workers, task, args, done, cancel)
+            if lost:
+                _run_alone(lost, task, args, done, cancel)
+
+
+def _run_alone(paths: Sequence[str], task, args, done, cancel: Optional[CancelToken]) -> None:
+    """Run each path alone in a one-worker pool (a new pool after a worker dies); a recording whose worker dies
+    is reported failed."""
+    queue = deque(paths)
+    while queue:
+        with _process_pool(1) as pool:
+            lost = _run_until_broken(pool, queue, 1, task, args, done, cancel)
+        for path in lost:  # at most one: it was alone
+            done(failed(path, WORKER_DIED))
 
 
 def run_dask(paths, args, address: str, workers: Optional[int], done, cancel: Optional[CancelToken]) -> None:
@@ -187,5 +255,5 @@ def identify_recordings(paths: Sequence[Union[str, Path]], settings: "CampaignSe
     else:
         # even one worker is a separate process: it keeps a GUI responsive, and its single-threaded BLAS is much
         # faster on these small SVDs than a multithreaded one competing for the same cores
-        run_pool(paths, args, min(settings.workers or os.cpu_count() or 1, total), done, cancel)
+        run_pool(paths, args, min(settings.workers or os.cpu_count() or 1, total), done, cancel, task=identify_file)
     return out
