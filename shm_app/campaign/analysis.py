@@ -207,6 +207,35 @@ def _assess(files, starts, errors, frequencies, damping, reference: ReferenceTra
                           channels=channels)
 
 
+def _names(group: Sequence[RecordingModes]) -> str:
+    """The recordings' file names, or their paths when two share a name: 'a.csv, b.csv and c.csv'."""
+    names = [Path(r.file).name for r in group]
+    if len(set(names)) < len(names):
+        names = [r.file for r in group]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _groups(results: Sequence[RecordingModes], key) -> list[list[RecordingModes]]:
+    """The groups of two or more results with the same ``key(result)`` (None never groups), in their order."""
+    groups: dict = {}
+    for r in results:
+        k = key(r)
+        if k is not None:
+            groups.setdefault(k, []).append(r)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _duplicate_warnings(results: Sequence[RecordingModes]) -> list[str]:
+    """One warning per group of recordings with the same content (SHA-256 of the file), and per group of different
+    files with the same start: the same record given twice counts twice in the baseline and the tracking."""
+    out = [f"duplicate recordings: {_names(g)} have the same content (SHA-256 {g[0].sha256[:12]}…)"
+           for g in _groups(results, lambda r: r.sha256)]
+    for g in _groups(results, lambda r: r.start):
+        if g[0].sha256 is None or any(r.sha256 != g[0].sha256 for r in g):  # else said above
+            out.append(f"duplicate recordings? {_names(g)} start at the same time, {g[0].start.isoformat()}")
+    return out
+
+
 def analyse(results: Sequence[RecordingModes], settings: CampaignSettings = CampaignSettings(),
             env: Optional[EnvironmentLog] = None) -> CampaignResult:
     """Tracking, compensation, novelty and alarms on per-recording identification results (any order)."""
@@ -222,7 +251,7 @@ def analyse(results: Sequence[RecordingModes], settings: CampaignSettings = Camp
     res = [r if r.error is not None or r.channels == channels else
            replace(r, error=f"channels {', '.join(r.channels)} differ from the campaign's {', '.join(channels)}; "
                             f"select common channels with --channels") for r in res]
-    warnings = [f"{Path(r.file).name}: {r.error}" for r in res if r.error is not None]
+    warnings = [f"{Path(r.file).name}: {r.error}" for r in res if r.error is not None] + _duplicate_warnings(res)
     sets = [ModeSet(r.frequencies_hz, r.shapes, r.damping_ratios, r.n_poles) if r.error is None
             else ModeSet(np.zeros(0)) for r in res]
     usable = np.array([r.error is None for r in res])
