@@ -4,9 +4,10 @@ install does, in a temporary folder, one line per step.
 Every supported format is written tiny with its own library or the app's writer and read back with
 :func:`shm_app.io.read` to the same numbers; the bundled sample recording is identified; a small campaign of
 simulated recordings runs on the process pool (two workers: in a frozen build this is what needs
-``multiprocessing.freeze_support``); a report is written. The GUI adds its own step (the main window rendered
-offscreen) through ``extra_steps``. A format whose optional library is missing (ObsPy) is ``skipped``, not failed.
-Exit code 0 only when no step failed. No Qt here.
+``multiprocessing.freeze_support``); a mode shape is drawn (PNG) and animated (GIF); a report is written (PDF and
+HTML, with figures). The GUI adds its own step (the main window rendered offscreen) through ``extra_steps``. A
+format whose optional library is missing (ObsPy) is ``skipped``, not failed. Exit code 0 only when no step failed.
+No Qt here.
 """
 from __future__ import annotations
 
@@ -172,7 +173,30 @@ def _identify_sample(state: dict) -> str:
     if not result.modes:
         raise AssertionError("no mode identified in the sample recording")
     state["identification"] = result_to_json(result)
+    state["identification_result"] = result
     return f"{len(result.modes)} modes, first {result.modes[0].frequency_hz:.3f} Hz"
+
+
+def _mode_figures(folder: Path, state: dict) -> str:
+    """The first mode drawn on the sample's geometry as a PNG and an animated GIF (matplotlib Agg and Pillow)."""
+    from PIL import Image
+
+    from shm_app.geometry.files import SAMPLE_FOLDER, load_geometry
+    from shm_app.output.figures import mode_gif, mode_png
+
+    if "identification_result" not in state:
+        raise AssertionError("no mode to draw: the identification step failed")
+    result = state["identification_result"]
+    geometry = load_geometry(SAMPLE_FOLDER / "geometry.csv", SAMPLE_FOLDER / "lines.csv")
+    png = mode_png(folder / "mode-1.png", result.modes[0], result.channels, geometry)
+    gif = mode_gif(folder / "mode-1.gif", result.modes[0], result.channels, geometry)
+    with Image.open(png) as image:
+        png_size = image.size
+    with Image.open(gif) as image:
+        frames = image.n_frames
+    if frames < 2:
+        raise AssertionError(f"{gif.name} has {frames} frame, not an animation")
+    return f"{png.name} {png_size[0]}×{png_size[1]}, {gif.name} {frames} frames"
 
 
 N_CAMPAIGN = 8
@@ -206,12 +230,16 @@ def _report(folder: Path, state: dict) -> str:
 
     if "campaign" not in state and "identification" not in state:
         raise AssertionError("nothing to report: the identification and campaign steps failed")
+    html = folder / "report.html"
     out = write_report(folder / "report.pdf", campaign=state.get("campaign"),
-                       identifications=[state["identification"]] if "identification" in state else [])
+                       identifications=[state["identification"]] if "identification" in state else [], html=html)
     size = Path(out).stat().st_size
     if size < 1000:
         raise AssertionError(f"the report is only {size} bytes")
-    return f"{Path(out).name}, {size / 1024:.0f} KiB"
+    figures = html.read_text(encoding="utf-8").count("data:image/png;base64")
+    if not figures:
+        raise AssertionError(f"{html.name} holds no figure")
+    return f"{Path(out).name}, {size / 1024:.0f} KiB; {html.name}, {figures} figures"
 
 
 Step = tuple[str, Callable[[], Optional[str]]]
@@ -221,6 +249,7 @@ def steps(folder: Path, state: dict) -> list[Step]:
     """The Qt-free steps, in order, as (name, function returning an optional detail)."""
     out: list[Step] = [(f"read {label}", (lambda w=writer: _read_back(w, folder))) for label, writer in FORMAT_WRITERS]
     out += [("identify the sample recording", lambda: _identify_sample(state)),
+            ("draw and animate a mode shape", lambda: _mode_figures(folder, state)),
             ("campaign on the process pool", lambda: _campaign(folder, state)),
             ("write the report", lambda: _report(folder, state))]
     return out

@@ -25,8 +25,8 @@ def _check(proc, gui: bool):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     steps = [line for line in lines[1:-1]]
     names = " ".join(steps)
-    for word in ("read CSV", "MATLAB", "HDF5", "UFF58", "TDMS", "miniSEED", "NumPy", "identify", "campaign",
-                 "report"):
+    for word in ("read CSV", "MATLAB", "HDF5", "UFF58", "TDMS", "miniSEED", "NumPy", "identify", "mode shape",
+                 "campaign", "report"):
         assert word in names, names
     assert all(" ok (" in line or " skipped: " in line for line in steps), proc.stdout
     assert ("render the main window" in names) == gui
