@@ -20,6 +20,7 @@ How to run (the peers pull in pandas, vtk, pyvista, …, so they live in their o
     python3 -m venv .venv-bench && .venv-bench/bin/pip install -e '.[test,bench]'
     .venv-bench/bin/python benchmarks/bench_identify.py [--hours 1] [--channels 12] [--repeat 3] [--skip-pyoma]
         [--exact-sigma]
+    .venv/bin/python benchmarks/bench_identify.py --profile   # CPU of each stage of shm-app identify, in process
 
 Measured on the shared 2-core machine (1 h, 12 channels, ``--skip-pyoma --exact-sigma``, best of 3). Before the
 Ritz-basis uncertainty (load ~5): shm-app 2.06 s with σ, 1.08 s without; koma 12.4 s: 6.0×; σ cost 1.90× (0.80 s
@@ -241,6 +242,8 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "shm_bench")
     ap.add_argument("--skip-pyoma", action="store_true", help="pyOMA2 is slow on a 1-hour record")
     ap.add_argument("--accuracy", action="store_true", help="print the accuracy table of every method instead")
+    ap.add_argument("--profile", action="store_true",
+                    help="print instead the CPU time of each stage of shm-app identify, in process, with and without σ")
     ap.add_argument("--exact-sigma", action="store_true",
                     help="also run shm-app with the reference uncertainty (full eigenbasis of H Hᵀ, method='exact')")
     args = ap.parse_args()
@@ -249,6 +252,9 @@ def main() -> int:
         return 0
     args.workdir.mkdir(parents=True, exist_ok=True)
     csv, model = make_csv(args.workdir, args.hours, args.channels)
+    if args.profile:
+        stage_profile(csv, args.repeat)
+        return 0
     true_f = [float(f) for f in model.natural_frequencies_hz]
 
     out = args.workdir / "shm.json"
@@ -353,6 +359,68 @@ def _our_phases(csv: Path, repeat: int, uncertainty: bool = True) -> tuple[float
         t2 = time.perf_counter()
         load, analysis = min(load, t1 - t0), min(analysis, t2 - t1)
     return load, analysis
+
+
+def stage_profile(csv: Path, repeat: int) -> None:
+    """CPU milliseconds (best of ``repeat``) of the stages of ``shm-app identify`` in this process: the CSV load, and
+    the analysis with and without σ split into preprocessing, correlations, SVD, uncertainty, the eigenvalue
+    problems of the order sweep and the mode selection. (Start-up: ``python -X importtime -m shm_app identify ...``.)
+    """
+    import dsp.ssi as ssi
+    import dsp.ssi_uncertainty as unc
+    import shm_app.identification.methods.ssi_cov as method
+    from dsp import preprocess
+    from shm_app import io
+    from shm_app.commands.identify import _limit_blas_threads
+    from shm_app.identification import IdentificationSettings, identify, result_to_json
+
+    _limit_blas_threads()
+    spent: dict[str, float] = {}
+
+    def timed_call(owner, name: str, label: str) -> None:  # wraps owner.name, adding its CPU time to spent[label]
+        inner = getattr(owner, name)
+
+        def call(*a, **k):
+            t = time.process_time()
+            try:
+                return inner(*a, **k)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - t
+        setattr(owner, name, call)
+
+    sweep, per_pole = "order sweep: eigenvalue problems, shapes", "σ: per pole (in the order sweep)"
+    timed_call(preprocess, "decimate", "preprocessing (detrend, decimation)")
+    timed_call(ssi, "output_correlations", "correlations")
+    timed_call(ssi, "segment_correlations", "correlations")
+    timed_call(ssi, "leading_svd", "SVD (range finder)")
+    timed_call(unc.PoleUncertainty, "__init__", "σ: basis and sensitivities (its SVD included)")
+    timed_call(ssi, "poles_from_observability", sweep)
+    timed_call(unc.PoleUncertainty, "pole_sigmas", per_pole)
+    timed_call(method, "select_modes", "mode selection")
+    timed_call(method, "ssi_cov", "ssi_cov")
+    t = time.process_time()
+    recording = io.read(csv)
+    print(f"CSV load: {1e3 * (time.process_time() - t):.0f} ms CPU ({csv.stat().st_size / 1e6:.0f} MB)")
+    for uncertainty in (True, False):
+        best = None
+        for _ in range(repeat):
+            spent.clear()
+            t = time.process_time()
+            json.dumps(result_to_json(identify(recording, IdentificationSettings(compute_spectrum=False,
+                                                                                  uncertainty=uncertainty))))
+            total = time.process_time() - t
+            if best is None or total < best[0]:
+                best = (total, dict(spent))
+        total, parts = best
+        parts[sweep] -= parts.get(per_pole, 0.0)
+        ssi_total = parts.pop("ssi_cov")
+        inside = [k for k in parts if k not in ("preprocessing (detrend, decimation)", "mode selection")]
+        parts["other SSI steps"] = ssi_total - sum(parts[k] for k in inside)
+        parts["rest (settings, scaling, JSON)"] = total - ssi_total - sum(
+            parts[k] for k in ("preprocessing (detrend, decimation)", "mode selection"))
+        print(f"analysis {'with' if uncertainty else 'without'} σ: {1e3 * total:.0f} ms CPU")
+        for label, seconds in parts.items():
+            print(f"  {label:<48}{1e3 * seconds:7.0f}")
 
 
 if __name__ == "__main__":
