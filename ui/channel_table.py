@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -43,12 +42,12 @@ class ChannelTable(QTableWidget):
         self.currentCellChanged.connect(lambda row, *_: self.sigCurrentChannel.emit(row))
 
     # ---- filling ----------------------------------------------------------------------------------------------
-    def set_channels(self, recording, *, analysis: Optional[Sequence[str]] = None,
+    def set_channels(self, recording, rms: Sequence[float], *, analysis: Optional[Sequence[str]] = None,
                      references: Optional[Sequence[str]] = None, geometry=None) -> None:
-        """One row per channel of ``recording``; ``analysis``/``references`` None mean all / none ticked."""
+        """One row per channel of ``recording`` with its ``rms`` (computed with the read, off the GUI thread);
+        ``analysis``/``references`` None mean all / none ticked."""
         self.blockSignals(True)
         self.setRowCount(0)
-        rms = recording.rms() if recording.n_samples else np.zeros(recording.n_channels)
         where = {}
         if geometry is not None:
             where = {s.channel: (getattr(s, "node", None) or "", s.direction or "") for s in geometry.sensors}

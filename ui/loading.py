@@ -6,28 +6,74 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from dsp.spectral import PowerSpectrum, welch_psd
+import numpy as np
+
+from dsp.spectral import PowerSpectrum, _segment_length, welch_psd
 from dsp.timefrequency import Spectrogram, spectrogram
 from shm_app import io
 from shm_app.recording import Recording
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # one per recording shown: compared by identity
 class LoadedRecording:
-    """A recording with the views computed off the GUI thread when it was loaded or preprocessed."""
+    """A recording on screen with its views. The time series is drawn from the recording as soon as it is read;
+    the PSD and spectrogram are computed afterwards off the GUI thread (:func:`signal_views`) and stay None until
+    they arrive."""
 
     recording: Recording
+    rms: Optional[np.ndarray] = None  # (n_channels,) about the mean; None: the time series' pass over it gives it
+    psd: Optional[PowerSpectrum] = None
+    spectrogram: Optional[Spectrogram] = None
+
+    @property
+    def has_views(self) -> bool:
+        return self.psd is not None and self.spectrogram is not None
+
+
+@dataclass(frozen=True)
+class SignalViews:
+    """The frequency views of one recording: Welch PSD of every channel (the same estimate, settings and numbers
+    whatever the display) and the spectrogram of its first channel."""
+
     psd: PowerSpectrum
     spectrogram: Spectrogram
 
 
-def prepare(recording: Recording, progress, cancel) -> LoadedRecording:
-    progress(0.6, "spectra")
+def signal_views(recording: Recording, progress, cancel) -> SignalViews:
+    """The PSD and spectrogram of ``recording`` (run off the GUI thread, after its time series is shown)."""
+    progress(0.1, "spectra")
     psd = welch_psd(recording.data, recording.fs_hz)
     cancel.raise_if_cancelled()
     progress(0.8, "spectrogram")
     sg = spectrogram(recording.data, recording.fs_hz, segment_s=min(20.0, recording.duration_s / 4))
-    return LoadedRecording(recording, psd, sg)
+    return SignalViews(psd, sg)
+
+
+PREVIEW_SEGMENTS = 12  # Welch segments averaged by the preview of a long record's PSD
+
+
+def welch_segments(n_samples: int, fs_hz: float) -> int:
+    """How many segments :func:`~dsp.spectral.welch_psd` averages by default over ``n_samples``."""
+    n = _segment_length(n_samples, fs_hz, None, None)
+    return 1 + (n_samples - n) // (n - n // 2)
+
+
+def psd_preview(x: np.ndarray, fs_hz: float, segments: int = PREVIEW_SEGMENTS) -> PowerSpectrum:
+    """A quick PSD of ``x`` (n_samples, n_channels) to draw while the full one is computed.
+
+    The same estimator as :func:`~dsp.spectral.welch_psd` (segment length, Hann window, linear detrend, 50 %
+    overlap grid, scaling) averaged over ``segments`` of its segments spread evenly over the record instead of all
+    of them: the same frequencies, a larger scatter (all of them: the full estimate). It is labelled as a preview on
+    screen and replaced.
+    """
+    n_samples = x.shape[0]
+    n = _segment_length(n_samples, fs_hz, None, None)  # the full estimate's
+    total = welch_segments(n_samples, fs_hz)
+    starts = np.unique(np.linspace(0, total - 1, min(segments, total)).round().astype(int)) * (n - n // 2)
+    chosen = np.lib.stride_tricks.sliding_window_view(x, n, axis=0)[starts]  # (k, n_channels, n), a view
+    k, n_ch = chosen.shape[:2]
+    end_to_end = chosen.transpose(0, 2, 1).reshape(k * n, n_ch)  # without overlap Welch's segments are these
+    return welch_psd(end_to_end, fs_hz, nperseg=n, overlap=0.0)
 
 
 def open_filter() -> str:

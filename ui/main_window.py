@@ -37,10 +37,13 @@ from ui.view_menu import ViewMenu
 from ui.worker import TaskRunner
 
 APP_TITLE = "SHM Workbench"
+COMPUTING_SPECTRA = "Computing the spectra…"
 
 
 class MainWindow(ProjectActions, RecordingActions, ModeEditing, Exports, ViewMenu, LoadQuestions, QMainWindow):
-    sigRecordingLoaded = Signal(object)
+    sigRecordingLoaded = Signal(object)  # its time series is on screen
+    sigPsdPreviewShown = Signal(object)  # a long one's: a quick PSD, labelled, while the full one is computed
+    sigViewsShown = Signal(object)  # its spectra (PSD, spectrogram) too
     sigIdentified = Signal(object)
     sigTaskEnded = Signal(str)  # "load" / "preprocess" / "identify" finished, failed or cancelled
 
@@ -56,6 +59,8 @@ class MainWindow(ProjectActions, RecordingActions, ModeEditing, Exports, ViewMen
         self._restoring = False  # a reopened project's recording is loading: show, never re-identify
         self.runner = TaskRunner(self)
         self.report_runner = TaskRunner(self)  # the report runs beside an identification
+        self.views_runner = TaskRunner(self)  # the spectra of a recording already shown
+        self.preview_runner = TaskRunner(self)  # a long recording's quick PSD, drawn until its full one arrives
         self._build_central()
         self._build_docks()
         self._init_mode_editing()
@@ -68,6 +73,13 @@ class MainWindow(ProjectActions, RecordingActions, ModeEditing, Exports, ViewMen
         self.runner.sigFailed.connect(self._task_failed)
         self.runner.sigCancelled.connect(self._task_cancelled)
         self.runner.sigIdle.connect(self._task_idle)
+        self.views_runner.sigStarted.connect(lambda _n: self.statusBar().showMessage(COMPUTING_SPECTRA))
+        self.views_runner.sigIdle.connect(
+            lambda: self.statusBar().currentMessage() == COMPUTING_SPECTRA and self.statusBar().clearMessage())
+        self.views_runner.sigFinished.connect(lambda _n, computed: self._views_arrived(computed))
+        self.views_runner.sigFailed.connect(self._views_failed)
+        self.preview_runner.sigFinished.connect(lambda _n, preview: self._preview_arrived(preview))
+        self.preview_runner.sigFailed.connect(self._views_failed)
         self.session.changed.connect(self._session_changed)
         self._init_project()
 
@@ -250,9 +262,8 @@ class MainWindow(ProjectActions, RecordingActions, ModeEditing, Exports, ViewMen
         if name == "load":
             self._loaded(result)
         elif name == "preprocess":
-            self._show_recording(result)
+            self._preprocessed(result)
             self.sigTaskEnded.emit(name)
-            self._after_view()
         else:
             self.undo_stack.clear()  # edits of the previous modes do not apply to new ones
             self.session.set_identification_result(result)
@@ -278,23 +289,24 @@ class MainWindow(ProjectActions, RecordingActions, ModeEditing, Exports, ViewMen
 
     # ---- views ----------------------------------------------------------------------------------------------
     def _show_recording(self, loaded: LoadedRecording) -> None:
-        """Show the signals of ``loaded``; the channels checked are the analysis's selection in the session."""
+        """Show the signals of ``loaded`` (its spectra when it has them, else they are said to be coming); the
+        channels checked are the analysis's selection in the session."""
         self.current = loaded
         recording = loaded.recording
         entry = self.session.current
         selection = entry.identification.channels if entry is not None else None
-        self.channel_table.set_channels(recording, analysis=selection, geometry=self.session.state.geometry,
-                                        references=entry.identification.reference_channels if entry else None)
         raw = (self.original or loaded).recording  # the time series shows the record as read, with the window
         self.time_plot.set_signals(raw.time_s(), raw.data, raw.channel_names)
+        rms = loaded.rms if loaded.rms is not None else self.time_plot.channel_rms()  # as read: its pass gave it
+        self.channel_table.set_channels(recording, rms, analysis=selection, geometry=self.session.state.geometry,
+                                        references=entry.identification.reference_channels if entry else None)
         window = entry.preprocessing.window_s if entry is not None else None
         self.time_plot.set_window(*(window or (None,)))
-        self.psd_plot.set_psd(loaded.psd.frequencies_hz, loaded.psd.psd, recording.channel_names)
-        if self.original is not None and loaded is not self.original:  # before and after the preprocessing
-            self.psd_plot.set_reference(self.original.psd.frequencies_hz, self.original.psd.psd)
+        if loaded.has_views:
+            self._draw_views(loaded)
         else:
-            self.psd_plot.set_reference(None, None)
-        self.spectrogram_plot.set_spectrogram(loaded.spectrogram, recording.channel_names[0])
+            self.psd_plot.set_pending("Computing the power spectral density…")
+            self.spectrogram_plot.set_spectrogram(None)
         self._channels_shown(self.channel_table.visible())
         start = recording.start.isoformat(sep=" ", timespec="seconds") if recording.start else "unknown"
         steps = recording.metadata.get("preprocessing")
@@ -303,6 +315,19 @@ class MainWindow(ProjectActions, RecordingActions, ModeEditing, Exports, ViewMen
             f"{recording.duration_s:.1f} s, start {start}" + ("<br><i>preprocessed</i>" if steps else ""))
         self.statusBar().showMessage(f"Loaded {recording.source}", 5000)
         self.sigRecordingLoaded.emit(recording)
+
+    def _draw_views(self, loaded: LoadedRecording) -> None:
+        """Draw the spectra of ``loaded`` (the PSD before preprocessing behind it, when it was preprocessed)."""
+        names = loaded.recording.channel_names
+        self.psd_plot.set_psd(loaded.psd.frequencies_hz, loaded.psd.psd, names)
+        before = self.original
+        if before is not None and before is not loaded and before.psd is not None:
+            self.psd_plot.set_reference(before.psd.frequencies_hz, before.psd.psd)
+        else:
+            self.psd_plot.set_reference(None, None)
+        self.spectrogram_plot.set_spectrogram(loaded.spectrogram, names[0])
+        self.psd_plot.set_visible_channels(self.channel_table.visible())
+        self.sigViewsShown.emit(loaded.recording)
 
     def _show_result(self, result: Optional[IdentificationResult]) -> None:
         """Show the session's identification of the current recording (or nothing)."""

@@ -69,6 +69,7 @@ class ProjectActions:
         if not self.maybe_save():
             return
         self.runner.cancel()
+        self._cancel_views()
         self.session.discard_autosave()
         self.original = self.current = None
         self.session.new()
@@ -94,6 +95,7 @@ class ProjectActions:
                                                       f"Recover it?", b.Yes | b.No, b.Yes)
             recover = side if answer == b.Yes else None
         self.runner.cancel()
+        self._cancel_views()
         try:
             self.session.open(path, recover_from=recover)
         except (ShmError, OSError) as exc:
@@ -179,6 +181,7 @@ class ProjectActions:
             event.ignore()
             return
         self.runner.cancel()
+        self._cancel_views()
         self.campaign_panel.runner.cancel()
         self._autosave_timer.stop()
         self._remember_layout()

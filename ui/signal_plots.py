@@ -9,6 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QLabel
 
 from ui.envelope import MinMaxPyramid
 from ui.plot_style import ChannelCurves, PlotTheme, colour, follow_theme, style_axes, theme_colours
@@ -168,6 +169,10 @@ class TimeSeriesPlot(ChannelCurves, pg.PlotWidget):
         item.autoRange()
         self._refresh()
 
+    def channel_rms(self) -> np.ndarray:
+        """(n_channels,) root mean square about the mean of the record shown (from the envelopes' pass over it)."""
+        return self._pyramid.rms
+
     def set_visible_channels(self, visible: Sequence[bool]) -> None:
         super().set_visible_channels(visible)
         self._axis.set_shown(visible)
@@ -277,21 +282,50 @@ class PsdPlot(ChannelCurves, pg.PlotWidget):
         self._legend_action.setCheckable(True)
         self._legend_action.setChecked(True)
         self._legend_action.toggled.connect(self.set_legend_visible)
+        self._note = QLabel(self)
+        self._note.setObjectName("plotNote")
+        self._note.setVisible(False)
         follow_theme(self)
 
     def set_psd(self, frequencies_hz: np.ndarray, psd: np.ndarray, names: Sequence[str]) -> None:
         """Show ``psd`` (n_freqs, n_channels), (m/s²)²/Hz, at ``frequencies_hz`` (Hz), one curve per channel."""
         item = self.getPlotItem()
-        for c in self._curves:
-            item.removeItem(c)
+        self.set_note("")
         keep = frequencies_hz > 0
-        self._names = list(names)
-        self._curves = [item.plot(frequencies_hz[keep], np.maximum(psd[keep, k], np.finfo(float).tiny),
-                                  pen=pg.mkPen(colour(k), width=1)) for k in range(len(names))]
-        self._rebuild_legend()
+        f, p = frequencies_hz[keep], np.maximum(psd[keep], np.finfo(float).tiny)
+        if list(names) == self._names and len(self._curves) == len(names):  # the same channels: new values only
+            for k, curve in enumerate(self._curves):
+                curve.setData(f, p[:, k])
+            self._layout.layout.invalidate()  # the legend re-sizes itself at (0, 0) when its curves change
+        else:
+            for c in self._curves:
+                item.removeItem(c)
+            self._names = list(names)
+            self._curves = [item.plot(f, p[:, k], pen=pg.mkPen(colour(k), width=1)) for k in range(len(names))]
+            self._rebuild_legend()
         if self._visible is not None and len(self._visible) == len(self._curves):
             self.set_visible_channels(self._visible)
         item.enableAutoRange()
+
+    def set_pending(self, text: str) -> None:
+        """No spectra yet: the curves go and ``text`` says what is coming."""
+        item = self.getPlotItem()
+        for c in self._curves + self._reference:
+            item.removeItem(c)
+        self._curves, self._reference, self._names = [], [], []
+        self._legend.clear()
+        self.set_note(text)
+
+    def set_note(self, text: str) -> None:
+        """Say over the top of the plot what is drawn (a preview) or coming; :meth:`set_psd` removes it. A label
+        over the view, not a plot title: the plot's layout does not change when it comes and goes."""
+        self._note.setText(text)
+        self._note.adjustSize()
+        self._note.move(max((self.width() - self._note.width()) // 2, 0), 2)
+        self._note.setVisible(bool(text))
+
+    def note(self) -> str:
+        return self._note.text() if self._note.isVisibleTo(self) else ""
 
     def set_reference(self, frequencies_hz: Optional[np.ndarray], psd: Optional[np.ndarray]) -> None:
         """Draw ``psd`` (n_freqs, n_channels) or (n_freqs,), (m/s²)²/Hz, behind the channels, thin and muted, with
@@ -368,6 +402,8 @@ class PsdPlot(ChannelCurves, pg.PlotWidget):
     def resizeEvent(self, ev) -> None:  # noqa: N802
         super().resizeEvent(ev)
         self._fit_legend()
+        if "_note" in self.__dict__:
+            self.set_note(self.note())
 
     def close(self) -> None:
         """Close as a plain PlotWidget: the plot back at the centre (the layout would delete it a second time)."""
@@ -378,6 +414,8 @@ class PsdPlot(ChannelCurves, pg.PlotWidget):
 
     def apply_theme(self, theme: PlotTheme) -> None:
         super().apply_theme(theme)
+        self._note.setStyleSheet(f"QLabel#plotNote {{ color: {theme.foreground}; background: {theme.background}; "
+                                 f"border: 1px solid {theme.muted}; padding: 2px 6px; }}")
         for c in self._reference:
             c.setPen(pg.mkPen(theme.muted, width=1))
         self._legend.setLabelTextColor(theme.foreground)

@@ -286,3 +286,23 @@ def test_a_bug_is_said_to_be_one_and_logged(window, tmp_path, monkeypatch):
     from shm_app.errors import ReadError
 
     assert message_for(ReadError("x.csv", "truncated")) == "x.csv: truncated"
+
+
+def test_a_long_recording_shows_its_time_series_then_a_labelled_psd_preview_then_its_full_psd(window, qtbot, tmp_path):
+    from dsp.spectral import welch_psd
+
+    x = np.random.default_rng(2).standard_normal((120_000, 4))  # 20 min at 100 Hz: 28 Welch segments of 8192
+    np.save(tmp_path / "long.npy", x)
+    seen = []
+    window.sigRecordingLoaded.connect(lambda _r: seen.append(("time series", window.psd_plot.note())))
+    window.sigPsdPreviewShown.connect(lambda _r: seen.append(("preview", window.psd_plot.note())))
+    with qtbot.waitSignal(window.sigViewsShown, timeout=60_000):
+        window.open_file(tmp_path / "long.npy", identify_after=False, fs=100.0)
+    assert [what for what, _ in seen] == ["time series", "preview"]
+    assert seen[0][1].startswith("Computing") and seen[1][1].startswith("Preview: 12 of the 28 Welch segments")
+    assert window.psd_plot.note() == ""  # the full estimate replaced the preview
+    full = welch_psd(x, 100.0)
+    np.testing.assert_array_equal(window.current.psd.psd, full.psd)  # the exact estimate, nothing cheaper
+    f, p = window.psd_plot._curves[2].getOriginalDataset()
+    np.testing.assert_array_equal(p, full.psd[1:, 2])
+    assert window.channel_table.item(0, 6).text() == f"{x[:, 0].std():.4g}"

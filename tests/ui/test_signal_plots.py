@@ -172,3 +172,22 @@ def test_themes_recolour_the_plots_and_are_remembered(qtbot, light):
     assert plot.backgroundBrush().color().name() == theme_colours("light").background
     with pytest.raises(ValueError, match="theme must be one of light, dark"):
         apply_style(app, "solarized")
+
+
+def test_psd_preview_is_welch_over_fewer_of_the_same_segments():
+    """The preview of a long record's PSD is the full Welch estimate restricted to a few of its segments: with all
+    of them it is the full estimate itself (to rounding), with 12 of 86 it scatters about it."""
+    from dsp.spectral import welch_psd
+    from ui.loading import psd_preview, welch_segments
+
+    x = np.random.default_rng(4).standard_normal((720_000, 2))
+    full = welch_psd(x, 200.0)
+    assert welch_segments(720_000, 200.0) == full.n_segments == 86
+    every = psd_preview(x, 200.0, segments=10**6)
+    assert every.n_segments == 86 and np.array_equal(every.frequencies_hz, full.frequencies_hz)
+    np.testing.assert_allclose(every.psd, full.psd, rtol=1e-12)  # the same sums in another order
+    few = psd_preview(x, 200.0)
+    assert few.n_segments == 12 and few.psd.shape == full.psd.shape
+    # white noise of unit variance at 200 Hz: 2/200 (m/s²)²/Hz one-sided; 12 averages scatter ±29 % (1 σ) per bin
+    ratio = few.psd[10:-10] / full.psd[10:-10]
+    assert abs(np.median(ratio) - 1) < 0.05 and 0.15 < ratio.std() < 0.45
