@@ -1,7 +1,7 @@
 """Campaign benchmark: time a full campaign (read + SSI-COV identification + tracking + compensation + alarms) of
 simulated 10-minute recordings against merely reading the same files, and extrapolate to a year of hourly records.
 
-    python benchmarks/bench_campaign.py [--n 520] [--workers 2] [--dir DIR] [--keep]
+    python benchmarks/bench_campaign.py [--n 520] [--workers 2] [--dir DIR] [--keep] [--profile]
 
 The recordings (8 channels, 40 Hz, 600 s, CSV as loggers write them) are written once to DIR (default: a temporary
 folder, removed afterwards unless --keep; an existing DIR with the same number of files is reused). Printed:
@@ -69,6 +69,9 @@ def main() -> int:
     ap.add_argument("--fmin", type=float, help="identification band, Hz (default: the app's, 0.5 Hz)")
     ap.add_argument("--fmax", type=float, help="identification band, Hz (default: the app's, min(20, fs/2.5))")
     ap.add_argument("--max-order", type=int, default=80, help="highest SSI model order (default 80)")
+    ap.add_argument("--profile", action="store_true",
+                    help="print instead the CPU time per recording of each stage of a campaign task (read, "
+                         "preprocessing, correlations, SVD, order sweep, selection), in process, one BLAS thread")
     args = ap.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="bench_campaign_"))
     rec_dir = folder / "recordings"
@@ -83,6 +86,9 @@ def main() -> int:
     print(f"{len(paths)} files, {size_mb:.0f} MiB, {os.cpu_count()} CPUs, {args.workers} workers", flush=True)
     env = read_environment(folder / "environment.csv")
     ident = IdentificationSettings(fmin_hz=args.fmin, fmax_hz=args.fmax, max_order=args.max_order)
+    if args.profile:
+        task_profile(paths[:60], ident)
+        return 0
     settings = CampaignSettings(identification=ident, baseline_count=max(50, args.n // 3), workers=args.workers)
     print(f"identification: fmin {args.fmin or 'default'}, fmax {args.fmax or 'default'}, max order {args.max_order}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs before the run", flush=True)
@@ -160,6 +166,35 @@ def main() -> int:
         if args.dir is None and not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def task_profile(paths, ident: IdentificationSettings) -> None:
+    """CPU ms per recording of the stages of the campaign task (:func:`shm_app.campaign.tasks.identify_file`: read,
+    then identify without spectrum and σ), in this process with one BLAS thread as in the pool's workers."""
+    from dataclasses import replace
+
+    from benchmarks._stages import breakdown, instrument
+    from shm_app.commands.identify import _limit_blas_threads
+    from shm_app.identification import identify
+
+    _limit_blas_threads()
+    spent = instrument()
+    settings = replace(ident, compute_spectrum=False, uncertainty=False)
+    identify(io.read(paths[0]), settings)  # warm-up
+    spent.clear()
+    read = total = 0.0
+    for p in paths:
+        t = time.process_time()
+        recording = io.read(p)
+        t1 = time.process_time()
+        identify(recording, settings)
+        read, total = read + t1 - t, total + time.process_time() - t1
+    n = len(paths)
+    print(f"per recording, CPU ms ({n} recordings): read {1e3 * read / n:.1f}, identification {1e3 * total / n:.1f} "
+          f"(task {1e3 * (read + total) / n:.1f}; a long campaign on 2 dedicated cores would be "
+          f"{(read + total) / 2 / read:.2f} x the one-process read)")
+    for label, seconds in breakdown(spent, total).items():
+        print(f"  {label:<48}{1e3 * seconds / n:7.1f}")
 
 
 if __name__ == "__main__":

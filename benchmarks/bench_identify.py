@@ -366,38 +366,13 @@ def stage_profile(csv: Path, repeat: int) -> None:
     the analysis with and without σ split into preprocessing, correlations, SVD, uncertainty, the eigenvalue
     problems of the order sweep and the mode selection. (Start-up: ``python -X importtime -m shm_app identify ...``.)
     """
-    import dsp.ssi as ssi
-    import dsp.ssi_uncertainty as unc
-    import shm_app.identification.methods.ssi_cov as method
-    from dsp import preprocess
+    from benchmarks._stages import breakdown, instrument
     from shm_app import io
     from shm_app.commands.identify import _limit_blas_threads
     from shm_app.identification import IdentificationSettings, identify, result_to_json
 
     _limit_blas_threads()
-    spent: dict[str, float] = {}
-
-    def timed_call(owner, name: str, label: str) -> None:  # wraps owner.name, adding its CPU time to spent[label]
-        inner = getattr(owner, name)
-
-        def call(*a, **k):
-            t = time.process_time()
-            try:
-                return inner(*a, **k)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.process_time() - t
-        setattr(owner, name, call)
-
-    sweep, per_pole = "order sweep: eigenvalue problems, shapes", "σ: per pole (in the order sweep)"
-    timed_call(preprocess, "decimate", "preprocessing (detrend, decimation)")
-    timed_call(ssi, "output_correlations", "correlations")
-    timed_call(ssi, "segment_correlations", "correlations")
-    timed_call(ssi, "leading_svd", "SVD (range finder)")
-    timed_call(unc.PoleUncertainty, "__init__", "σ: basis and sensitivities (its SVD included)")
-    timed_call(ssi, "poles_from_observability", sweep)
-    timed_call(unc.PoleUncertainty, "pole_sigmas", per_pole)
-    timed_call(method, "select_modes", "mode selection")
-    timed_call(method, "ssi_cov", "ssi_cov")
+    spent = instrument()
     t = time.process_time()
     recording = io.read(csv)
     print(f"CSV load: {1e3 * (time.process_time() - t):.0f} ms CPU ({csv.stat().st_size / 1e6:.0f} MB)")
@@ -410,16 +385,9 @@ def stage_profile(csv: Path, repeat: int) -> None:
                                                                                   uncertainty=uncertainty))))
             total = time.process_time() - t
             if best is None or total < best[0]:
-                best = (total, dict(spent))
-        total, parts = best
-        parts[sweep] -= parts.get(per_pole, 0.0)
-        ssi_total = parts.pop("ssi_cov")
-        inside = [k for k in parts if k not in ("preprocessing (detrend, decimation)", "mode selection")]
-        parts["other SSI steps"] = ssi_total - sum(parts[k] for k in inside)
-        parts["rest (settings, scaling, JSON)"] = total - ssi_total - sum(
-            parts[k] for k in ("preprocessing (detrend, decimation)", "mode selection"))
-        print(f"analysis {'with' if uncertainty else 'without'} σ: {1e3 * total:.0f} ms CPU")
-        for label, seconds in parts.items():
+                best = (total, breakdown(spent, total))
+        print(f"analysis {'with' if uncertainty else 'without'} σ: {1e3 * best[0]:.0f} ms CPU")
+        for label, seconds in best[1].items():
             print(f"  {label:<48}{1e3 * seconds:7.0f}")
 
 
