@@ -162,3 +162,16 @@ def test_frequency_domain_sigmas_refuse_too_short_parts():
         frequency_domain_sigmas(record(0), FS_HZ, [], method="fdd", nperseg=5000)
     with pytest.raises(ValueError, match="method must be one of"):
         frequency_domain_sigmas(record(0), FS_HZ, [], method="ssi", nperseg=600)
+
+
+@pytest.mark.parametrize("block_rows, order", [(50, 30), (15, 30)])
+def test_leading_basis_is_the_range_finder_of_leading_svd(block_rows, order):
+    """The uncertainty's basis is leading_svd's range finder keeping every Ritz pair (the truncated path at 50 block
+    rows, the dense SVD at 15): its leading ``order`` columns are leading_svd's with the same power iterations."""
+    op = ssi.BlockToeplitzOperator(ssi.output_correlations(record(0), 2 * block_rows - 1, range(4)), block_rows)
+    u, s = leading_basis(op, order)
+    u_k, s_k = ssi.leading_svd(op, order, power_iterations=4)
+    assert u.shape[1] == min(2 * order + 20, op.shape[0]) and s.shape == (u.shape[1],)
+    np.testing.assert_allclose(s[:order], s_k, rtol=1e-12)
+    np.testing.assert_allclose(u[:, :order], u_k, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(u.T @ u, np.eye(u.shape[1]), rtol=0, atol=1e-10)  # orthonormal Ritz vectors

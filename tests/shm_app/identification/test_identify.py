@@ -361,3 +361,22 @@ def test_identify_returns_physical_modes_or_refuses_in_one_line_hypothesis():
             assert np.all(np.isfinite(m.shape)) and 0 <= m.mpc <= 1 + 1e-9, m
 
     check()
+
+
+def test_command_line_identify_loads_no_other_command(tmp_path):
+    """Running one command builds its own parser only: the other commands' modules (and the settings and packages
+    they import) are not loaded, while ``shm-app --help`` still lists every command."""
+    model, sensors = bridge_deck_model(n_sections=2)
+    r = simulate_ambient(model, 50.0, 120.0, noise_ratio=0.1, seed=3)
+    csv = tmp_path / "deck.csv"
+    np.savetxt(csv, np.column_stack([np.arange(r.acceleration.shape[0]) / 50.0, r.acceleration]), delimiter=",",
+               header="time," + ",".join(s[0] for s in sensors), comments="", fmt="%.8g")
+    code = ("import sys; from shm_app.cli import main; rc = main(['identify', sys.argv[1], '--json', sys.argv[2]]); "
+            "print(rc, sorted(m for m in sys.modules if m.startswith('shm_app.commands.')))")
+    proc = subprocess.run([sys.executable, "-c", code, str(csv), str(tmp_path / "out.json")], capture_output=True,
+                          text=True, cwd=REPO, timeout=120)
+    assert proc.stdout.split("\n")[-2] == "0 ['shm_app.commands._figures', 'shm_app.commands.identify']", (
+        proc.stdout + proc.stderr)
+    helped = subprocess.run([sys.executable, "-m", "shm_app", "--help"], capture_output=True, text=True, cwd=REPO,
+                            timeout=120)
+    assert "{info,identify,campaign,report,project,export}" in helped.stdout
