@@ -150,15 +150,15 @@ class RecordingActions:
         self.views_runner.cancel()
 
     def _preview_arrived(self, preview) -> None:
-        """Draw the preview PSD of a long record, said to be one, then compute the full spectra."""
+        """Compute the full spectra and meanwhile draw the preview PSD of a long record, said to be one."""
         shown, missing, psd = preview
+        self._full_views(missing)
         rec = shown.recording
         self.psd_plot.set_psd(psd.frequencies_hz, psd.psd, rec.channel_names)
         self.psd_plot.set_note(f"Preview: {psd.n_segments} of the {welch_segments(rec.n_samples, rec.fs_hz)} Welch "
                                f"segments; computing the full estimate…")
         self.psd_plot.set_visible_channels(self.channel_table.visible())
         self.sigPsdPreviewShown.emit(rec)
-        self._full_views(missing)
 
     def _views_arrived(self, computed) -> None:
         for loaded, views in computed:
