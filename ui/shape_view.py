@@ -1,86 +1,62 @@
-"""The selected mode animated on the structure: oblique, plan, elevation and side views (pyqtgraph, always
-available) and a 3D view (pyqtgraph.opengl) where OpenGL works; undeformed in grey, deformed in the mode's colour; amplitude, speed,
-play/pause, phase; export PNG and animated GIF through :mod:`shm_app.output.figures` (the command line's writer).
+"""The selected mode animated on the structure: a 3D view with an orbit camera (software drawn: it works offscreen
+and on every remote desktop, :mod:`ui.orbit_view`) and plan, elevation and side views; undeformed in grey, deformed
+in the mode's colour, a complex shape moving with its phase; amplitude, speed, play/pause, phase; export of the view
+on screen (its projection) as PNG or one vibration cycle as an animated GIF.
 
-Without a geometry it shows the per-channel bar chart and a hint to load one. The view takes the
+Every view is an orthographic projection ``points @ view_axes(elevation, azimuth)`` (:mod:`shm_app.output.figures`):
+plan is elevation 90°, azimuth −90°; elevation 0°, −90°; side 0°, 0°; the 3D view starts at the report's oblique
+25°, −60°. Without a geometry it shows the per-channel bar chart and a hint to load one. The view takes the
 :class:`~shm_app.session.Session` and redraws on its ``changed`` events; the geometry is edited in
 :class:`ui.geometry_dialog.GeometryDialog`, which stores it through the session.
 """
 from __future__ import annotations
 
-import logging
+import io
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from shm_app.geometry.animation import AnimationSettings
+from shm_app.geometry.animation import AnimationSettings, phases
 from shm_app.geometry.model import Wireframe, wireframe
 from shm_app.geometry.shapes import deformed_positions, node_displacements
 from shm_app.output.figures import view_axes
+from shm_app.persistence.atomic import atomic_path, atomic_write_bytes
 from ui.modal_plots import ModeShapePlot
+from ui.orbit_view import OrbitView
 from ui.parameter_widgets import parameter_widget, value_of
-from ui.plot_style import colour
-
-log = logging.getLogger(__name__)
+from ui.plot_style import colour, style_axes, theme_colours
 
 UNDEFORMED = "#b4b4b4"
-_EYE = np.eye(3)
-# (name, projection onto the screen (3, 2), axis labels; None: no axes, the oblique view)
-VIEWS = (("Oblique", view_axes(), None),
-         ("Plan (x-y)", _EYE[:, [0, 1]], ("x [m]", "y [m]")),
-         ("Elevation (x-z)", _EYE[:, [0, 2]], ("x [m]", "z [m]")),
-         ("Side (y-z)", _EYE[:, [1, 2]], ("y [m]", "z [m]")))
-
-
-def opengl_view() -> Optional[QWidget]:
-    """A pyqtgraph GLViewWidget when PyOpenGL is installed and the platform gives an OpenGL context, else None
-    (offscreen, remote desktops without GL): the 2D views then stand alone, without an error."""
-    from PySide6.QtGui import QGuiApplication
-
-    if QGuiApplication.platformName() in ("offscreen", "minimal"):
-        return None
-    try:
-        import pyqtgraph.opengl as gl
-        from PySide6.QtGui import QOffscreenSurface, QOpenGLContext
-
-        context = QOpenGLContext()
-        surface = QOffscreenSurface()
-        surface.create()
-        if not (context.create() and context.makeCurrent(surface)):
-            return None
-        context.doneCurrent()
-        return gl.GLViewWidget()
-    except Exception as exc:  # noqa: BLE001 - no PyOpenGL, no driver: the 2D views are the fallback
-        log.info("no 3D mode-shape view: %s", exc)
-        return None
+# (tab, title, camera (elevation, azimuth) in degrees, axis labels)
+VIEWS = (("Plan", "Plan (x-y)", (90.0, -90.0), ("x [m]", "y [m]")),
+         ("Elevation", "Elevation (x-z)", (0.0, -90.0), ("x [m]", "z [m]")),
+         ("Side", "Side (y-z)", (0.0, 0.0), ("y [m]", "z [m]")))
+EXPORT_PX = {"png": (1000, 640), "gif": (720, 460)}
 
 
 class _PlaneView(pg.PlotWidget):
     """One orthographic 2D view: undeformed lines and nodes in grey, supports as triangles, deformed in colour."""
 
-    def __init__(self, title: str, projection: np.ndarray, labels: Optional[tuple[str, str]]) -> None:
-        super().__init__(background="w")
-        self.projection = projection
+    def __init__(self, title: str, camera: tuple[float, float], labels: tuple[str, str]) -> None:
+        super().__init__()
+        self.camera = camera
+        self.projection = view_axes(*camera)
         item = self.getPlotItem()
         item.setTitle(title, size="9pt")
-        if labels is None:
-            item.hideAxis("bottom")
-            item.hideAxis("left")
-        else:
-            item.setLabel("bottom", labels[0])
-            item.setLabel("left", labels[1])
-            item.showGrid(x=True, y=True, alpha=0.2)
+        style_axes(item, *labels)  # the theme's background, axes and grid, and its changes
         item.setAspectLocked(True)
         item.setMenuEnabled(False)
         self.undeformed = pg.PlotDataItem(pen=pg.mkPen(UNDEFORMED, width=1), connect="pairs")
         self.undeformed_nodes = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(UNDEFORMED))
-        self.supports = pg.ScatterPlotItem(size=11, symbol="t1", pen=None, brush=pg.mkBrush("#404040"))
+        self.supports = pg.ScatterPlotItem(size=11, symbol="t1", pen=None, brush=pg.mkBrush(theme_colours().muted))
         self.deformed = pg.PlotDataItem(pen=pg.mkPen(colour(0), width=2), connect="pairs")
-        self.nodes = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=0.5), brush=pg.mkBrush(colour(0)))
+        self.nodes = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush(colour(0)))
         for it in (self.undeformed, self.undeformed_nodes, self.supports, self.deformed, self.nodes):
             item.addItem(it)
 
@@ -157,9 +133,8 @@ class ShapeView(QWidget):
             controls.addWidget(QLabel(label))
             controls.addWidget(w)
         controls.addWidget(QLabel("Phase"))
+        self.phase_slider.setMinimumWidth(90)
         controls.addWidget(self.phase_slider, 1)
-        for w in (self.geometry_button, self.export_png_button, self.export_gif_button):
-            controls.addWidget(w)
 
         self.title = QLabel()
         self.title.setObjectName("shapeTitle")
@@ -174,31 +149,31 @@ class ShapeView(QWidget):
         bars_layout.addWidget(self.hint)
         bars_layout.addWidget(self.bar_chart, 1)
 
-        self.planes = [_PlaneView(*v) for v in VIEWS]
+        self.orbit = OrbitView()
+        self.orbit.undeformed_colour = UNDEFORMED
+        self.planes = [_PlaneView(title, camera, labels) for _tab, title, camera, labels in VIEWS]
         self.tabs = QTabWidget()  # one view at a time, each at the panel's full size
-        self.gl_view = opengl_view()
-        self._gl_items: list = []
-        if self.gl_view is not None:
-            self.tabs.addTab(self.gl_view, "3D")
-        for plane, (title, _projection, _labels) in zip(self.planes, VIEWS):
-            self.tabs.addTab(plane, title.split(" (")[0])
+        self.tabs.addTab(self.orbit, "3D")
+        for plane, (tab, *_rest) in zip(self.planes, VIEWS):
+            self.tabs.addTab(plane, tab)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(bars)
         self.pages.addWidget(self.tabs)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.title)
+        header = QHBoxLayout()  # the title, and what acts on the whole view: its geometry, its export
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.title, 1)
+        for w in (self.geometry_button, self.export_png_button, self.export_gif_button):
+            header.addWidget(w)
+        layout.addLayout(header)
         layout.addWidget(self.pages, 1)
         layout.addLayout(controls)
         session.changed.connect(self._session_changed)
         self._structure_changed()
 
     # ---- the model ----------------------------------------------------------------------------------------------
-    @property
-    def has_3d(self) -> bool:
-        return self.gl_view is not None
-
     @property
     def showing_structure(self) -> bool:
         return self.pages.currentIndex() == 1
@@ -252,8 +227,8 @@ class ShapeView(QWidget):
         if self.frame is not None:
             for view in self.planes:
                 view.set_structure(self.frame)
+            self.orbit.set_structure(self.frame, self._reach_m())
             self._fit_views()
-            self._draw_gl_structure()
         self._shape_changed()
 
     def _shape_changed(self) -> None:
@@ -280,8 +255,13 @@ class ShapeView(QWidget):
         self._redraw()
 
     # ---- drawing ------------------------------------------------------------------------------------------------
+    def _reach_m(self) -> float:
+        """How far a node may be drawn from its place, m (with a margin)."""
+        return 1.1 * value_of(self.amplitude) * self.frame.size_m
+
     def _fit_views(self) -> None:
-        reach = 1.1 * value_of(self.amplitude) * self.frame.size_m
+        reach = self._reach_m()
+        self.orbit.set_reach(reach)
         for view in self.planes:
             view.fit(self.frame, reach)
 
@@ -303,36 +283,10 @@ class ShapeView(QWidget):
         else:
             q = deformed_positions(self.frame, self._displacement, self.phase, value_of(self.amplitude))
         self._positions = q
-        c = colour(self.mode_index or 0)
+        c = colour(self.mode_index or 0) if self._displacement is not None else UNDEFORMED
         for view in self.planes:
-            view.set_deformed(self.frame, q, c if self._displacement is not None else UNDEFORMED)
-        self._draw_gl(q, c)
-
-    def _draw_gl_structure(self) -> None:
-        if self.gl_view is None:
-            return
-        import pyqtgraph.opengl as gl
-
-        for it in self._gl_items:
-            self.gl_view.removeItem(it)
-        p = self.frame.positions_m
-        centre = p.mean(axis=0)
-        grey = gl.GLLinePlotItem(pos=p[self.frame.lines.ravel()] - centre, mode="lines", color=(0.6, 0.6, 0.6, 1))
-        self._gl_deformed = gl.GLLinePlotItem(mode="lines", width=2)
-        self._gl_nodes = gl.GLScatterPlotItem(size=6)
-        self._gl_items = [grey, self._gl_deformed, self._gl_nodes]
-        for it in self._gl_items:
-            self.gl_view.addItem(it)
-        self.gl_view.setBackgroundColor("w")
-        self.gl_view.setCameraPosition(distance=1.6 * self.frame.size_m, elevation=25, azimuth=-60)
-        self._gl_centre = centre
-
-    def _draw_gl(self, q: np.ndarray, c: str) -> None:
-        if self.gl_view is None or not self._gl_items:
-            return
-        rgba = pg.mkColor(c).getRgbF()
-        self._gl_deformed.setData(pos=q[self.frame.lines.ravel()] - self._gl_centre, color=rgba)
-        self._gl_nodes.setData(pos=q - self._gl_centre, color=rgba)
+            view.set_deformed(self.frame, q, c)
+        self.orbit.set_deformed(q, c)
 
     # ---- animation ----------------------------------------------------------------------------------------------
     def _interval_ms(self) -> int:
@@ -366,18 +320,42 @@ class ShapeView(QWidget):
 
         GeometryDialog(self.session, self).open()
 
+    def export_camera(self) -> tuple[float, float]:
+        """(elevation, azimuth) in degrees of the view in front: the 3D view's camera, or a plane's."""
+        plane = self.tabs.currentIndex() - 1
+        return (self.orbit.elevation_deg, self.orbit.azimuth_deg) if plane < 0 else self.planes[plane].camera
+
     def export(self, path, kind: str) -> None:
-        """Write the shown mode as ``kind`` ``"png"`` (at the current phase) or ``"gif"`` (one cycle) to ``path``."""
+        """Write the shown mode as ``kind`` ``"png"`` (at the current phase) or ``"gif"`` (one cycle, looping) to
+        ``path``: on the structure as the view in front projects it, or without a geometry as the bar chart
+        (:mod:`shm_app.output.figures`, the command line's)."""
         from shm_app.output import figures
 
         mode, channels = self._mode(), self._channels()
-        geometry = self.session.state.geometry if self.frame is not None else None
-        if kind == "png":
-            figures.mode_png(path, mode, channels, geometry, index=self.mode_index, phase_rad=self.phase,
-                             animation=self.animation_settings())
-        else:
-            figures.mode_gif(path, mode, channels, geometry, index=self.mode_index,
-                             animation=self.animation_settings())
+        if self.frame is None or self._displacement is None:
+            figures.mode_png(path, mode, channels, None, index=self.mode_index)
+            return
+        settings = self.animation_settings()
+        title = figures.mode_title(mode, self.mode_index or 0)
+        note = f"largest displacement drawn as {100 * settings.amplitude:g} % of {self.frame.size_m:g} m"
+        size = EXPORT_PX[kind]
+        camera = self.export_camera()
+
+        palette = theme_colours("light").palette  # a document, in the light theme (:meth:`OrbitView.render_image`)
+
+        def picture(phase: float):
+            self.orbit.set_deformed(deformed_positions(self.frame, self._displacement, phase, settings.amplitude),
+                                    palette[(self.mode_index or 0) % len(palette)])
+            return self.orbit.render_image(*size, title=title, note=note, camera=camera)
+
+        try:
+            if kind == "png":
+                atomic_write_bytes(Path(path), png_bytes(picture(self.phase)))
+            else:
+                write_gif(Path(path), [picture(phase) for phase in phases(settings.frames_per_cycle)],
+                          settings.frame_duration_s)
+        finally:
+            self._redraw()
 
     def _export(self, kind: str) -> None:
         if self._mode() is None:
@@ -393,3 +371,22 @@ class ShapeView(QWidget):
             from ui.errors import show_error
 
             show_error(self, "Export", exc)
+
+
+def png_bytes(image: QImage) -> bytes:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(buffer.data())
+
+
+def write_gif(path: Path, images: list[QImage], frame_duration_s: float) -> None:
+    """``images`` as a looping animated GIF (64 colours, like the command line's), written atomically."""
+    from PIL import Image
+
+    frames = [Image.open(io.BytesIO(png_bytes(image))).convert("RGB").quantize(colors=64,
+                                                                                 method=Image.Quantize.MEDIANCUT)
+              for image in images]
+    with atomic_path(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], loop=0,
+                       duration=max(20, round(1000 * frame_duration_s)), disposal=1)

@@ -7,15 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtGui import QColor
 
 from dsp.modal import Mode
 from dsp.simulate import bridge_deck_model
 from shm_app.geometry import sample_geometry
 from shm_app.identification.pipeline import IdentificationResult
 from shm_app.identification.settings import ResolvedSettings
+from shm_app.output.figures import view_axes
 from shm_app.session import Session
 from ui.geometry_dialog import GeometryDialog
 from ui.parameter_widgets import show_value
+from ui.plot_style import colour
 from ui.shape_view import ShapeView
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,9 +58,78 @@ def view(qtbot, session) -> ShapeView:
     return w
 
 
-def test_offscreen_falls_back_to_the_2d_views_without_error(view):
-    assert not view.has_3d and view.showing_structure
-    assert [view.tabs.tabText(k) for k in range(view.tabs.count())] == ["Oblique", "Plan", "Elevation", "Side"]
+def test_the_3d_view_works_offscreen_beside_the_plane_views(view):
+    assert view.showing_structure and view.tabs.currentWidget() is view.orbit
+    assert [view.tabs.tabText(k) for k in range(view.tabs.count())] == ["3D", "Plan", "Elevation", "Side"]
+    # every view is an azimuth/elevation projection: the planes are the axis pairs, the 3D view starts oblique
+    eye = np.eye(3)
+    for plane, axes in zip(view.planes, ([0, 1], [0, 2], [1, 2])):
+        assert np.allclose(plane.projection, eye[:, axes])
+    assert np.allclose(view.orbit.projection(), view_axes(25.0, -60.0))
+
+
+def _drag(widget, start, end):
+    """A left-button drag from ``start`` to ``end`` (widget pixels), as the mouse sends it."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for kind, at, button, buttons in ((QEvent.Type.MouseButtonPress, start, left, left),
+                                      (QEvent.Type.MouseMove, end, none, left),
+                                      (QEvent.Type.MouseButtonRelease, end, left, none)):
+        pos = QPointF(*at)
+        QApplication.sendEvent(widget, QMouseEvent(kind, pos, widget.mapToGlobal(pos), button, buttons,
+                                                   Qt.KeyboardModifier.NoModifier))
+
+
+def test_dragging_orbits_the_camera_and_a_node_moves_on_screen_as_computed(view):
+    orbit = view.orbit
+    view.show()  # laid out: the 3D view has its size
+    w, h = orbit.width(), orbit.height()
+    view.set_phase(np.pi / 2)  # a real shape a quarter cycle on: every node at rest
+    home = orbit.to_screen(view.frame.positions_m)  # the structure fills the view, inside it
+    assert np.all((home > 0) & (home < [w, h])) and np.ptp(home[:, 0]) > 0.6 * w
+    node = view.frame.positions_m[5]
+    before = orbit.to_screen(node[None])[0]
+    _drag(orbit, (300, 200), (350, 180))  # 50 px right, 20 px up: 0.4° a pixel
+    assert (orbit.azimuth_deg, orbit.elevation_deg) == pytest.approx((-80.0, 17.0))
+    # orthographic: centre of the bounding box at the widget's centre, y up, the scale kept from the home view
+    p = view.frame.positions_m
+    centre = (p.min(axis=0) + p.max(axis=0)) / 2
+    scale = orbit.fit_scale(w, h)
+    a, e = np.radians(-80.0), np.radians(17.0)
+    right = np.array([-np.sin(a), np.cos(a), 0.0])
+    up = np.array([-np.sin(e) * np.cos(a), -np.sin(e) * np.sin(a), np.cos(e)])
+    expected = (w / 2 + scale * (node - centre) @ right, h / 2 - scale * (node - centre) @ up)
+    after = orbit.to_screen(node[None])[0]
+    assert after == pytest.approx(expected, abs=1e-9) and np.hypot(*(after - before)) > 5
+    image = orbit.grab().toImage()  # and it is drawn there, in the mode's colour (over the grey node at rest)
+    drawn = image.pixelColor(round(after[0]), round(after[1]))
+    wanted = QColor(colour(0))
+    assert max(abs(drawn.red() - wanted.red()), abs(drawn.green() - wanted.green()),
+               abs(drawn.blue() - wanted.blue())) < 30
+
+
+def test_double_click_resets_the_camera_and_the_wheel_zooms(qtbot, view):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    orbit = view.orbit
+    view.show()
+    node = view.frame.positions_m[:1]
+    home = orbit.to_screen(node)
+    _drag(orbit, (100, 100), (220, 40))
+    assert not np.allclose(orbit.to_screen(node), home)
+    centre = QPointF(300, 200)
+    QApplication.sendEvent(orbit, QWheelEvent(centre, orbit.mapToGlobal(centre), QPoint(), QPoint(0, 240),
+                                              Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                                              Qt.ScrollPhase.NoScrollPhase, False))
+    assert orbit.zoom == pytest.approx(1.0015 ** 240)
+    qtbot.mouseDClick(orbit, Qt.MouseButton.LeftButton)
+    assert (orbit.elevation_deg, orbit.azimuth_deg, orbit.zoom) == (25.0, -60.0, 1.0)
+    assert np.allclose(orbit.to_screen(node), home)
 
 
 def test_an_animation_frame_moves_the_drawn_nodes_and_amplitude_scales_them(view):
@@ -84,13 +156,25 @@ def test_play_runs_the_timer(qtbot, view):
     assert view.play.text() == "Play"
 
 
-def test_png_and_gif_export(view, tmp_path):
-    view.set_mode(3)
+def test_png_and_gif_export_of_the_3d_view(view, tmp_path):
+    view.set_mode(3)  # complex: the nodes never all rest at once
+    _drag(view.orbit, (10, 10), (60, 10))  # the export sees what the camera sees
+    view.set_phase(0.4)
+    shown = view.deformed_positions().copy()
     view.export(tmp_path / "m.png", "png")
     view.export(tmp_path / "m.gif", "gif")
-    assert Image.open(tmp_path / "m.png").format == "PNG"
+    assert Image.open(tmp_path / "m.png").format == "PNG" and Image.open(tmp_path / "m.png").size == (1000, 640)
     gif = Image.open(tmp_path / "m.gif")
-    assert gif.format == "GIF" and gif.n_frames == 24
+    assert gif.format == "GIF" and gif.n_frames == 24 and gif.size == (720, 460)
+    frames = []
+    for k in (0, 6, 12):
+        gif.seek(k)
+        frames.append(np.asarray(gif.convert("RGB"), dtype=int))
+    assert all(np.abs(a - b).sum() > 0 for a, b in zip(frames, frames[1:]))  # the structure moves
+    assert np.allclose(view.deformed_positions(), shown)  # the screen is back as it was
+    assert (view.orbit.azimuth_deg, view.export_camera()) == (-80.0, (25.0, -80.0))
+    view.tabs.setCurrentIndex(1)
+    assert view.export_camera() == (90.0, -90.0)  # a plane view exports its own projection
 
 
 def test_without_a_geometry_the_bar_chart_and_a_hint(qtbot, session):
