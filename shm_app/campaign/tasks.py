@@ -107,15 +107,30 @@ def _single_threaded_children():
 WORKER_DIED = "the worker process died while identifying this recording (out of memory?); retried once"
 
 
+def _exit_with_parent() -> None:
+    """Pool initializer: the worker exits when the process that started it dies (``kill -9``, the out-of-memory
+    killer), instead of waiting for tasks forever and keeping its memory."""
+    import multiprocessing
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (wait([parent.sentinel]), os._exit(1)), daemon=True,
+                         name="exit-with-parent").start()
+
+
 @contextmanager
 def _process_pool(workers: int):
     """A spawn process pool (safe next to the GUI's threads, the same on every platform). Left by an exception
     (cancel, Ctrl-C, an error) it cancels what is queued and ends its workers at once rather than waiting for the
-    tasks in flight, which may run for minutes and whose results are no longer wanted."""
+    tasks in flight, which may run for minutes and whose results are no longer wanted. Its workers also end
+    when this process is killed."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_exit_with_parent)
     try:
         yield pool
     except BaseException:
