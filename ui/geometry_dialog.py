@@ -38,8 +38,10 @@ def _text(t: QTableWidget, row: int, col: int) -> str:
 class GeometryDialog(QDialog):
     """Edit the session's geometry (see the module docstring). ``geometry()`` is what the tables describe."""
 
-    def __init__(self, session, parent: Optional[QWidget] = None) -> None:
+    def __init__(self, session, parent: Optional[QWidget] = None, *, channels: Sequence[str] = ()) -> None:
+        """``channels``: those of the shape on screen (a roving test's merged points), listed to be assigned."""
         super().__init__(parent)
+        self._shown_channels = tuple(channels)
         self.setWindowTitle("Geometry")
         self.setObjectName("geometryDialog")
         self.session = session
@@ -114,13 +116,16 @@ class GeometryDialog(QDialog):
             t.setItem(r, c, item)
 
     def _recording_channels(self) -> tuple[str, ...]:
+        """The channels a node may be assigned to: the shape's on screen, the current recording's, and the roving
+        test's merged points (the setups' channel names), each once."""
         entry = self.session.current
-        if entry is None:
-            return ()
-        return entry.result.channels if entry.result is not None else entry.ref.channels
+        recording = () if entry is None else (entry.result.channels if entry.result is not None else entry.ref.channels)
+        roving = self.session.state.roving
+        merged = roving.result.channels if roving is not None and roving.result is not None else ()
+        return tuple(dict.fromkeys((*self._shown_channels, *recording, *merged)))
 
     def show_geometry(self, geometry: Optional[Geometry]) -> None:
-        """Fill the tables from ``geometry`` (None: empty), listing the current recording's channels too."""
+        """Fill the tables from ``geometry`` (None: empty), listing the channels not yet placed too."""
         for t in (self.nodes, self.lines, self.channels):
             t.setRowCount(0)
         placed = set()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QS
                                QVBoxLayout, QWidget)
 
 from shm_app.geometry.animation import AnimationSettings, phases
-from shm_app.geometry.model import Wireframe, wireframe
+from shm_app.geometry.model import Wireframe, channels_on_nodes, wireframe
 from shm_app.geometry.shapes import deformed_positions, node_displacements
 from shm_app.output.figures import view_axes
 from shm_app.persistence.atomic import atomic_path, atomic_write_bytes
@@ -101,6 +101,7 @@ class ShapeView(QWidget):
         self.frame: Optional[Wireframe] = None
         self._displacement: Optional[np.ndarray] = None
         self._positions: Optional[np.ndarray] = None
+        self._frame_channels: tuple[str, ...] = ()  # the channels the frame was built for
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.advance)
 
@@ -157,9 +158,19 @@ class ShapeView(QWidget):
         for plane, (tab, *_rest) in zip(self.planes, VIEWS):
             self.tabs.addTab(plane, tab)
 
+        self.unplaced = QLabel()  # which of the mode's channels the geometry does not place, and what to do
+        self.unplaced.setObjectName("unplacedChannels")
+        self.unplaced.setWordWrap(True)
+        self.unplaced.setStyleSheet("color: #b06000;")
+        self.unplaced.setVisible(False)
+        structure = QWidget()
+        structure_layout = QVBoxLayout(structure)
+        structure_layout.setContentsMargins(0, 0, 0, 0)
+        structure_layout.addWidget(self.unplaced)
+        structure_layout.addWidget(self.tabs, 1)
         self.pages = QStackedWidget()
         self.pages.addWidget(bars)
-        self.pages.addWidget(self.tabs)
+        self.pages.addWidget(structure)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         header = QHBoxLayout()  # the title, and what acts on the whole view: its geometry, its export
@@ -217,9 +228,10 @@ class ShapeView(QWidget):
     def _structure_changed(self) -> None:
         geometry = self.session.state.geometry
         self.frame = None
+        self._frame_channels = tuple(self._channels())
         if geometry is not None and (geometry.sensors or geometry.nodes):
-            try:
-                self.frame = wireframe(geometry)
+            try:  # channels named after a node with a direction suffix are placed there, as the nodes were named
+                self.frame = wireframe(channels_on_nodes(geometry, self._frame_channels))
             except Exception as exc:  # noqa: BLE001 - a geometry the dialog let through but cannot be drawn
                 from ui.errors import message_for
 
@@ -234,6 +246,9 @@ class ShapeView(QWidget):
     def _shape_changed(self) -> None:
         mode = self._mode()
         channels = self._channels()
+        if tuple(channels) != self._frame_channels:  # other channels: placed on the geometry anew
+            self._structure_changed()
+            return
         if mode is None:
             self.title.setText("No mode selected" if not self._modes() else "")
         else:
@@ -249,10 +264,26 @@ class ShapeView(QWidget):
             self._displacement = None if mode is None else node_displacements(
                 self.frame, mode.shape[known], [c for c, k in zip(channels, known) if k],
                 unmeasured=self.session.state.geometry.unmeasured)
+        self._say_unplaced(() if mode is None or self.frame is None else channels)
         for w in (self.play, self.phase_slider, self.export_gif_button, self.amplitude, self.speed):
             w.setEnabled(self._displacement is not None)
         self.export_png_button.setEnabled(mode is not None)
         self._redraw()
+
+    def unplaced_channels(self, channels) -> list[str]:
+        """Those of ``channels`` the geometry does not place: no sensor of that name, or one without a direction."""
+        placed = {c for c, d in zip(self.frame.channels, self.frame.directions) if np.any(d != 0)}
+        return [c for c in channels if c not in placed]
+
+    def _say_unplaced(self, channels) -> None:
+        missing = self.unplaced_channels(channels) if channels else []
+        if missing:
+            listed = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+            what = (f"None of this mode's {len(channels)} points is on the geometry" if len(missing) == len(channels)
+                    else f"{len(missing)} of this mode's {len(channels)} points are not on the geometry")
+            self.unplaced.setText(f"{what}: neither a sensor with a direction nor a node is named after {listed}. "
+                                  f"Assign them to nodes in Geometry… ▸ Channels.")
+        self.unplaced.setVisible(bool(missing))
 
     # ---- drawing ------------------------------------------------------------------------------------------------
     def _reach_m(self) -> float:
@@ -318,7 +349,7 @@ class ShapeView(QWidget):
     def _geometry_clicked(self) -> None:
         from ui.geometry_dialog import GeometryDialog
 
-        GeometryDialog(self.session, self).open()
+        GeometryDialog(self.session, self, channels=self._channels()).open()
 
     def export_camera(self) -> tuple[float, float]:
         """(elevation, azimuth) in degrees of the view in front: the 3D view's camera, or a plane's."""

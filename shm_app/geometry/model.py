@@ -12,7 +12,7 @@ import numpy as np
 from shm_app.errors import ShmError
 from shm_app.io.geometry import GeometryNode
 
-__all__ = ["Wireframe", "wireframe", "node_list", "channel_nodes", "direction_vector"]
+__all__ = ["Wireframe", "wireframe", "node_list", "channel_nodes", "channels_on_nodes", "direction_vector"]
 
 _AXIS = {"x": (1.0, 0.0, 0.0), "y": (0.0, 1.0, 0.0), "z": (0.0, 0.0, 1.0)}
 _SUFFIX = re.compile(r"[_\-. ]?[+-]?[xyzXYZ]$")
@@ -103,6 +103,29 @@ def node_list(geometry) -> tuple[GeometryNode, ...]:
 def channel_nodes(geometry) -> dict[str, str]:
     """The node each channel of ``geometry`` measures, by channel name."""
     return dict(_resolve(geometry)[1])
+
+
+def channels_on_nodes(geometry, channels):
+    """``geometry`` with a sensor for each of ``channels`` it does not place but whose name tells where it is: the
+    name of a node with a direction suffix (``A05L_z`` on node ``A05L``, along z), as node names are made from
+    channel names. The channels of a roving test's setups then find their points on a geometry that lists the
+    nodes (or the other setups' sensors) only. Channels without such a node or suffix stay unplaced."""
+    from dataclasses import replace
+
+    from shm_app.io.geometry import SensorGeometry
+
+    placed = {s.channel for s in geometry.sensors}
+    nodes = {n.name: n for n in node_list(geometry)}
+    added = []
+    for c in channels:
+        suffix = _SUFFIX.search(c)
+        node = nodes.get(_SUFFIX.sub("", c)) if suffix else None
+        if c not in placed and node is not None:
+            text = suffix.group(0)
+            direction = (text[1:] if len(text) > 1 and text[0] in "_-. " else text).lower()  # A_-z: -z; A-z: z
+            added.append(SensorGeometry(c, node.position_m, direction, node.name))
+    return replace(geometry, sensors=geometry.sensors + tuple(added),
+                   nodes=tuple(nodes.values()) if added else geometry.nodes) if added else geometry
 
 
 def wireframe(geometry) -> Wireframe:

@@ -229,3 +229,66 @@ def test_screenshot(view, mode):
     view.set_phase(0.3)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert view.grab().save(str(SCREENSHOTS / f"shape_view-mode-{mode + 1}.png"))
+
+
+def _merged(names, seed=0):
+    """A merged (roving) mode over the points ``names``: a known complex shape, NaN at the last point (a mode not
+    found in the setup that measured it)."""
+    rng = np.random.default_rng(seed)
+    shape = rng.uniform(0.2, 1.0, len(names)) * np.exp(1j * rng.uniform(-0.2, 0.2, len(names)))
+    shape[-1] = np.nan
+    return (Mode(2.2, 0.01, shape, mpc=1.0, mpd_deg=0.0),)
+
+
+def test_a_roving_mode_is_placed_on_a_geometry_that_names_only_its_nodes(qtbot):
+    """The setups' channels (A01L_z, …) find the nodes named after them (A01L) on a geometry without sensors,
+    along the direction their suffix says, as the nodes of a single recording's geometry are named."""
+    from shm_app.geometry.model import node_list
+    from shm_app.session.state import Geometry
+
+    full = sample_geometry()
+    nodes_only = Geometry(nodes=node_list(full), lines=full.lines)
+    names = ("A02L_z", "A02R_z", "A01L_z", "A01R_z", "A03L_z", "A03R_z", "A04L_z", "A04R_z")
+    modes = _merged(names)
+    session = Session()
+    session.set_geometry(nodes_only)
+    w = ShapeView(session, source=lambda: (modes, names))
+    qtbot.addWidget(w)
+    w.refresh()
+    assert w.showing_structure and not w.unplaced.isVisibleTo(w)
+    shape = modes[0].shape
+    for k, name in enumerate(names[:-1]):  # measured points: their node moves along z by the shape's value
+        node = w.frame.node_names.index(name[:-2])
+        np.testing.assert_allclose(w._displacement[node], [0, 0, shape[k]], atol=1e-12)
+    # the same as the geometry with the sensors named (what the sample ships)
+    session.set_geometry(full)
+    w.refresh()
+    with_sensors = w._displacement.copy()
+    session.set_geometry(nodes_only)
+    np.testing.assert_allclose(w._displacement, with_sensors, atol=1e-12)
+
+
+def test_points_the_geometry_cannot_place_are_named_and_can_be_assigned_in_the_dialog(qtbot):
+    full = sample_geometry()
+    session = Session()
+    session.set_geometry(full)
+    names = ("A01L_z", "A01R_z", "P9_z", "mid")  # P9 and mid: no sensor, no node of that name
+    modes = _merged(names + ("A02L_z",))
+    w = ShapeView(session, source=lambda: (modes, names + ("A02L_z",)))
+    qtbot.addWidget(w)
+    w.refresh()
+    text = w.unplaced.text()
+    assert w.unplaced.isVisibleTo(w) and "2 of this mode's 5 points are not on the geometry" in text
+    assert "P9_z, mid" in text and "Geometry… ▸ Channels" in text
+    dialog = GeometryDialog(session, channels=names)  # as the view's Geometry… button opens it
+    qtbot.addWidget(dialog)
+    rows = {dialog.channels.item(r, 0).text(): r for r in range(dialog.channels.rowCount())}
+    assert "P9_z" in rows and "mid" in rows  # offered, unassigned
+    dialog.channels.item(rows["P9_z"], 1).setText("A03L")
+    dialog.channels.item(rows["P9_z"], 2).setText("z")
+    dialog.channels.item(rows["mid"], 1).setText("A03R")
+    dialog.channels.item(rows["mid"], 2).setText("-z")
+    dialog.accept()
+    assert not w.unplaced.isVisibleTo(w)
+    node = w.frame.node_names.index("A03R")
+    np.testing.assert_allclose(w._displacement[node], [0, 0, -modes[0].shape[3]], atol=1e-12)
