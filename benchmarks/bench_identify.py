@@ -30,6 +30,13 @@ system, are printed too): CPU 2.25 s with σ, 1.81 s without, 2.70 s with the fu
 (full eigenbasis 1.50×); koma 6.0 s CPU / 6.6 s wall (its BLAS uses both cores): 2.5–2.7×. In process, the
 analysis takes 0.37 s without σ and 0.64 s with it; most of the rest is start-up: building the CLI's parser imports
 ``shm_app.session.state`` (the report options' title block) and with it scipy.stats, ~1.1 s of every command.
+Later (load 8–9, ``--profile``, CPU ms): CSV load 290–450; analysis with σ 610–650 = preprocessing 125 (the FFT
+decimation of the whole record, a third of it the linear detrend), correlations 80, σ basis and sensitivities
+255–290 (its range finder ~90, the 20 segment operators ~80, the projections ~70), σ per pole 70, order sweep 45;
+without σ 330–340 (SVD 75, order sweep 43). Whole process (CPU, best of 6): 1.24 s with σ, 0.96 s without (σ
+1.30×); in one run of this benchmark at load 9: shm-app 1.39 s CPU / 2.78 s wall, koma 6.71 s / 18.7 s (4.8× by
+CPU, 6.7× by wall). A tenfold margin needs the start-up (~0.25 s), the CSV load and the preprocessing to shrink,
+not only the SSI.
 
 A peer that is not installed is reported as skipped. The CSV is written once per settings into the temporary
 directory (``--workdir`` to choose) and reused by later runs.
