@@ -111,7 +111,7 @@ class RecordingActions:
                     self.session.set_identification_settings(wanted)
         entry = self.session.current
         preprocessed = entry is not None and entry.preprocessing != PreprocessSettings()
-        self.views_runner.cancel()
+        self._cancel_views()  # those of the recording shown before
         self.sigTaskEnded.emit("load")
         self._show_recording(loaded)
         if preprocessed:
