@@ -11,7 +11,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from dsp.modal import Mode, auto_mac
 from dsp.spectral import SingularValueSpectrum
 from dsp.stabilization import StabilizationDiagram
-from ui.plot_style import ReplacedItems, colour, style_axes
+from ui.plot_style import ReplacedItems, colour, style_axes, theme_colours
 
 
 class SelectViewBox(pg.ViewBox):
@@ -67,7 +67,8 @@ class SpectrumPlot(ReplacedItems, pg.PlotWidget):
         f = spectrum.frequencies_hz
         keep = f > 0 if fmax_hz is None else (f > 0) & (f <= fmax_hz)
         db = _db(spectrum.singular_values[keep])
-        greys = ("#202020", "#808080", "#b0b0b0")
+        theme = theme_colours()
+        greys = (theme.foreground, "#808080", theme.muted)  # the first singular value stands out in either theme
         for k in range(min(n_values, db.shape[1])):
             c = item.plot(f[keep], db[:, k], pen=pg.mkPen(greys[min(k, 2)], width=1.5 if k == 0 else 1))
             self._items.append(c)

@@ -139,6 +139,8 @@ class ShapeView(QWidget):
 
         self.title = QLabel()
         self.title.setObjectName("shapeTitle")
+        self.title.setWordWrap(True)  # two lines rather than cut off beside the buttons in a narrow panel
+        self.title.setMinimumWidth(120)
         self.hint = QLabel("No geometry: the shape is shown per channel. Load a geometry (Geometry…) to see the "
                            "structure move.")
         self.hint.setWordWrap(True)
