@@ -395,6 +395,15 @@ def select_columns(path: Path, names: Sequence[str], channels) -> list[int]:
     return cols
 
 
+def nonfinite_columns(data: np.ndarray, block_rows: int = 1 << 16) -> np.ndarray:
+    """Indices of the columns of ``data`` (n_samples, n_channels) holding NaN or Inf, scanned a block of rows at a
+    time: a whole-record mask would cost one byte per value (0.55 GB for a day of 32 channels at 200 Hz)."""
+    bad = np.zeros(data.shape[1], dtype=bool)
+    for start in range(0, data.shape[0], block_rows):
+        bad |= ~np.isfinite(data[start:start + block_rows]).all(axis=0)
+    return np.flatnonzero(bad)
+
+
 def repair_gaps(data: np.ndarray, fs_hz: float, names: Sequence[str], max_gap_s: float = MAX_GAP_S
                 ) -> tuple[np.ndarray, list[tuple[str, float, float]]]:
     """Bridge short NaN/Inf runs by linear interpolation; refuse long ones.
@@ -417,14 +426,14 @@ def repair_gaps(data: np.ndarray, fs_hz: float, names: Sequence[str], max_gap_s:
         A one-line message naming the channel and the time span when a run is longer than ``max_gap_s`` or a
         channel holds no finite value at all.
     """
-    bad = ~np.isfinite(data)
-    if not bad.any():
+    columns = nonfinite_columns(data)
+    if not columns.size:
         return data, []
     out = np.array(data, dtype=float, copy=True)
     gaps: list[tuple[str, float, float]] = []
     n = data.shape[0]
-    for j in np.flatnonzero(bad.any(axis=0)):
-        col_bad = bad[:, j]
+    for j in columns:
+        col_bad = ~np.isfinite(data[:, j])
         if col_bad.all():
             raise ValueError(f"channel {names[j]!r} holds no valid number (all NaN/Inf); leave it out with the "
                              f"channel selection")
