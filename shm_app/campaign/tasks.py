@@ -69,7 +69,7 @@ def identify_file(path: Union[str, Path], identification: IdentificationSettings
     path = str(path)
     try:
         recording = io.read(path, **dict(read_options))
-        sha256 = file_sha256(path)  # just read, so from the page cache: ~1 ms per 10 MB, next to seconds of SSI
+        sha256 = file_sha256(path)  # just read, so from the page cache: ~1 ms per MB, a few % of the task
         # no plots and no standard deviations in a campaign: the tracking compares many records instead
         result = identify(recording, replace(identification, compute_spectrum=False, uncertainty=False))
     except (ShmError, np.linalg.LinAlgError) as exc:
@@ -249,7 +249,8 @@ def identify_recordings(paths: Sequence[Union[str, Path]], settings: "CampaignSe
     the Dask cluster at ``settings.scheduler``. Results come back in completion order, each also passed to
     ``on_result`` as it arrives (to stream it into a partial project). At most a few tasks per worker are in
     flight, so memory stays flat with the campaign's length. Cancelling stops submitting, cancels what is queued
-    and raises :class:`~dsp.progress.Cancelled`.
+    and raises :class:`~dsp.progress.Cancelled`. A local worker process that dies costs its recordings a second
+    run; one that kills its worker twice is returned failed (:func:`run_pool`).
     """
     paths = [str(p) for p in paths]
     args = (settings.identification, tuple(settings.read_options))
