@@ -53,7 +53,7 @@ def test_a_worker_killed_once_mid_run_costs_only_time(clean):
 
     def on_result(r):
         if not killed:  # 2 workers × 4 tasks in flight: both workers are busy
-            victim = multiprocessing.active_children()[0]
+            victim = [p for p in multiprocessing.active_children() if p.name.startswith("SpawnProcess")][0]
             os.kill(victim.pid, signal.SIGKILL)
             killed.append(victim.pid)
 
