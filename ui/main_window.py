@@ -79,7 +79,7 @@ class MainWindow(ProjectActions, RecordingActions, ModeEditing, Exports, ViewMen
         self.views_runner.sigFinished.connect(lambda _n, computed: self._views_arrived(computed))
         self.views_runner.sigFailed.connect(self._views_failed)
         self.preview_runner.sigFinished.connect(lambda _n, preview: self._preview_arrived(preview))
-        self.preview_runner.sigFailed.connect(self._views_failed)
+        self.preview_runner.sigFailed.connect(lambda _n, _e: self._full_views(self._missing_views()))  # no preview
         self.session.changed.connect(self._session_changed)
         self._init_project()
 

@@ -76,6 +76,7 @@ class RecordingActions:
 
     def _preprocess_view(self, settings: PreprocessSettings) -> None:
         original = self.original.recording
+
         def task(progress, cancel):
             rec = apply(original, settings)
             return LoadedRecording(rec, rms=rec.rms() if rec.n_samples else np.zeros(rec.n_channels))
@@ -129,7 +130,7 @@ class RecordingActions:
         """Compute the spectra the screen lacks (the recording shown and, preprocessed, the one as read: each once)
         off the GUI thread, then draw them and go on (:meth:`_after_view`). A long record's PSD is first previewed
         (a few of the same Welch segments, said on the plot), then computed in full."""
-        missing = [v for v in dict.fromkeys((self.current, self.original)) if v is not None and not v.has_views]
+        missing = self._missing_views()
         if not missing:
             self._views_arrived([])
             return
@@ -139,6 +140,10 @@ class RecordingActions:
             self.preview_runner.start("preview", lambda progress, cancel: (shown, missing, psd_preview(data, fs)))
         else:
             self._full_views(missing)
+
+    def _missing_views(self) -> list[LoadedRecording]:
+        """The recordings on screen without their spectra: the one shown and, preprocessed, the one as read."""
+        return [v for v in dict.fromkeys((self.current, self.original)) if v is not None and not v.has_views]
 
     def _full_views(self, missing) -> None:
         records = [v.recording for v in missing]

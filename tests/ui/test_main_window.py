@@ -306,3 +306,24 @@ def test_a_long_recording_shows_its_time_series_then_a_labelled_psd_preview_then
     f, p = window.psd_plot._curves[2].getOriginalDataset()
     np.testing.assert_array_equal(p, full.psd[1:, 2])
     assert window.channel_table.item(0, 6).text() == f"{x[:, 0].std():.4g}"
+
+
+def test_preprocessing_draws_the_psd_before_and_after_each_computed_once(window, qtbot, tmp_path, monkeypatch):
+    import ui.recording_actions as actions
+    from shm_app.preprocessing import PreprocessSettings
+
+    computed = []
+    real = actions.signal_views
+    monkeypatch.setattr(actions, "signal_views", lambda rec, *a: computed.append(rec) or real(rec, *a))
+    np.save(tmp_path / "short.npy", np.random.default_rng(5).standard_normal((6000, 3)))
+    with qtbot.waitSignal(window.sigViewsShown, timeout=60_000):
+        window.open_file(tmp_path / "short.npy", identify_after=False, fs=50.0)
+    before = window.original.psd
+    assert computed == [window.original.recording] and not window.psd_plot.has_reference()
+    with qtbot.waitSignal(window.sigViewsShown, timeout=60_000):
+        window.start_preprocessing(PreprocessSettings(highpass_hz=1.0))
+    assert computed == [window.original.recording, window.current.recording]  # the one as read: not again
+    assert window.original.psd is before and window.psd_plot.has_reference()
+    with qtbot.waitSignal(window.sigViewsShown, timeout=10_000):
+        window._reset_preprocessing()  # back to the record as read: its spectra are known, nothing computed
+    assert len(computed) == 2 and not window.psd_plot.has_reference()
