@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dsp.ssi import BlockToeplitzOperator, block_toeplitz, leading_svd
+from dsp.ssi import BlockToeplitzOperator, block_toeplitz, range_finder
 
 METHODS = ("leading", "exact")
 
@@ -55,12 +55,12 @@ def leading_basis(op: BlockToeplitzOperator, order: int, *, power_iterations: in
     accurate to ~1e-7, then the rest of the randomized range finder's ``p = 2·order + 20`` Ritz pairs; the whole
     dense SVD (``p`` = the smaller side) when ``p`` is half of that side or more.
 
-    The range finder of :func:`dsp.ssi.leading_svd` (same probes and seed) with one power iteration more (four):
-    the poles of every order, spurious ones included, then equal those of the full eigenbasis of ``H Hᵀ`` to 1e-6
-    (three: 2e-6). The Ritz pairs beyond ``order`` are less accurate (~1 % for the last ones); they only widen the
-    space whose terms are exact, and the uncertainty does not depend on their precision.
+    :func:`dsp.ssi.range_finder` with four power iterations: the poles of every order, spurious ones included, then
+    equal those of the full eigenbasis of ``H Hᵀ`` to 1e-6 (three: 2e-6). The Ritz pairs beyond ``order`` are less
+    accurate (~1 % for the last ones); they only widen the space whose terms are exact, and the uncertainty does
+    not depend on their precision.
     """
-    return leading_svd(op, int(order), power_iterations=power_iterations, seed=seed, all_pairs=True)
+    return range_finder(op, int(order), power_iterations=power_iterations, seed=seed)
 
 
 class PoleUncertainty:
