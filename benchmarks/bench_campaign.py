@@ -12,11 +12,12 @@ the extrapolation to 8 760 recordings, using the per-recording cost measured bet
 campaign plus the analysis time of an 8 760-record table; the same from CPU times (the pool's start-up, ~1 s of
 imports per worker, counted once). ``--profile`` prints instead the CPU per recording of each stage of the task.
 
-240 records, load 8–10 on 2 cores (CPU-time figures): default max order 80: 133 ms per record (read 16,
-correlations 10, SVD 54, the 40 eigenvalue problems 45, selection 7), long-campaign ratio 4.03×, a year 9.8 min;
-``--max-order 40``: 67 ms (SVD 19, eigenvalue problems 7), 1.96×, 4.9 min, the same 4 tracks and first alarm, and
-against the simulated truth the same modes found (240/240/234/225 of 240 vs 240/240/237/226), the same median
-frequency error (0.08–0.11 %) and damping, fewer spurious modes (7 vs 22).
+240 records, CPU-time figures on the shared 2 cores. Before the block Krylov SVD (load 8–10): 133 ms per record
+(read 16, correlations 10, SVD 54, the 40 eigenvalue problems 45, selection 7), long-campaign ratio 4.03×, a year
+9.8 min. After (load 4–6): 104 ms (read 15, correlations 9, SVD 27, eigenvalue problems 41, selection 6), 3.34×,
+7.7 min; ``--max-order 40``: 51 ms (SVD 12, eigenvalue problems 7), 1.60×, 3.8 min, the same 4 tracks and first
+alarm, and against the simulated truth the same modes found (240/240/234/225 of 240 vs 240/240/237/227), the same
+median frequency error (0.08–0.11 %) and damping, fewer spurious modes (7 vs 22).
 """
 from __future__ import annotations
 
