@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
@@ -26,9 +26,7 @@ FILL = 0.85  # the structure at home (displacements included) spans this fractio
 
 class OrbitView(QWidget):
     """The wireframe of :meth:`set_structure` with the node positions of :meth:`set_deformed`, seen by an orbit
-    camera (``elevation_deg``, ``azimuth_deg``, ``zoom``). ``sigCameraChanged`` when the user moves it."""
-
-    sigCameraChanged = Signal()
+    camera (``elevation_deg``, ``azimuth_deg``, ``zoom``)."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -118,7 +116,6 @@ class OrbitView(QWidget):
         start, elevation, azimuth = self._drag
         d = ev.position() - start
         self.set_camera(elevation + DEGREES_PER_PIXEL * d.y(), azimuth - DEGREES_PER_PIXEL * d.x())
-        self.sigCameraChanged.emit()
         ev.accept()
 
     def mouseReleaseEvent(self, ev) -> None:  # noqa: N802
@@ -128,12 +125,10 @@ class OrbitView(QWidget):
     def mouseDoubleClickEvent(self, ev) -> None:  # noqa: N802
         self._drag = None
         self.reset_camera()
-        self.sigCameraChanged.emit()
         ev.accept()
 
     def wheelEvent(self, ev) -> None:  # noqa: N802
         self.set_camera(self.elevation_deg, self.azimuth_deg, self.zoom * 1.0015 ** ev.angleDelta().y())
-        self.sigCameraChanged.emit()
         ev.accept()
 
     # ---- drawing ------------------------------------------------------------------------------------------------
