@@ -154,8 +154,10 @@ class BlockToeplitzOperator:
         return full[self.i - 1:2 * self.i - 1]
 
 
-def leading_svd(a, k: int, *, depth: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` leading left singular vectors and values of ``a``: (m, k), (k,).
+def leading_svd(a, k: int, *, depth: int = 8, seed: int = 0,
+                pairs: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` leading left singular vectors and values of ``a``: (m, k), (k,); with ``pairs`` (≥ k), that many
+    leading Ritz pairs of the same basis, those beyond ``k`` less accurate (:func:`dsp.ssi_uncertainty.leading_basis`).
 
     ``a`` is an array or an operator with ``shape``, ``matmat`` and ``rmatmat`` (:class:`BlockToeplitzOperator`).
     A full SVD when the Krylov basis below would be half of ``a``'s smaller side or more; otherwise a randomized
@@ -167,15 +169,16 @@ def leading_svd(a, k: int, *, depth: int = 8, seed: int = 0) -> tuple[np.ndarray
     ~1e-16·(σ₁/σ_j)² beyond the basis' own error). The whole Krylov space, not only its last block as in a power
     method, enters the Rayleigh–Ritz step: on 10-minute 8-channel deck records (640 × 640 block Toeplitz matrix,
     80 triplets, no gap at the 80th) the singular values are exact to ~1e-7 and the poles of order 80 to ~5e-6,
-    against 2e-6 and 5e-5 for the randomized range finder (:func:`range_finder`, three power iterations, 180 probes)
-    that did this before, in three quarters of the time (728 instead of 1260 columns through the operator, and
-    seventeen 640 × 28 QR factorisations instead of three of 640 × 180).
+    against 2e-6 and 5e-5 for the randomized range finder with three power iterations on 180 probes (Halko,
+    Martinsson & Tropp 2011) that did this before, in three quarters of the time (728 instead of 1260 columns
+    through the operator, and seventeen 640 × 28 QR factorisations instead of three of 640 × 180).
     """
     matmat, rmatmat = _products(a)
     b = max(4, -(-(int(k) + 4) // 3))
     size = b * (depth + 1)
-    if size >= min(a.shape) // 2:
-        return _dense_svd(a, matmat, k)
+    count = int(k) if pairs is None else min(int(pairs), min(a.shape))
+    if size >= min(a.shape) // 2 or count > size:
+        return _dense_svd(a, matmat, count)
     rng = np.random.default_rng(seed)
     basis = np.empty((a.shape[0], size))
     basis[:, :b] = np.linalg.qr(matmat(rng.standard_normal((a.shape[1], b))))[0]
@@ -186,32 +189,7 @@ def leading_svd(a, k: int, *, depth: int = 8, seed: int = 0) -> tuple[np.ndarray
         block = np.linalg.qr(block)[0]
         block -= done @ (done.T @ block)  # again: what the first pass left is rounding of the (large) part removed
         basis[:, j * b:(j + 1) * b] = np.linalg.qr(block)[0]
-    return _rayleigh_ritz(basis, rmatmat, k)
-
-
-def range_finder(a, k: int, *, power_iterations: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Every Ritz pair of a randomized range finder for the ``k`` leading left singular triplets of ``a``:
-    (m, p), (p,) with ``p = 2k + 20``, the leading ``k`` accurate, the rest less (~1 % for the last ones); the whole
-    dense SVD (p = the smaller side) when ``p`` is half of that side or more. ``a`` as for :func:`leading_svd`.
-
-    ``power_iterations`` power iterations (each ``a aᵀ`` product followed by one orthonormalisation: between two,
-    directions weaker than about σ₁·10⁻⁸ lose digits, below the estimation noise of measured correlations) on 2k + 20
-    probes (Halko, Martinsson & Tropp 2011, SIAM Review 53(2), algorithms 4.4 and 5.1), deterministic through
-    ``seed``; the sketch ``a Ω`` is only scaled, the first iteration's QR orthonormalises it. The basis of the
-    uncertainty (:func:`dsp.ssi_uncertainty.leading_basis`), whose sensitivities use every pair.
-    """
-    matmat, rmatmat = _products(a)
-    p = min(min(a.shape), 2 * int(k) + 20)
-    if p >= min(a.shape) // 2:
-        return _dense_svd(a, matmat, min(a.shape))
-    rng = np.random.default_rng(seed)
-    q = matmat(rng.standard_normal((a.shape[1], p)))
-    q /= np.maximum(np.linalg.norm(q, axis=0), np.finfo(float).tiny)
-    if power_iterations < 1:
-        q, _ = np.linalg.qr(q)
-    for _ in range(power_iterations):
-        q, _ = np.linalg.qr(matmat(rmatmat(q)))
-    return _rayleigh_ritz(q, rmatmat, p)
+    return _rayleigh_ritz(basis, rmatmat, count)
 
 
 def _products(a):
@@ -334,9 +312,8 @@ def ssi_cov(
     orders : model orders (state dimension), e.g. ``range(2, 81, 2)``.
     reference_channels : indices of reference outputs (default all).
     uncertainty : also estimate each pole's standard deviation of frequency (Hz) and damping ratio
-        (:mod:`dsp.ssi_uncertainty`); the SVD is then a randomized range finder's, keeping all its Ritz pairs
-        (:func:`dsp.ssi_uncertainty.leading_basis`): both are an exact SVD's to ~1e-6 for the poles of the
-        highest orders (those of physical modes to rounding), so the poles agree with those without it.
+        (:mod:`dsp.ssi_uncertainty`); the SVD then keeps more Ritz pairs of the same Krylov basis
+        (:func:`dsp.ssi_uncertainty.leading_basis`), so the poles are those without it.
     n_blocks : segments the record is cut into to estimate the covariance of the correlations (``uncertainty``
         only); at least 8, each segment at least 20 × block rows long. 20 by default: each σ then scatters by
         ~16 % (√(1/(2(n_b − 1)))); the cost of the uncertainty grows about linearly with ``n_blocks``.

@@ -17,8 +17,8 @@ on the shared QR basis of the shifted observability matrix, whose leading blocks
 Scaling the columns of the observability matrix (the ``Δσ`` terms) is a similarity of the state matrix and leaves
 the poles unchanged, so it is left out.
 
-``method="leading"`` (default) needs no full eigenbasis of ``H Hᵀ``. The ``p = 2n + 20`` Ritz pairs of the
-randomized range finder that identifies the poles (:func:`leading_basis`) carry the ``b ≤ p`` terms exactly; on
+``method="leading"`` (default) needs no full eigenbasis of ``H Hᵀ``. The ``p = 2n + 20`` leading Ritz pairs of the
+block Krylov basis that identifies the poles (:func:`leading_basis`) carry the ``b ≤ p`` terms exactly; on
 the complement, ``Σ_{b>p} u_b u_bᵀ x_a g_a(σ_b²)`` becomes ``g_a(λ̄) (I − U_p U_pᵀ) x_a``, with ``λ̄`` the mean
 complement eigenvalue ``(‖H‖²_F − Σ_{b≤p} σ_b²) / (i·l − p)``. Exact when the complement eigenvalues are equal;
 otherwise the error of each term is ``|g_a′| |σ_b² − λ̄|``, small because either ``σ_a² ≫ σ_b²`` (physical columns:
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dsp.ssi import BlockToeplitzOperator, block_toeplitz, range_finder
+from dsp.ssi import BlockToeplitzOperator, block_toeplitz, leading_svd
 
 METHODS = ("leading", "exact")
 
@@ -49,18 +49,15 @@ def validate_n_blocks(n_blocks, n_samples: int, block_rows: int) -> int:
     return nb
 
 
-def leading_basis(op: BlockToeplitzOperator, order: int, *, power_iterations: int = 4,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Left singular vectors and values of the block Toeplitz operator: (i·l, p), (p,), the leading ``order``
-    accurate to ~1e-7, then the rest of the randomized range finder's ``p = 2·order + 20`` Ritz pairs; the whole
-    dense SVD (``p`` = the smaller side) when ``p`` is half of that side or more.
-
-    :func:`dsp.ssi.range_finder` with four power iterations: the poles of every order, spurious ones included, then
-    equal those of the full eigenbasis of ``H Hᵀ`` to 1e-6 (three: 2e-6). The Ritz pairs beyond ``order`` are less
-    accurate (~1 % for the last ones); they only widen the space whose terms are exact, and the uncertainty does
-    not depend on their precision.
+def leading_basis(op: BlockToeplitzOperator, order: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Left singular vectors and values of the block Toeplitz operator: (i·l, p), (p,) with ``p = 2·order + 20``
+    (at most the smaller side): the ``p`` leading Ritz pairs of the block Krylov basis of :func:`dsp.ssi.leading_svd`
+    (same probes and seed, so the poles are the same with or without the uncertainty), the leading ``order``
+    accurate to ~1e-7, the rest less; the leading ``p`` of the dense SVD when the basis would be half of the
+    smaller side or more. The pairs beyond ``order`` only widen the space whose terms are exact, and the
+    uncertainty does not depend on their precision.
     """
-    return range_finder(op, int(order), power_iterations=power_iterations, seed=seed)
+    return leading_svd(op, int(order), seed=seed, pairs=2 * int(order) + 20)
 
 
 class PoleUncertainty:

@@ -164,16 +164,21 @@ def test_frequency_domain_sigmas_refuse_too_short_parts():
         frequency_domain_sigmas(record(0), FS_HZ, [], method="ssi", nperseg=600)
 
 
-@pytest.mark.parametrize("block_rows, order", [(50, 30), (15, 30)])
-def test_leading_basis_keeps_every_ritz_pair_of_the_range_finder(block_rows, order):
-    """The uncertainty's basis: 2·order + 20 orthonormal Ritz pairs of the range finder (the truncated path at 50
-    block rows) or the whole dense SVD (15 block rows), the leading ``order`` singular values those of the matrix
-    (to 1e-6: four power iterations; rounding for the dense path)."""
+@pytest.mark.parametrize("block_rows, order", [(80, 30), (15, 30)])
+def test_leading_basis_keeps_ritz_pairs_of_the_krylov_basis(block_rows, order):
+    """The uncertainty's basis: 2·order + 20 orthonormal Ritz pairs of leading_svd's block Krylov basis (80 block
+    rows: 320 rows, a 108-column basis) or of the dense SVD (15 block rows: all 60), the leading ``order`` singular
+    values those of the matrix (to 1e-6; rounding for the dense path) and exactly leading_svd's, so that the poles
+    are the same with and without the uncertainty."""
     from scipy import linalg
 
     corr = ssi.output_correlations(record(0), 2 * block_rows - 1, range(4))
-    u, s = leading_basis(ssi.BlockToeplitzOperator(corr, block_rows), order)
+    op = ssi.BlockToeplitzOperator(corr, block_rows)
+    u, s = leading_basis(op, order)
     s_exact = linalg.svdvals(ssi.block_toeplitz(corr, block_rows))
     assert u.shape == (4 * block_rows, min(2 * order + 20, 4 * block_rows)) and s.shape == (u.shape[1],)
-    np.testing.assert_allclose(s[:order], s_exact[:order], rtol=1e-6 if block_rows == 50 else 1e-12)
+    np.testing.assert_allclose(s[:order], s_exact[:order], rtol=1e-6 if block_rows == 80 else 1e-12)
     np.testing.assert_allclose(u.T @ u, np.eye(u.shape[1]), rtol=0, atol=1e-10)  # orthonormal Ritz vectors
+    u_k, s_k = ssi.leading_svd(op, order)
+    np.testing.assert_allclose(s[:order], s_k, rtol=1e-13)
+    np.testing.assert_allclose(np.abs(np.sum(u[:, :order] * u_k, axis=0)), 1.0, atol=1e-10)
