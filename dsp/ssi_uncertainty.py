@@ -25,7 +25,7 @@ otherwise the error of each term is ``|g_a′| |σ_b² − λ̄|``, small becaus
 ``g_a`` is flat near 0) or ``s_a`` is of the order of ``σ_a²`` (noise columns: ``g_a`` is flattened by the
 regularisation). Projections of ``(I − U_p U_pᵀ) x_a`` are taken through products with ``H`` (FFT block
 convolutions), never with the complement itself. Checked against ``method="exact"`` (the full eigenbasis):
-standard deviations of the poles of the physical modes agree within 0.5 % at every order on a 1-hour 12-channel
+standard deviations of the poles of the physical modes agree within 0.6 % at every order on a 1-hour 12-channel
 deck record (1200 × 1200 block Toeplitz matrix, orders 2…80), within 1e-9 when ``p`` covers the matrix.
 """
 from __future__ import annotations
