@@ -34,7 +34,7 @@ def instrument() -> dict[str, float]:
     timed_call(preprocess, "decimate", PREPROCESSING)
     timed_call(ssi, "output_correlations", "correlations")
     timed_call(ssi, "segment_correlations", "correlations")
-    timed_call(ssi, "leading_svd", "SVD (range finder)")
+    timed_call(ssi, "leading_svd", "SVD (leading_svd, block Krylov)")
     timed_call(unc.PoleUncertainty, "__init__", "σ: basis and sensitivities (its SVD included)")
     timed_call(ssi, "poles_from_observability", SWEEP)
     timed_call(unc.PoleUncertainty, "pole_sigmas", PER_POLE)
