@@ -73,6 +73,11 @@ class Session:
             self.path_changed.emit(path)
 
     @property
+    def created(self) -> Optional[str]:
+        """When the project was first saved (ISO time, as stored in its file); None for a new one."""
+        return self._created
+
+    @property
     def title(self) -> str:
         """The project's name for window titles: its file's stem, or "Untitled"."""
         return self.path.stem if self.path is not None else "Untitled"
