@@ -30,13 +30,13 @@ system, are printed too): CPU 2.25 s with σ, 1.81 s without, 2.70 s with the fu
 (full eigenbasis 1.50×); koma 6.0 s CPU / 6.6 s wall (its BLAS uses both cores): 2.5–2.7×. In process, the
 analysis takes 0.37 s without σ and 0.64 s with it; most of the rest is start-up: building the CLI's parser imports
 ``shm_app.session.state`` (the report options' title block) and with it scipy.stats, ~1.1 s of every command.
-Later (load 8–9, ``--profile``, CPU ms): CSV load 290–450; analysis with σ 610–650 = preprocessing 125 (the FFT
-decimation of the whole record, a third of it the linear detrend), correlations 80, σ basis and sensitivities
-255–290 (its range finder ~90, the 20 segment operators ~80, the projections ~70), σ per pole 70, order sweep 45;
-without σ 330–340 (SVD 75, order sweep 43). Whole process (CPU, best of 6): 1.24 s with σ, 0.96 s without (σ
-1.30×); in one run of this benchmark at load 9: shm-app 1.39 s CPU / 2.78 s wall, koma 6.71 s / 18.7 s (4.8× by
-CPU, 6.7× by wall). A tenfold margin needs the start-up (~0.25 s), the CSV load and the preprocessing to shrink,
-not only the SSI.
+Block Krylov SVD (load 3–4, ``--profile``, CPU ms, before → after): CSV load ~290–380; analysis with σ 600–630 →
+550–560 = preprocessing 120 (the FFT decimation of the whole record, a third of it the linear detrend),
+correlations 75–85, σ basis and sensitivities 270 → 215 (the 20 segment operators ~80, the projections ~70),
+σ per pole 65, order sweep 43; without σ 320–330 → 295 (SVD 74 → 45). Whole process (CPU, best of 5, interleaved):
+1.32 → 1.22 s with σ, 1.06 → 0.97 s without (σ 1.27×). Against koma, best of 3 at load 3.5–4.5: 4.5–5.7× by CPU
+(koma 5.3–7.6 s), 3.7–9.5× by wall (koma's two BLAS threads make its wall time swing from 5.6 to 12.9 s with the
+load). A tenfold margin needs the start-up (~0.25 s), the CSV load and the preprocessing to shrink too.
 
 A peer that is not installed is reported as skipped. The CSV is written once per settings into the temporary
 directory (``--workdir`` to choose) and reused by later runs.
