@@ -145,9 +145,10 @@ class ProjectActions:
         return self.save_project(chosen)
 
     def autosave(self) -> None:
-        """Write unsaved work to the side file (never to the project itself)."""
+        """Write unsaved work to the side file (never to the project itself). While a campaign runs, the side file
+        is its stream's: the project is saved there with the campaign's results so far."""
         try:
-            side = self.session.autosave()
+            side = self.campaign_panel.autosave_stream(self.session.state) or self.session.autosave()
         except (ShmError, OSError) as exc:
             self.statusBar().showMessage(f"Autosave failed: {exc}", 10000)
             return
@@ -177,12 +178,12 @@ class ProjectActions:
 
     # ---- closing --------------------------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.campaign_panel.runner.cancel()  # a running campaign's results so far go into the project: asked below
         if not self.maybe_save():
             event.ignore()
             return
         self.runner.cancel()
         self._cancel_views()
-        self.campaign_panel.runner.cancel()
         self._autosave_timer.stop()
         self._remember_layout()
         self.session.discard_autosave()
