@@ -148,11 +148,14 @@ def validate(obj) -> None:
             object.__setattr__(obj, f.name, checked)
 
 
-def describe(cls, name: str) -> str:
-    """Tooltip/help text of a parameter: its help, allowed values, default and what None means."""
+def describe(cls, name: str, defaults=None) -> str:
+    """Tooltip/help text of a parameter: its help, allowed values, default and what None means. ``defaults``: an
+    instance of ``cls`` whose values are the defaults where it is used (a campaign's identification settings)."""
     for f, p, annotation in parameters_of(cls):
         if f.name == name:
             default = f.default if f.default is not dataclasses.MISSING else None
+            if defaults is not None:
+                default = getattr(defaults, name)
             allowed = p.range_text()
             text = p.help + ("" if allowed == "any value" else f" Allowed: {allowed}.")
             if default is None and p.none_means:
@@ -187,8 +190,10 @@ def _csv_of(element):
     return convert
 
 
-def add_arguments(parser, cls, *, only: Optional[Iterable[str]] = None, skip: Sequence[str] = ()) -> None:
-    """Add one command-line option per declared parameter of ``cls`` (its help, range and default included).
+def add_arguments(parser, cls, *, only: Optional[Iterable[str]] = None, skip: Sequence[str] = (),
+                  defaults=None) -> None:
+    """Add one command-line option per declared parameter of ``cls`` (its help, range and default included;
+    ``defaults``: an instance of ``cls`` holding the defaults the command uses, when they are not the class's).
 
     Options default to None, so :func:`from_arguments` leaves the class's own default in place. Values are
     validated by the class, not by argparse, so the message is the same as everywhere else.
@@ -199,7 +204,7 @@ def add_arguments(parser, cls, *, only: Optional[Iterable[str]] = None, skip: Se
         if name is None or f.name in skip or (wanted is not None and f.name not in wanted):
             continue
         kind, _ = _base_type(annotation)
-        help_text = describe(cls, f.name).replace("%", "%%")
+        help_text = describe(cls, f.name, defaults).replace("%", "%%")
         metavar = p.unit.upper().replace(" ", "") if p.unit and p.unit != "%" else None
         if kind is bool:
             import argparse

@@ -236,6 +236,18 @@ def _duplicate_warnings(results: Sequence[RecordingModes]) -> list[str]:
     return out
 
 
+def _order_warning(results: Sequence[RecordingModes], settings: CampaignSettings) -> list[str]:
+    """A warning when the records hold so many modes that the sweep's max order may be too low: a model of order
+    n holds n/2 modes, and SSI needs about as many noise modes beside the structural ones."""
+    counts = np.array([r.frequencies_hz.size for r in results if r.error is None])
+    top = settings.identification.max_order
+    if counts.size == 0 or 4 * np.percentile(counts, 90) <= top:
+        return []
+    return [f"a tenth of the recordings hold {int(np.percentile(counts, 90))} or more modes in the band: a max order "
+            f"of {top} leaves little room for the noise modes SSI finds beside them, so a mode may be missed; "
+            f"raise --max-order (e.g. {max(2 * top, 8 * int(counts.max()))}) or narrow the band"]
+
+
 def analyse(results: Sequence[RecordingModes], settings: CampaignSettings = CampaignSettings(),
             env: Optional[EnvironmentLog] = None) -> CampaignResult:
     """Tracking, compensation, novelty and alarms on per-recording identification results (any order)."""
@@ -251,7 +263,8 @@ def analyse(results: Sequence[RecordingModes], settings: CampaignSettings = Camp
     res = [r if r.error is not None or r.channels == channels else
            replace(r, error=f"channels {', '.join(r.channels)} differ from the campaign's {', '.join(channels)}; "
                             f"select common channels with --channels") for r in res]
-    warnings = [f"{Path(r.file).name}: {r.error}" for r in res if r.error is not None] + _duplicate_warnings(res)
+    warnings = ([f"{Path(r.file).name}: {r.error}" for r in res if r.error is not None] + _duplicate_warnings(res)
+                + _order_warning(res, settings))
     sets = [ModeSet(r.frequencies_hz, r.shapes, r.damping_ratios, r.n_poles) if r.error is None
             else ModeSet(np.zeros(0)) for r in res]
     usable = np.array([r.error is None for r in res])

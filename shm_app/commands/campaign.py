@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
                    help="skip identification: first column ISO time, one column per mode (Hz)")
     p.add_argument("--env", metavar="ENV.csv", help="environment log: first column ISO time, then covariates")
     add_arguments(p, CampaignSettings)
-    add_arguments(p, IdentificationSettings, only=IDENTIFICATION_OPTIONS)
+    add_arguments(p, IdentificationSettings, only=IDENTIFICATION_OPTIONS, defaults=CampaignSettings().identification)
     add_reader_options(p)
     p.add_argument("--json", metavar="OUT", help="write the campaign JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="OUT", help="write per recording: time, covariates, tracked frequencies and "
@@ -54,12 +54,13 @@ def add_parser(sub) -> None:
 
 
 def settings_from_args(args):
+    from dataclasses import replace
+
     from shm_app.campaign.settings import CampaignSettings
-    from shm_app.identification import IdentificationSettings
     from shm_app.parameters import from_arguments
 
-    ident = IdentificationSettings(**{k: getattr(args, k) for k in IDENTIFICATION_OPTIONS
-                                      if getattr(args, k, None) is not None})
+    ident = replace(CampaignSettings().identification, **{k: getattr(args, k) for k in IDENTIFICATION_OPTIONS
+                                                           if getattr(args, k, None) is not None})
     return from_arguments(CampaignSettings, args, identification=ident,
                           read_options=tuple(sorted(reader_options(args).items())))
 
