@@ -59,6 +59,23 @@ def _segment_length(n_samples: int, fs: float, nperseg, resolution_hz) -> int:
     return nperseg
 
 
+CACHE_SAMPLES = 1 << 16  # samples (512 KB of float64) processed at once: the temporaries stay in a core's cache
+
+
+def _contiguous_columns(a: np.ndarray, block_rows: int = 8192, group: int = 8):
+    """``(index, samples)`` for every column of ``a`` as a contiguous array, transposed a block of rows and a group
+    of channels at a time (windows over a column of a C-ordered record read one sample per cache line)."""
+    if a.flags.f_contiguous:
+        for c in range(a.shape[1]):
+            yield c, a[:, c]
+        return
+    for c0 in range(0, a.shape[1], group):
+        cols = np.empty((min(group, a.shape[1] - c0), a.shape[0]))
+        for r in range(0, a.shape[0], block_rows):
+            cols[:, r:r + block_rows] = a[r:r + block_rows, c0:c0 + group].T
+        yield from enumerate(cols, start=c0)
+
+
 def welch_psd(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: float = 0.5,
               window: str = "hann") -> PowerSpectrum:
     """Welch power spectral density of each channel (linear detrend per segment, Hann window by default).
@@ -87,11 +104,16 @@ def welch_psd(x, fs_hz: float, *, nperseg=None, resolution_hz=None, overlap: flo
     if n % 2 == 0:
         scale[-1] /= 2
     p = np.empty((n // 2 + 1, a.shape[1]))
-    for c in range(a.shape[1]):  # a channel at a time: its segments are views, the detrended copy is one channel's
-        seg = np.lib.stride_tricks.sliding_window_view(a[:, c], n)[::step][:n_seg]
-        detrended = seg - seg.mean(axis=1, keepdims=True) - np.outer(seg @ t / tt, t)  # linear detrend, vectorised
-        spectrum = np.fft.rfft(detrended * w, axis=1)
-        p[:, c] = (spectrum.real ** 2 + spectrum.imag ** 2).sum(axis=0) * scale
+    group = max(1, CACHE_SAMPLES // n)  # segments detrended and transformed together: their copies stay in cache
+    for c, column in _contiguous_columns(a):  # a channel at a time: its segments are views of one contiguous copy
+        segments = np.lib.stride_tricks.sliding_window_view(column, n)[::step][:n_seg]
+        power = np.zeros(n + 2)  # summed over segments: re², im² interleaved
+        for j in range(0, n_seg, group):
+            seg = segments[j:j + group]
+            detrended = seg - seg.mean(axis=1, keepdims=True) - np.outer(seg @ t / tt, t)  # linear detrend
+            spectrum = np.fft.rfft(detrended * w, axis=1).view(np.float64)
+            power += np.einsum("sk,sk->k", spectrum, spectrum)
+        p[:, c] = power.reshape(-1, 2).sum(axis=1) * scale
     f = np.fft.rfftfreq(n, 1.0 / fs)
     return PowerSpectrum(frequencies_hz=f, psd=p, n_segments=n_seg)
 

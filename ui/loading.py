@@ -50,6 +50,16 @@ def signal_views(recording: Recording, progress, cancel) -> SignalViews:
 
 
 PREVIEW_SEGMENTS = 12  # Welch segments averaged by the preview of a long record's PSD
+# A preview only when the full estimate takes long: welch_psd runs through ~30–50 M values a second on one core of a
+# busy 2-core laptop, so below this many values (1 h × 32 channels × 200 Hz is 23 M) it is shown in about a second
+PREVIEW_MIN_VALUES = 50_000_000
+
+
+def needs_preview(n_samples: int, n_channels: int, fs_hz: float) -> bool:
+    """Whether a record's PSD is first previewed: its full estimate is slow and averages many more segments than
+    the preview."""
+    return (n_samples * n_channels >= PREVIEW_MIN_VALUES
+            and welch_segments(n_samples, fs_hz) > 2 * PREVIEW_SEGMENTS)
 
 
 def welch_segments(n_samples: int, fs_hz: float) -> int:

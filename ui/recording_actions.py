@@ -14,7 +14,8 @@ from shm_app.errors import ShmError
 from shm_app.preprocessing import PreprocessSettings, apply
 from shm_app.session.state import reference
 from ui.errors import show_error
-from ui.loading import PREVIEW_SEGMENTS, LoadedRecording, open_filter, psd_preview, signal_views, welch_segments
+from ui import loading
+from ui.loading import LoadedRecording, open_filter, psd_preview, signal_views, welch_segments
 
 
 class RecordingActions:
@@ -129,13 +130,13 @@ class RecordingActions:
     def _update_views(self) -> None:
         """Compute the spectra the screen lacks (the recording shown and, preprocessed, the one as read: each once)
         off the GUI thread, then draw them and go on (:meth:`_after_view`). A long record's PSD is first previewed
-        (a few of the same Welch segments, said on the plot), then computed in full."""
+        (a few of the same Welch segments, said on the plot) when its full estimate is slow, then computed in full."""
         missing = self._missing_views()
         if not missing:
             self._views_arrived([])
             return
         shown = self.current
-        if shown in missing and welch_segments(shown.recording.n_samples, shown.recording.fs_hz) > 2 * PREVIEW_SEGMENTS:
+        if shown in missing and loading.needs_preview(*shown.recording.data.shape, shown.recording.fs_hz):
             data, fs = shown.recording.data, shown.recording.fs_hz
             self.preview_runner.start("preview", lambda progress, cancel: (shown, missing, psd_preview(data, fs)))
         else:

@@ -288,8 +288,12 @@ def test_a_bug_is_said_to_be_one_and_logged(window, tmp_path, monkeypatch):
     assert message_for(ReadError("x.csv", "truncated")) == "x.csv: truncated"
 
 
-def test_a_long_recording_shows_its_time_series_then_a_labelled_psd_preview_then_its_full_psd(window, qtbot, tmp_path):
+def test_a_long_recording_shows_its_time_series_then_a_labelled_psd_preview_then_its_full_psd(window, qtbot, tmp_path,
+                                                                                               monkeypatch):
     from dsp.spectral import welch_psd
+    from ui import loading
+
+    monkeypatch.setattr(loading, "PREVIEW_MIN_VALUES", 100_000)  # as if the full estimate of this record were slow
 
     x = np.random.default_rng(2).standard_normal((120_000, 4))  # 20 min at 100 Hz: 28 Welch segments of 8192
     np.save(tmp_path / "long.npy", x)

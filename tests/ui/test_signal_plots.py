@@ -191,3 +191,13 @@ def test_psd_preview_is_welch_over_fewer_of_the_same_segments():
     # white noise of unit variance at 200 Hz: 2/200 (m/s²)²/Hz one-sided; 12 averages scatter ±29 % (1 σ) per bin
     ratio = few.psd[10:-10] / full.psd[10:-10]
     assert abs(np.median(ratio) - 1) < 0.05 and 0.15 < ratio.std() < 0.45
+
+
+def test_only_a_slow_full_estimate_is_previewed():
+    """1 h × 32 channels × 200 Hz goes straight to the exact PSD (about a second); 24 h of it, or a long record with
+    few segments to spare, as said."""
+    from ui.loading import needs_preview
+
+    assert not needs_preview(720_000, 32, 200.0)
+    assert needs_preview(24 * 720_000, 32, 200.0)
+    assert not needs_preview(100_000, 1000, 200.0)  # many values, but 11 Welch segments: a preview would be as slow
