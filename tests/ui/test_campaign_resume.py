@@ -53,12 +53,20 @@ def test_results_stream_into_the_side_file_and_resume_equals_a_straight_run(qtbo
     panel = w.campaign_panel
     _one_worker(w.session)
     panel.stream_every_n = 1  # every result saved, so the file can be checked after each
-    panel.runner.sigProgress.connect(lambda _f, message: message.startswith("3/") and panel.runner.cancel())
+    during = []  # the results in the side file while the campaign runs, after the third one
+
+    def third_result(_fraction, message):
+        if message.startswith("3/"):
+            during.append(len(load_partial(side).modes))
+            panel.runner.cancel()
+
+    panel.runner.sigProgress.connect(third_result)
     with qtbot.waitSignal(panel.runner.sigCancelled, timeout=120_000):
         panel.run_folder(recordings)
-    saved = load_partial(side)  # the side file holds the results so far: the crash would have lost none of them
+    assert during and during[0] >= 3  # a crash then would have lost none of them
+    saved = load_partial(side)  # cancelled: the last save holds every result that arrived
     n = len(saved.modes)
-    assert 3 <= n < N_RECORDINGS and saved.result is None
+    assert during[0] <= n < N_RECORDINGS and saved.result is None
     assert {m.file for m in saved.modes} == {m.file for m in w.session.state.campaign.modes}
     assert saved.inputs == (str(recordings),) and saved.settings == panel.settings()
     assert panel.resume_button.isVisibleTo(panel)  # resumable without a crash too
