@@ -318,14 +318,17 @@ class CampaignPanel(QWidget):
         stored = self.session.state.campaign
         self._show_resume(stored)
         if stored is None or stored.result is None:
-            self.view.clear()
             self.rerun_button.setEnabled(False)
             self._source = None
             self.source_label.setText("")
-            if _resumable(stored):
-                if what == "project":
-                    self.show_settings(stored.settings)
-                self.source_label.setText(f"Interrupted campaign on {Path(stored.inputs[0]).name}")
+            if not _resumable(stored):
+                self.view.clear()
+                return
+            if what == "project":
+                self.show_settings(stored.settings)
+            self.source_label.setText(f"Interrupted campaign on {Path(stored.inputs[0]).name}")
+            self.view.clear("The campaign was interrupted: Resume campaign identifies the recordings still missing "
+                            "and analyses them all.")
             return
         if what == "project":  # a reopened project: its inputs and settings as they were
             self.show_settings(stored.settings)

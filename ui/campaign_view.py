@@ -25,6 +25,9 @@ def _epoch(times) -> np.ndarray:
     return np.array([np.nan if t is None else t.replace(tzinfo=timezone.utc).timestamp() for t in times])
 
 
+NO_CAMPAIGN = "No campaign yet: Campaign ▸ Run on a folder, or open a frequency table."
+
+
 class CampaignView(QWidget):
     """Shows a :class:`shm_app.campaign.CampaignResult`."""
 
@@ -35,10 +38,11 @@ class CampaignView(QWidget):
         super().__init__(parent)
         self.result = None
         self.from_table = False
-        self.summary = QLabel("No campaign yet: Campaign ▸ Run on a folder, or open a frequency table.")
+        self.summary = QLabel(NO_CAMPAIGN)
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.track_box = QComboBox()
+        self.track_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # "M1 (2.245 Hz)" whole
         self.track_box.currentIndexChanged.connect(self._draw_scatter)
         head = QHBoxLayout()
         head.addWidget(self.summary, 1)
@@ -75,11 +79,11 @@ class CampaignView(QWidget):
             self.set_result(self.result, from_table=self.from_table)
 
     # ---- data -------------------------------------------------------------------------------------------------
-    def clear(self) -> None:
-        """Nothing to show (a new project, or one without a campaign)."""
+    def clear(self, message: str = NO_CAMPAIGN) -> None:
+        """Nothing to show (a new project, or one without a campaign): ``message`` says what to do."""
         self.result = None
         self.track_box.clear()
-        self.summary.setText("No campaign yet: Campaign ▸ Run on a folder, or open a frequency table.")
+        self.summary.setText(message)
         self.tracks_plot.clear()
         self.scatter_plot.clear()
         self.control_plot.clear()
