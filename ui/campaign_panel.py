@@ -62,6 +62,7 @@ class CampaignPanel(QWidget):
         super().__init__(parent)
         self.session = session or Session()
         self.session.changed.connect(self._session_changed)
+        self.session.path_changed.connect(self._path_changed)
         self.runner = TaskRunner(self)
         self.last_error: Optional[str] = None
         self._source: Optional[tuple[str, Path, Optional[Path]]] = None  # ("folder"|"table", path, env)
@@ -250,6 +251,12 @@ class CampaignPanel(QWidget):
             self._stream.base = state
             return self._stream.save()
 
+    def _path_changed(self, path: Optional[Path]) -> None:
+        """Saved under another name while a campaign runs: its stream follows to that project's side file."""
+        with self._stream_lock:
+            if self._stream is not None:
+                self._stream.path = autosave_path(path)
+
     def _stop_stream(self, *, keep: bool) -> None:
         """Stop streaming: save the results so far one last time and, with ``keep``, put them in the session (an
         interrupted campaign it can resume)."""
@@ -312,8 +319,9 @@ class CampaignPanel(QWidget):
     def _session_changed(self, what: str) -> None:
         if what not in ("campaign", "project"):
             return
-        if what == "project" and self._stream is not None:  # another project: the run belongs to the one before
-            self._stop_stream(keep=False)
+        if what == "project" and self._stream is not None:  # another project (the window stops the run before)
+            with self._stream_lock:
+                self._stream = None  # its side file is the new project's now: the run's results stay out of it
             self.runner.cancel()
         stored = self.session.state.campaign
         self._show_resume(stored)

@@ -66,6 +66,7 @@ class ProjectActions:
 
     # ---- actions --------------------------------------------------------------------------------------------------
     def new_project(self) -> None:
+        self.campaign_panel.runner.cancel()  # a running campaign's results so far go into the project: asked below
         if not self.maybe_save():
             return
         self.runner.cancel()
@@ -84,6 +85,7 @@ class ProjectActions:
         """Open a project (offering its newer autosave, if any). A project that fails to open is reported and
         the one already open stays; the file is never written."""
         path = Path(path)
+        self.campaign_panel.runner.cancel()  # a running campaign's results so far go into the project: asked below
         if ask and not self.maybe_save():
             return False
         recover: Optional[Path] = None
