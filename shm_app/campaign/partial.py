@@ -7,11 +7,14 @@ so far, without a result. A crash (power cut, killed job) then loses at most the
 the tasks in flight. ``--resume`` continues from such a file: the recordings it holds are not identified again,
 and the campaign goes on with the settings saved in it. The finished campaign is saved over it as usual.
 
-The GUI streams into the project's autosave side file the same way, with the rest of the open project (``base``)
-kept in it, so the app's recovery offer brings back the project and the campaign so far.
+The GUI streams into the project's autosave side file the same way (:class:`BackgroundPartialProject`: the saves
+on a thread of their own), with the rest of the open project (``base``) kept in it, so the app's recovery offer
+brings back the project and the campaign so far.
 """
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +22,7 @@ from typing import Optional, Sequence, Union
 
 from shm_app.campaign.settings import CampaignSettings
 from shm_app.campaign.tasks import RecordingModes
-from shm_app.errors import SettingsError
+from shm_app.errors import SettingsError, ShmError
 
 SAVE_EVERY_S = 30.0
 SAVE_EVERY_N = 500
@@ -78,3 +81,73 @@ def load_partial(path: Union[str, Path]):
     if campaign is None or campaign.kind != "recordings":
         raise SettingsError(f"{path}: holds no campaign of recordings to resume")
     return campaign
+
+
+class BackgroundPartialProject(PartialProject):
+    """A :class:`PartialProject` whose periodic saves run on a thread of their own, so :meth:`add` never waits for
+    one (a save costs about 0.7 ms per recording held: seconds for a year of hourly records, during which the
+    identification tasks would starve). At most one save runs; results that arrive meanwhile are saved by one more
+    right after it. :meth:`add` is called from one thread; the other methods may be called from another."""
+
+    def __init__(self, path: Union[str, Path], **kwargs) -> None:
+        super().__init__(path, **kwargs)
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._writing = self._again = self._closed = False
+        self.error: Optional[BaseException] = None  # the last save's failure (the campaign goes on regardless)
+
+    def add(self, result: RecordingModes) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self.modes.append(result)
+            self._unsaved += 1
+            if self._unsaved >= self.every_n or time.monotonic() - self._last >= self.every_s:
+                self._start()
+
+    def save_soon(self, *, path: Union[str, Path, None] = None, base=None) -> Path:
+        """Save in the background (to ``path`` and around ``base`` from now on, when given); returns the path."""
+        with self._lock:
+            self.path = self.path if path is None else Path(path)
+            self.base = self.base if base is None else base
+            if not self._closed:
+                self._start()
+            return self.path
+
+    def flush(self) -> None:
+        """Wait until every result added so far is saved (or its save failed: :attr:`error`)."""
+        with self._lock:
+            self._idle.wait_for(lambda: not self._writing)
+
+    def close(self, *, save: bool = True) -> None:
+        """Take no more results; wait for the save under way, then (``save``) save everything once more here."""
+        with self._lock:
+            self._closed = True
+            self._idle.wait_for(lambda: not self._writing)
+        if save:
+            PartialProject.save(self)
+
+    def _start(self) -> None:  # with the lock held
+        if self._writing:
+            self._again = True
+            return
+        self._writing = True
+        threading.Thread(target=self._write, name="campaign-partial-save", daemon=True).start()
+
+    def _write(self) -> None:  # its own thread; the atomic save leaves the previous file whole if the app dies
+        while True:
+            with self._lock:
+                snapshot = copy.copy(self)
+                snapshot.modes = list(self.modes)
+                self._unsaved, self._again = 0, False
+            try:
+                PartialProject.save(snapshot)
+                self.error = None
+            except (ShmError, OSError) as exc:
+                self.error = exc
+            with self._lock:
+                self._last = time.monotonic()
+                if not self._again:
+                    self._writing = False
+                    self._idle.notify_all()
+                    return
