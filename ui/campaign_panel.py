@@ -5,14 +5,13 @@ rule, run the campaign off the GUI thread (progress and Cancel), store it in the
 The panel reads and writes the campaign only through the :class:`~shm_app.session.Session`: a finished run goes
 into it, and whatever the session holds (a reopened project included) is shown as stored, never re-analysed.
 
-While recordings are identified, their results are streamed (:class:`~shm_app.campaign.partial.PartialProject`,
-written by the worker thread every :attr:`CampaignPanel.stream_every_s` seconds or
+While recordings are identified, their results are streamed
+(:class:`~shm_app.campaign.partial.BackgroundPartialProject`, written by a thread of its own every :attr:`CampaignPanel.stream_every_s` seconds or
 :attr:`CampaignPanel.stream_every_n` results) into the project's autosave side file, with the rest of the project:
 if the app dies, reopening the project offers to recover it, and "Resume campaign" identifies only the recordings
 still missing. A cancelled or failed run leaves its results so far in the session, resumable the same way."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Optional, Sequence
@@ -21,7 +20,7 @@ from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
 from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
-from shm_app.campaign.partial import SAVE_EVERY_N, SAVE_EVERY_S, PartialProject
+from shm_app.campaign.partial import SAVE_EVERY_N, SAVE_EVERY_S, BackgroundPartialProject
 from shm_app.campaign.settings import CampaignSettings
 from shm_app.errors import ShmError
 from shm_app.parameters import describe
@@ -67,9 +66,7 @@ class CampaignPanel(QWidget):
         self.last_error: Optional[str] = None
         self._source: Optional[tuple[str, Path, Optional[Path]]] = None  # ("folder"|"table", path, env)
         self._inputs: tuple[str, ...] = ()  # the recordings' inputs (folders, files, globs) of the run
-        self._stream: Optional[PartialProject] = None  # the running campaign's results so far
-        self._stream_lock = threading.Lock()  # the worker adds and saves; the GUI thread autosaves and stops
-        self.stream_error: Optional[str] = None
+        self._stream: Optional[BackgroundPartialProject] = None  # the running campaign's results so far
         self.view = CampaignView()
         self.view.sigOpenRecording.connect(self.sigOpenRecording)
         self.view.sigMessage.connect(self.sigMessage)
@@ -211,10 +208,10 @@ class CampaignPanel(QWidget):
         self._inputs, self._source = inputs, ("folder", Path(inputs[0]), env)
         side = autosave_path(self.session.path)
         side.parent.mkdir(parents=True, exist_ok=True)
-        sink = PartialProject(side, inputs=inputs, settings=settings, environment=env, done=done,
+        sink = BackgroundPartialProject(side, inputs=inputs, settings=settings, environment=env, done=done,
                               every_s=self.stream_every_s, every_n=self.stream_every_n, base=self.session.state,
                               created=self.session.created)
-        self._stream, self.stream_error = sink, None
+        self._stream = sink
 
         def task(progress, cancel):
             log = read_environment(env, settings.env_columns) if env else None
@@ -222,12 +219,7 @@ class CampaignPanel(QWidget):
 
             def on_result(r) -> None:  # worker thread
                 modes.append(r)
-                with self._stream_lock:
-                    if self._stream is sink:
-                        try:
-                            sink.add(r)
-                        except (ShmError, OSError) as exc:  # the campaign goes on; the next save may work
-                            self.stream_error = str(exc)
+                sink.add(r)  # ignored once the stream is closed
 
             result = run_campaign(inputs, settings, env=log, progress=progress, cancel=cancel, on_result=on_result,
                                   done=done)
@@ -242,32 +234,37 @@ class CampaignPanel(QWidget):
         """True while a campaign's results are being streamed into the autosave side file."""
         return self._stream is not None
 
+    def flush_stream(self) -> None:
+        """Wait until the running campaign's results so far are in the side file."""
+        if self._stream is not None:
+            self._stream.flush()
+
     def autosave_stream(self, state) -> Optional[Path]:
-        """Save the running campaign's results so far with the project ``state`` around them (the window's
-        autosave while a campaign runs: the side file is the stream's); None when no campaign runs."""
-        with self._stream_lock:
-            if self._stream is None:
-                return None
-            self._stream.base = state
-            return self._stream.save()
+        """Save the running campaign's results so far with the project ``state`` around them, in the background
+        (the window's autosave while a campaign runs: the side file is the stream's); None when no campaign runs."""
+        sink = self._stream
+        if sink is None:
+            return None
+        if sink.error is not None:  # the last background save failed: the window says so
+            raise sink.error
+        return sink.save_soon(base=state)
 
     def _path_changed(self, path: Optional[Path]) -> None:
         """Saved under another name while a campaign runs: its stream follows to that project's side file."""
-        with self._stream_lock:
-            if self._stream is not None:
-                self._stream.path = autosave_path(path)
+        if self._stream is not None:
+            self._stream.save_soon(path=autosave_path(path))
+            self._stream.flush()  # no save to the old side file after the session removed it
 
     def _stop_stream(self, *, keep: bool) -> None:
         """Stop streaming: save the results so far one last time and, with ``keep``, put them in the session (an
         interrupted campaign it can resume)."""
-        with self._stream_lock:
-            sink, self._stream = self._stream, None
-            if sink is None:
-                return
-            try:
-                sink.save()
-            except (ShmError, OSError) as exc:
-                self.stream_error = str(exc)
+        sink, self._stream = self._stream, None
+        if sink is None:
+            return
+        try:
+            sink.close()
+        except (ShmError, OSError) as exc:
+            self.sigMessage.emit(f"The campaign's results so far could not be saved to {sink.path}: {exc}")
         if keep and sink.modes:
             self.session.set_campaign(sink.campaign())
 
@@ -307,8 +304,9 @@ class CampaignPanel(QWidget):
                                   + (f", environment {env.name}" if env else ", no environment log (PCA model)"))
 
     def _finished(self, name: str, payload) -> None:
-        with self._stream_lock:
-            self._stream = None  # the window's autosave now writes the finished campaign to the side file
+        if self._stream is not None:  # the window's autosave now writes the finished campaign to the side file
+            self._stream.close(save=False)
+            self._stream = None
         modes, result = payload
         kind, path, env = self._source
         self.session.set_campaign_result(result, inputs=self._inputs, kind="table" if kind == "table" else "recordings",
@@ -320,8 +318,8 @@ class CampaignPanel(QWidget):
         if what not in ("campaign", "project"):
             return
         if what == "project" and self._stream is not None:  # another project (the window stops the run before)
-            with self._stream_lock:
-                self._stream = None  # its side file is the new project's now: the run's results stay out of it
+            self._stream.close(save=False)  # its side file is the new project's now: the run stays out of it
+            self._stream = None
             self.runner.cancel()
         stored = self.session.state.campaign
         self._show_resume(stored)

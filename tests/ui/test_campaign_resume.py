@@ -57,6 +57,7 @@ def test_results_stream_into_the_side_file_and_resume_equals_a_straight_run(qtbo
 
     def third_result(_fraction, message):
         if message.startswith("3/"):
+            panel.flush_stream()  # the saves run on a thread of their own: wait for the one under way
             during.append(len(load_partial(side).modes))
             panel.runner.cancel()
 
@@ -158,6 +159,7 @@ def test_stream_follows_save_as_of_an_untitled_project(qtbot, tmp_path, recordin
 
     def on_progress(_fraction, message):
         if message.startswith("1/"):
+            panel.flush_stream()
             assert untitled.exists() and not side.exists()
             assert w.save_project(tmp_path / "q.shmproj")
         elif message.startswith("2/"):
