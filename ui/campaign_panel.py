@@ -5,11 +5,10 @@ rule, run the campaign off the GUI thread (progress and Cancel), store it in the
 The panel reads and writes the campaign only through the :class:`~shm_app.session.Session`: a finished run goes
 into it, and whatever the session holds (a reopened project included) is shown as stored, never re-analysed.
 
-While recordings are identified, their results are streamed
-(:class:`~shm_app.campaign.partial.BackgroundPartialProject`, written by a thread of its own every :attr:`CampaignPanel.stream_every_s` seconds or
-:attr:`CampaignPanel.stream_every_n` results) into the project's autosave side file, with the rest of the project:
-if the app dies, reopening the project offers to recover it, and "Resume campaign" identifies only the recordings
-still missing. A cancelled or failed run leaves its results so far in the session, resumable the same way."""
+While recordings are identified, their results are streamed into the project's autosave side file with the rest
+of the project (:class:`~shm_app.campaign.partial.BackgroundPartialProject`: saved by a thread of its own every
+:attr:`CampaignPanel.stream_every_s` seconds or :attr:`CampaignPanel.stream_every_n` results): if the app dies,
+reopening the project offers to recover it, and "Resume campaign" identifies only the recordings still missing. A cancelled or failed run leaves its results so far in the session, resumable the same way."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -209,8 +208,8 @@ class CampaignPanel(QWidget):
         side = autosave_path(self.session.path)
         side.parent.mkdir(parents=True, exist_ok=True)
         sink = BackgroundPartialProject(side, inputs=inputs, settings=settings, environment=env, done=done,
-                              every_s=self.stream_every_s, every_n=self.stream_every_n, base=self.session.state,
-                              created=self.session.created)
+                                        every_s=self.stream_every_s, every_n=self.stream_every_n,
+                                        base=self.session.state, created=self.session.created)
         self._stream = sink
 
         def task(progress, cancel):
