@@ -175,7 +175,7 @@ def _run_recordings(args, settings, env):
     """Identify and analyse the recordings; with --project, stream the results into it as they arrive (and with
     --resume, start from those it holds). Returns (result, every recording's modes)."""
     from shm_app.campaign import run_campaign
-    from shm_app.campaign.partial import PartialProject, load_partial
+    from shm_app.campaign.partial import BackgroundPartialProject, load_partial
 
     done = ()
     if args.resume and Path(args.project).exists():
@@ -185,15 +185,30 @@ def _run_recordings(args, settings, env):
     modes = list(done)
     sink = None
     if args.project:
-        sink = PartialProject(args.project, inputs=args.inputs, settings=settings, environment=args.env, done=done)
+        # saved on a thread of its own: a save of a year's results takes seconds the workers would wait for
+        sink = BackgroundPartialProject(args.project, inputs=args.inputs, settings=settings, environment=args.env,
+                                        done=done)
 
     def on_result(r) -> None:
         modes.append(r)
         if sink is not None:
             sink.add(r)
 
-    result = run_campaign(args.inputs, settings, env=env, progress=progress_printer(), on_result=on_result,
-                          done=done)
+    try:
+        result = run_campaign(args.inputs, settings, env=env, progress=progress_printer(), on_result=on_result,
+                              done=done)
+    except KeyboardInterrupt:
+        # Ctrl-C ends within a second: with few results (a save of 500 takes ~0.35 s) all of them are kept, else
+        # the last periodic save stands (at most 30 s old; a save under way is atomic)
+        if sink is not None and len(sink.modes) <= 500:
+            sink.close(save=True)
+        raise
+    except BaseException:
+        if sink is not None:  # failed: everything identified so far goes into the project
+            sink.close(save=True)
+        raise
+    if sink is not None:  # the finished project replaces it: no partial save may land after that one
+        sink.close(save=False)
     by_file = {r.file: r for r in modes}
     return result, [by_file[f] for f in result.files if f in by_file]
 

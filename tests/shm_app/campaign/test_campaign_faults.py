@@ -10,7 +10,7 @@ import pytest
 
 from dsp.simulate_campaign import simulate_frequency_campaign
 from shm_app.campaign import CampaignSettings, identify_recordings, run_campaign
-from shm_app.campaign.partial import PartialProject, load_partial
+from shm_app.campaign.partial import BackgroundPartialProject, load_partial
 from shm_app.campaign.simulation import write_campaign
 from shm_app.cli import main
 
@@ -61,7 +61,7 @@ def test_an_interrupted_campaign_is_in_its_project_and_resumes(campaign, tmp_pat
     project = tmp_path / "bridge.shmproj"
     argv = ["campaign", str(folder / "recordings"), "--baseline", "18", "--workers", "2", "--project", str(project),
             "--json", str(tmp_path / "c.json")]
-    add = PartialProject.add
+    add = BackgroundPartialProject.add
 
     def power_cut(self, r):
         self.every_n = 1
@@ -69,7 +69,7 @@ def test_an_interrupted_campaign_is_in_its_project_and_resumes(campaign, tmp_pat
         if len(self.modes) == 12:
             raise KeyboardInterrupt  # the job killed after 12 results
 
-    monkeypatch.setattr(PartialProject, "add", power_cut)
+    monkeypatch.setattr(BackgroundPartialProject, "add", power_cut)
     assert main(argv) != 0
     assert "interrupted" in capsys.readouterr().err
     monkeypatch.undo()
@@ -78,7 +78,7 @@ def test_an_interrupted_campaign_is_in_its_project_and_resumes(campaign, tmp_pat
     assert saved.settings.workers == 2 and saved.settings.baseline_count == 18  # resumed with these
     done = {r.file for r in saved.modes}
     resumed = []
-    monkeypatch.setattr(PartialProject, "add", lambda self, r: (resumed.append(r.file), add(self, r)))
+    monkeypatch.setattr(BackgroundPartialProject, "add", lambda self, r: (resumed.append(r.file), add(self, r)))
     assert main(argv + ["--resume"]) == 0
     assert "resuming: 12 recordings" in capsys.readouterr().out
     assert len(resumed) == N - 12 and not done & set(resumed)
