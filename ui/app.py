@@ -147,7 +147,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.screenshot:  # listen before starting: a task may end at once (a project without a recording)
         window.sigTaskEnded.connect(ended)
         window.campaign_panel.sigTaskEnded.connect(ended)
-    if not args.inputs:
+    # a crash's unsaved work comes first; recovered, it is shown as it was (the sample would be added to it)
+    recovered = not args.screenshot and window.offer_untitled_recovery()
+    if not args.inputs and not recovered:
         first = default_input()
         if first is not None:
             from shm_app.geometry import sample_geometry
@@ -162,7 +164,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             window.campaign_panel.set_baseline_until(MONITORING_BASELINE_UNTIL)
             pending.add("campaign")
             window.campaign_panel.open_table(table, SAMPLE_DIR / "monitoring" / "environment.csv")
-    else:
+    elif args.inputs:
         target = Path(args.inputs[0])
         if target.suffix == ".shmproj":
             pending.add("project")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from shm_app.errors import ShmError
 from shm_app.session import recoverable_autosave
+from shm_app.session.session import orphaned_autosaves
 from ui.errors import show_error
 
 APP_TITLE = "SHM Workbench"
@@ -106,6 +107,38 @@ class ProjectActions:
             return False
         self._remember(path)
         self.statusBar().showMessage(f"Opened {path}" + (" (recovered unsaved work)" if recover else ""), 8000)
+        return True
+
+    def offer_untitled_recovery(self) -> bool:
+        """At start: offer the newest autosave of an untitled project that an app which crashed or was killed left
+        unsaved. Yes opens it as unsaved work, Discard deletes it, No keeps it for the next start. True when
+        recovered."""
+        from datetime import datetime
+
+        orphans = orphaned_autosaves()
+        if not orphans:
+            return False
+        side = orphans[0]
+        try:
+            when = datetime.fromtimestamp(side.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        except OSError:
+            return False
+        b = QMessageBox.StandardButton
+        more = f" ({len(orphans) - 1} older one(s) are offered at the next starts)" if len(orphans) > 1 else ""
+        answer = self.ask("Recover unsaved work", f"An untitled project autosaved at {when} was never saved: the app "
+                                                  f"closed before{more}. Recover it? No keeps it for the next start; "
+                                                  f"Discard deletes it.", b.Yes | b.No | b.Discard, b.Yes)
+        if answer == b.Discard:
+            side.unlink(missing_ok=True)
+            return False
+        if answer != b.Yes:
+            return False
+        try:
+            self.session.recover_untitled(side)
+        except (ShmError, OSError) as exc:
+            self.last_error = show_error(self, "Could not recover the unsaved work", exc)
+            return False
+        self.statusBar().showMessage(f"Recovered the unsaved work autosaved at {when}: save it with Save As", 15000)
         return True
 
     def _restore_recording(self) -> None:

@@ -43,6 +43,33 @@ def recoverable_autosave(project: Path) -> Optional[Path]:
         return None
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (the autosave of an untitled project is named after its app's pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's) or cannot be asked: leave its file alone
+    return True
+
+
+def orphaned_autosaves() -> list[Path]:
+    """Autosaves of untitled projects whose app is no longer running (it crashed or was killed before the work
+    was saved), newest first."""
+    from shm_app.logs import user_folder
+
+    found = []
+    for side in user_folder("autosave").glob(f"untitled-*.shmproj{AUTOSAVE_SUFFIX}"):
+        pid = side.name[len("untitled-"):-len(f".shmproj{AUTOSAVE_SUFFIX}")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            try:
+                found.append((side.stat().st_mtime, side))
+            except OSError:
+                pass
+    return [side for _, side in sorted(found, reverse=True)]
+
+
 class Session:
     """The open project. Not thread-safe: call it from one thread (the GUI's); workers return results to it."""
 
@@ -187,6 +214,21 @@ class Session:
         self._set_path(Path(path))
         self._set(loaded.state, "project", modified=False)
         self._set_modified(recover_from is not None)  # recovered work is not saved yet
+
+    def recover_untitled(self, side: Union[str, Path]) -> None:
+        """Open the autosave ``side`` of an untitled project a crashed app left (:func:`orphaned_autosaves`) as
+        this session's unsaved work. The file becomes this session's own autosave (renamed, never copied), so it
+        stays on disk until the work is saved or discarded."""
+        from shm_app.persistence.project import load_project
+
+        side = Path(side)
+        loaded = load_project(side)  # a ReadError unless it holds a ProjectState; nothing changed then
+        own = autosave_path(None)
+        os.replace(side, own)
+        self._created = loaded.created
+        self._set_path(None)
+        self._set(loaded.state, "project", modified=False)
+        self._set_modified(True)  # recovered work is not saved yet
 
     def save(self, path: Union[str, Path, None] = None) -> Path:
         """Save the project atomically to ``path`` (default: its file); the autosave side file then goes."""

@@ -249,3 +249,48 @@ def test_metadata_fields_are_validated(session):
     with pytest.raises(ShmError, match="author must be text"):
         session.set_metadata(author=3)
     assert session.state.metadata == ProjectMetadata()
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_an_untitled_project_a_crashed_app_left_is_found_and_recovered(user_home, tmp_path):
+    from shm_app.session.session import orphaned_autosaves
+
+    crashed = Session()
+    crashed.set_metadata(structure="Deck", notes="never saved")
+    own = crashed.autosave()  # named after this (live) process: not an orphan
+    assert own == autosave_path(None) and orphaned_autosaves() == []
+    orphan = own.with_name(f"untitled-{_dead_pid()}.shmproj.autosave")
+    own.rename(orphan)
+    assert orphaned_autosaves() == [orphan]
+    before = fingerprint(orphan)
+
+    recovered = Session()
+    rec = Recorder(recovered)
+    recovered.recover_untitled(orphan)
+    assert recovered.modified and recovered.path is None and recovered.state == crashed.state
+    assert ("changed", "project") in rec.take()
+    assert not orphan.exists() and fingerprint(autosave_path(None)) == before  # renamed, byte for byte
+    assert orphaned_autosaves() == []  # now this session's own autosave
+    saved = recovered.save(tmp_path / "Deck.shmproj")
+    assert not autosave_path(None).exists() and load_project(saved).state.metadata.notes == "never saved"
+
+
+def test_a_damaged_orphan_is_refused_and_left_in_place(user_home):
+    from shm_app.session.session import orphaned_autosaves
+
+    folder = user_home / "autosave"
+    folder.mkdir(parents=True, exist_ok=True)
+    orphan = folder / f"untitled-{_dead_pid()}.shmproj.autosave"
+    orphan.write_bytes(b"not a project")
+    session = Session()
+    with pytest.raises(ShmError):
+        session.recover_untitled(orphan)
+    assert orphan.exists() and orphaned_autosaves() == [orphan] and not session.modified
