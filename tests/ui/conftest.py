@@ -22,3 +22,16 @@ def _scripted_questions(monkeypatch, tmp_path_factory):
 
     monkeypatch.setattr(ProjectActions, "ask", ask)
     return answers
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window, shown; its analysis stopped afterwards."""
+    from ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.runner.cancel()
+    w.runner.wait(10000)

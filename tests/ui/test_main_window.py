@@ -10,16 +10,6 @@ from ui.app import default_input
 from ui.main_window import MainWindow
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.runner.cancel()
-    w.runner.wait(10000)
-
-
 def _write_deck_csv(path: Path, seed: int = 3) -> np.ndarray:
     model, sensors = bridge_deck_model()
     sim = simulate_ambient(model, 40.0, 300.0, noise_ratio=0.05, seed=seed)

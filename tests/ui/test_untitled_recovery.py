@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from shm_app.session import Session, autosave_path
-from ui.main_window import MainWindow
 
 
 @pytest.fixture
@@ -19,16 +18,6 @@ def orphan():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     return side.rename(side.with_name(f"untitled-{child.pid}.shmproj.autosave"))
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.runner.cancel()
-    w.runner.wait(10000)
 
 
 @pytest.mark.parametrize("answer", ["Yes", "No", "Discard"])
