@@ -85,6 +85,9 @@ class SpectrumPlot(ReplacedItems, pg.PlotWidget):
         item.enableAutoRange()
 
 
+LEGEND_BAND = 1.2  # the order axis reaches this factor above the highest pole: the legend's row stays clear
+
+
 class StabilizationPlot(ReplacedItems, pg.PlotWidget):
     """Poles by model order over the first singular value of the spectral matrix (right axis, grey): unstable
     poles grey crosses, stable in frequency blue, stable in frequency, damping and shape green; the selected modes as
@@ -106,7 +109,8 @@ class StabilizationPlot(ReplacedItems, pg.PlotWidget):
         style_axes(plot, "Frequency [Hz]", "Model order")
         self._items: list = []
         self._diagram: Optional[StabilizationDiagram] = None
-        plot.addLegend(offset=(-10, 10))
+        # one row along the top, over the band set_diagram keeps free of poles (inside it covered a column)
+        plot.addLegend(offset=(8, 4), colCount=5, labelTextSize="8pt")
         self.spectrum_box = pg.ViewBox()  # the first singular value behind the poles, on the right axis
         plot.showAxis("right")
         plot.scene().addItem(self.spectrum_box)
@@ -193,7 +197,8 @@ class StabilizationPlot(ReplacedItems, pg.PlotWidget):
                                        tip=lambda x, y, data: data, name="stable, not taken (hover: why)")
             item.addItem(notes)
             self._items.append(notes)
-        item.enableAutoRange()
+        item.enableAutoRange(axis="x")
+        item.setYRange(0, (float(o.max()) + 3) * LEGEND_BAND, padding=0)  # the legend's row above the poles
         self._sync_boxes()
 
     def _pole_tip(self, x, y, data) -> str:
