@@ -126,7 +126,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             second = out.with_name(out.stem + "-campaign" + out.suffix)
             window.grab().save(str(second))
             print(f"screenshot written to {second}")
-        app.exit()  # no close events: the automated run asks nothing (its work is the sample's, recomputable)
+        # no close events: the automated run asks nothing (its work is the sample's, recomputable), and leaves no
+        # autosave that the next start would offer as a crash's unsaved work
+        window.session.discard_autosave()
+        app.exit()
 
     def ended(name: str) -> None:
         # a recording's analysis ends with its identification, or earlier when loading it failed

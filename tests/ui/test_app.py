@@ -20,6 +20,8 @@ def test_screenshot_of_the_bundled_sample(tmp_path):
     assert img.width() >= 1000 and img.height() >= 700
     campaign = tmp_path / "shot-campaign.png"  # the Campaign page on the bundled monitoring table
     assert campaign.exists() and campaign.stat().st_size > 20_000
+    # nothing left that the next start would offer as a crash's unsaved work
+    assert not list((Path(os.environ["SHM_APP_HOME"]) / "autosave").glob("*.autosave"))
 
 
 def test_screenshot_of_a_project_leaves_it_byte_identical(tmp_path):
