@@ -83,6 +83,11 @@ def run(args) -> int:
     check_outputs(*((f"--{o}", getattr(args, o)) for o in ("report", "html", "project", "json", "csv")),
                   stdout=("--json", "--csv"))
     env = read_environment(args.env, settings.env_columns) if args.env else None
+    geometry = None
+    if args.geometry:  # read before the campaign: a bad file stops it at once, not after hours
+        from shm_app.geometry import load_geometry
+
+        geometry = load_geometry(args.geometry, args.lines)
     if args.frequencies:
         table = read_frequency_table(args.frequencies)
         starts = [t.astype(datetime) for t in table.times]
@@ -97,11 +102,6 @@ def run(args) -> int:
         from shm_app.campaign.document import campaign_csv
 
         write_text(args.csv, campaign_csv(result))
-    geometry = None
-    if args.geometry:
-        from shm_app.geometry import load_geometry
-
-        geometry = load_geometry(args.geometry, args.lines)
     reference = _identify_reference(result) if modes and (args.report or args.html or args.project) else None
     if args.report or args.html:
         _write_report(args, result, modes, reference, geometry)
