@@ -28,6 +28,8 @@ def _epoch(times) -> np.ndarray:
 NO_CAMPAIGN = "No campaign yet: Campaign ▸ Run on a folder, or open a frequency table."
 
 
+COLOUR_LEVELS = 64  # temperature colours of the tracks: steps of 1/64 of the range (about 0.6 °C over 40 °C)
+
 class CampaignView(QWidget):
     """Shows a :class:`shm_app.campaign.CampaignResult`."""
 
@@ -118,7 +120,10 @@ class CampaignView(QWidget):
         cmap = pg.colormap.get("CET-D1")  # diverging blue-white-red: cold to hot
         lo, hi = np.nanpercentile(values, [1, 99])
         x = np.clip((np.nan_to_num(values, nan=(lo + hi) / 2) - lo) / max(hi - lo, 1e-9), 0, 1)
-        return [pg.mkBrush(c) for c in cmap.map(x, mode="qcolor")]
+        # COLOUR_LEVELS shared brushes: pyqtgraph renders a symbol per distinct brush, and a colour per record
+        # made showing a campaign of thousands block the window for about a second
+        palette = [pg.mkBrush(c) for c in cmap.map(np.linspace(0, 1, COLOUR_LEVELS), mode="qcolor")]
+        return [palette[k] for k in np.rint(x * (COLOUR_LEVELS - 1)).astype(int)]
 
     def _write_summary(self) -> None:
         r = self.result
@@ -197,7 +202,8 @@ class CampaignView(QWidget):
         p.getAxis("left").enableAutoSIPrefix(False)
         grey, dark = pg.mkBrush(150, 150, 150, 160), pg.mkBrush(31, 119, 180, 200)
         brushes = [dark if b else grey for b in r.baseline]
-        brushes = [pg.mkBrush(_c().accent) if a else b for a, b in zip(r.alarm, brushes)]
+        accent = pg.mkBrush(_c().accent)
+        brushes = [accent if a else b for a, b in zip(r.alarm, brushes)]
         p.addItem(self._scatter(temp, f, brushes, size=4))
         if len(r.covariate_names) == 1:
             grid = np.linspace(np.nanmin(temp), np.nanmax(temp), 200)
@@ -220,7 +226,8 @@ class CampaignView(QWidget):
         nov = np.where(r.novelty > 0, r.novelty, np.nan)
         ok = np.isfinite(nov)
         p.plot(t[ok], nov[ok], pen=pg.mkPen(_c().muted, width=0.6))
-        brushes = [pg.mkBrush(_c().accent) if a else pg.mkBrush(_c().foreground) for a in r.alarm]
+        alarm, normal = pg.mkBrush(_c().accent), pg.mkBrush(_c().foreground)  # shared: one symbol drawn each
+        brushes = [alarm if a else normal for a in r.alarm]
         p.addItem(self._scatter(t, np.log10(nov), brushes, size=4))
         # the limit depends on how many tracks a record has: the all-track limit is one dashed line; a record judged
         # on fewer tracks gets a red tick at its own (lower) limit instead of a zigzag between the two
