@@ -116,6 +116,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         state["done"] = True
         app.processEvents()
         out.parent.mkdir(parents=True, exist_ok=True)
+        window.statusBar().clearMessage()  # transient messages (where the autosave went) are not the screen's state
         window.pages.setCurrentIndex(0)
         app.processEvents()
         window.grab().save(str(out))
