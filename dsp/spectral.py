@@ -62,13 +62,15 @@ def _segment_length(n_samples: int, fs: float, nperseg, resolution_hz) -> int:
 CACHE_SAMPLES = 1 << 16  # samples (512 KB of float64) processed at once: the temporaries stay in a core's cache
 
 
-def _contiguous_columns(a: np.ndarray, block_rows: int = 8192, group: int = 8):
+def _contiguous_columns(a: np.ndarray, block_rows: int = 8192, group: int = 8, max_bytes: int = 1 << 26):
     """``(index, samples)`` for every column of ``a`` as a contiguous array, transposed a block of rows and a group
-    of channels at a time (windows over a column of a C-ordered record read one sample per cache line)."""
+    of channels at a time (windows over a column of a C-ordered record read one sample per cache line; 8 columns
+    use all of it). The copies of a group take at most ``max_bytes`` (a day-long record: one column at a time)."""
     if a.flags.f_contiguous:
         for c in range(a.shape[1]):
             yield c, a[:, c]
         return
+    group = max(1, min(group, max_bytes // max(1, 8 * a.shape[0])))
     for c0 in range(0, a.shape[1], group):
         cols = np.empty((min(group, a.shape[1] - c0), a.shape[0]))
         for r in range(0, a.shape[0], block_rows):

@@ -76,3 +76,17 @@ def test_singular_values_are_descending_and_vectors_reconstruct_the_matrix():
 def test_bad_segment_length_is_refused():
     with pytest.raises(ValueError, match="nperseg must be between 8 and the number of samples"):
         welch_psd(np.zeros((100, 1)), 10.0, nperseg=200)
+
+
+def test_welch_psd_copies_a_bounded_part_of_the_record():
+    """The contiguous column copies take at most 64 MB (here half of a 128 MB record), the segments' temporaries
+    a few hundred kB: never a copy of the whole record."""
+    import tracemalloc
+
+    x = np.random.default_rng(7).standard_normal((2_000_000, 8))
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    welch_psd(x, 200.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 0.6 * x.nbytes
