@@ -62,10 +62,11 @@ def _segment_length(n_samples: int, fs: float, nperseg, resolution_hz) -> int:
 CACHE_SAMPLES = 1 << 16  # samples (512 KB of float64) processed at once: the temporaries stay in a core's cache
 
 
-def _contiguous_columns(a: np.ndarray, block_rows: int = 8192, group: int = 8, max_bytes: int = 1 << 26):
+def _contiguous_columns(a: np.ndarray, block_rows: int = 8192, group: int = 8, max_bytes: int = 1 << 25):
     """``(index, samples)`` for every column of ``a`` as a contiguous array, transposed a block of rows and a group
     of channels at a time (windows over a column of a C-ordered record read one sample per cache line; 8 columns
-    use all of it). The copies of a group take at most ``max_bytes`` (a day-long record: one column at a time)."""
+    use all of it). The copies of a group take at most ``max_bytes`` (a day-long record: one column at a time;
+    the caller may still hold the previous group while the next is made)."""
     if a.flags.f_contiguous:
         for c in range(a.shape[1]):
             yield c, a[:, c]

@@ -79,8 +79,8 @@ def test_bad_segment_length_is_refused():
 
 
 def test_welch_psd_copies_a_bounded_part_of_the_record():
-    """The contiguous column copies take at most 64 MB (here half of a 128 MB record), the segments' temporaries
-    a few hundred kB: never a copy of the whole record."""
+    """The contiguous column copies take at most 32 MB a group, two groups alive at once (here half of a 128 MB
+    record), the segments' temporaries a few hundred kB: never a copy of the whole record."""
     import tracemalloc
 
     x = np.random.default_rng(7).standard_normal((2_000_000, 8))
