@@ -85,6 +85,24 @@ class _PlaneView(pg.PlotWidget):
         self.nodes.setData(*(q @ self.projection).T)
 
 
+
+def _note(text: str, colour: str) -> QLabel:
+    """A word-wrapped note in ``colour`` (what the view lacks, and what to do)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {colour};")
+    return label
+
+
+def _page(note: QLabel, body: QWidget) -> QWidget:
+    """``note`` above ``body``, which takes the height."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(note)
+    layout.addWidget(body, 1)
+    return page
+
 class ShapeView(QWidget):
     """The selected mode of the current recording animated on the project's geometry (see the module docstring).
 
@@ -141,16 +159,9 @@ class ShapeView(QWidget):
         self.title.setObjectName("shapeTitle")
         self.title.setWordWrap(True)  # two lines rather than cut off beside the buttons in a narrow panel
         self.title.setMinimumWidth(120)
-        self.hint = QLabel("No geometry: the shape is shown per channel. Load a geometry (Geometry…) to see the "
-                           "structure move.")
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #806000;")
+        self.hint = _note("No geometry: the shape is shown per channel. Load a geometry (Geometry…) to see the "
+                          "structure move.", "#806000")
         self.bar_chart = ModeShapePlot()
-        bars = QWidget()
-        bars_layout = QVBoxLayout(bars)
-        bars_layout.setContentsMargins(0, 0, 0, 0)
-        bars_layout.addWidget(self.hint)
-        bars_layout.addWidget(self.bar_chart, 1)
 
         self.orbit = OrbitView()
         self.orbit.undeformed_colour = UNDEFORMED
@@ -160,19 +171,12 @@ class ShapeView(QWidget):
         for plane, (tab, *_rest) in zip(self.planes, VIEWS):
             self.tabs.addTab(plane, tab)
 
-        self.unplaced = QLabel()  # which of the mode's channels the geometry does not place, and what to do
+        self.unplaced = _note("", "#b06000")  # which of the mode's channels the geometry does not place, and what to do
         self.unplaced.setObjectName("unplacedChannels")
-        self.unplaced.setWordWrap(True)
-        self.unplaced.setStyleSheet("color: #b06000;")
         self.unplaced.setVisible(False)
-        structure = QWidget()
-        structure_layout = QVBoxLayout(structure)
-        structure_layout.setContentsMargins(0, 0, 0, 0)
-        structure_layout.addWidget(self.unplaced)
-        structure_layout.addWidget(self.tabs, 1)
         self.pages = QStackedWidget()
-        self.pages.addWidget(bars)
-        self.pages.addWidget(structure)
+        self.pages.addWidget(_page(self.hint, self.bar_chart))
+        self.pages.addWidget(_page(self.unplaced, self.tabs))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         header = QHBoxLayout()  # the title, and what acts on the whole view: its geometry, its export
