@@ -74,6 +74,23 @@ def test_leading_svd_matches_full_svd():
     np.testing.assert_allclose(linalg.svdvals(u.T @ u_full[:, :20]), 1.0, atol=1e-6)
 
 
+def assert_leading_svd_matches_the_exact_svd(corr: np.ndarray, n_channels: int) -> None:
+    """The bars of the campaign case: the 8 physical singular values to 1e-9, all 80 to 1e-5, the physical subspace
+    to rounding, and every pole of order 80 in 0.5–15 Hz with ζ < 5 % (spurious ones included) to 1e-5."""
+    u, s = ssi.leading_svd(ssi.BlockToeplitzOperator(corr, 80), 80)
+    u_full, s_full, _ = linalg.svd(ssi.block_toeplitz(corr, 80))
+    np.testing.assert_allclose(s[:8], s_full[:8], rtol=1e-9)
+    np.testing.assert_allclose(s, s_full[:80], rtol=1e-5)
+    np.testing.assert_allclose(linalg.svdvals(u[:, :8].T @ u_full[:, :8]), 1.0, atol=1e-10)
+
+    def poles(obs):
+        d = ssi.poles_from_observability(obs, n_channels, FS_HZ, [80], ssi.StabilizationCriteria())
+        keep = (d.frequencies_hz > 0.5) & (d.frequencies_hz < 15) & (d.damping_ratios < 0.05)
+        return np.sort(d.frequencies_hz[keep])
+
+    np.testing.assert_allclose(poles(u * np.sqrt(s)), poles(u_full[:, :80] * np.sqrt(s_full[:80])), rtol=1e-5)
+
+
 def test_leading_svd_of_a_campaign_record_matches_the_exact_svd():
     """The campaign's case: 10 minutes at 40 Hz, 80 block rows of 8 channels (640 × 640), 80 leading triplets,
     whose spectrum falls to ~5e-4 of the first with no gap at the 80th. With the default three power iterations:
@@ -84,19 +101,7 @@ def test_leading_svd_of_a_campaign_record_matches_the_exact_svd():
     corr = ssi.output_correlations(y, 159, range(y.shape[1]), mean=y.mean(axis=0))
     np.testing.assert_allclose(corr, ssi.output_correlations(y, 159, range(y.shape[1]), block=4096,
                                                              mean=y.mean(axis=0)), rtol=0, atol=1e-13 * corr.max())
-    u, s = ssi.leading_svd(ssi.BlockToeplitzOperator(corr, 80), 80)
-    u_full, s_full, _ = linalg.svd(ssi.block_toeplitz(corr, 80))
-    np.testing.assert_allclose(s[:8], s_full[:8], rtol=1e-9)
-    np.testing.assert_allclose(s, s_full[:80], rtol=1e-5)
-    np.testing.assert_allclose(linalg.svdvals(u[:, :8].T @ u_full[:, :8]), 1.0, atol=1e-10)
-
-    def poles(obs):
-        d = ssi.poles_from_observability(obs, y.shape[1], FS_HZ, [80], ssi.StabilizationCriteria())
-        keep = (d.frequencies_hz > 0.5) & (d.frequencies_hz < 15) & (d.damping_ratios < 0.05)
-        return np.sort(d.frequencies_hz[keep])
-
-    want = poles(u_full[:, :80] * np.sqrt(s_full[:80]))
-    np.testing.assert_allclose(poles(u * np.sqrt(s)), want, rtol=1e-5)
+    assert_leading_svd_matches_the_exact_svd(corr, y.shape[1])
 
 
 def test_free_decay_poles_are_exact():
@@ -164,15 +169,4 @@ def test_leading_svd_of_other_campaign_records_matches_the_exact_svd(seed):
     pole of order 80 to ~5e-6; the power-iteration range finder used before reached 1.8e-5 and 4.5e-5 here)."""
     y = close_pair_record(seed).acceleration[: int(600 * FS_HZ)]
     corr = ssi.output_correlations(y, 159, range(y.shape[1]), mean=y.mean(axis=0))
-    u, s = ssi.leading_svd(ssi.BlockToeplitzOperator(corr, 80), 80)
-    u_full, s_full, _ = linalg.svd(ssi.block_toeplitz(corr, 80))
-    np.testing.assert_allclose(s[:8], s_full[:8], rtol=1e-9)
-    np.testing.assert_allclose(s, s_full[:80], rtol=1e-5)
-    np.testing.assert_allclose(linalg.svdvals(u[:, :8].T @ u_full[:, :8]), 1.0, atol=1e-10)
-
-    def poles(obs):
-        d = ssi.poles_from_observability(obs, y.shape[1], FS_HZ, [80], ssi.StabilizationCriteria())
-        keep = (d.frequencies_hz > 0.5) & (d.frequencies_hz < 15) & (d.damping_ratios < 0.05)
-        return np.sort(d.frequencies_hz[keep])
-
-    np.testing.assert_allclose(poles(u * np.sqrt(s)), poles(u_full[:, :80] * np.sqrt(s_full[:80])), rtol=1e-5)
+    assert_leading_svd_matches_the_exact_svd(corr, y.shape[1])
