@@ -1,7 +1,8 @@
 """``--figures DIR [--geometry G.csv] [--lines L.csv]`` of ``shm-app identify``: the figures of the identification
 (:mod:`shm_app.output.figures`), the mode shapes drawn and animated on the structure when a geometry is given.
 
-The command adds the options with :func:`add_figure_options` and, after identifying, calls :func:`write_figures`.
+The command adds the options with :func:`add_figure_options`, reads the geometry with :func:`check_figure_options`
+before the recordings and, after identifying, calls :func:`write_figures`.
 """
 from __future__ import annotations
 
@@ -45,16 +46,13 @@ def _lines_file(text: str) -> str:
 
 
 def check_figure_options(args):
-    """The geometry of ``--geometry``/``--lines`` (None without); a ReadError names the file."""
+    """The geometry of ``--geometry``/``--lines`` (None without), read once before the recordings, after checking
+    the options go together (a geometry serves ``--figures`` and ``--uff``); a ReadError names the file."""
     from shm_app.errors import ParameterError
 
-    if args.figures is None:
-        if (args.geometry or args.lines) and not getattr(args, "uff", None):
-            raise ParameterError("--geometry" if args.geometry else "--lines",
-                                 "is used by --figures and --uff: give --figures DIR or --uff OUT")
-        if args.lines and not args.geometry:
-            raise ParameterError("--lines", "joins the nodes of a geometry: give --geometry G.csv too")
-        return None
+    if args.figures is None and (args.geometry or args.lines) and not getattr(args, "uff", None):
+        raise ParameterError("--geometry" if args.geometry else "--lines",
+                             "is used by --figures and --uff: give --figures DIR or --uff OUT")
     if args.lines and not args.geometry:
         raise ParameterError("--lines", "joins the nodes of a geometry: give --geometry G.csv too")
     if not args.geometry:
@@ -64,20 +62,10 @@ def check_figure_options(args):
     return load_geometry(args.geometry, args.lines, unmeasured=args.unmeasured)
 
 
-def geometry(args):
-    """The geometry of ``--geometry``/``--lines`` (None without), whatever ``--figures`` says: the UFF export
-    places its shapes on it too."""
-    if not args.geometry:
-        return None
-    from shm_app.geometry import load_geometry
-
-    return load_geometry(args.geometry, args.lines, unmeasured=args.unmeasured)
-
-
-def write_figures(args, result, recording) -> list[Path]:
-    """Write the figures asked for with ``--figures`` (nothing without it); returns the paths written. Without a
-    ``recording`` (a roving test's merged modes) there is no spectrum to draw."""
-    geometry = check_figure_options(args)
+def write_figures(args, result, recording, geometry) -> list[Path]:
+    """Write the figures asked for with ``--figures`` (nothing without it) on ``geometry`` (from
+    :func:`check_figure_options`); returns the paths written. Without a ``recording`` (a roving test's merged
+    modes) there is no spectrum to draw."""
     if args.figures is None:
         return []
     from shm_app.geometry.animation import AnimationSettings

@@ -53,7 +53,7 @@ def run(args) -> int:
     if args.diagram and settings.method not in time_domain_methods():  # before reading and identifying for nothing
         raise ParameterError("--diagram", f"needs an SSI method (--method {' or '.join(time_domain_methods())}); "
                                           f"got {settings.method!r}")
-    _figures.check_figure_options(args)
+    geometry = _figures.check_figure_options(args)
     recording = io.read(args.files[0], **reader_options(args))
     _limit_blas_threads()
     result = identify(recording, settings, progress=progress_printer())
@@ -68,8 +68,8 @@ def run(args) -> int:
         from shm_app.output.uff import write_uff
 
         by_name = {c.name: c.direction for c in recording.channels}
-        write_uff(args.uff, result, [by_name.get(c) for c in result.channels], geometry=_figures.geometry(args))
-    _figures.write_figures(args, result, recording)
+        write_uff(args.uff, result, [by_name.get(c) for c in result.channels], geometry=geometry)
+    _figures.write_figures(args, result, recording, geometry)
     if "-" not in (args.json, args.csv, args.diagram):
         print(summary(doc, result))
     return 0
@@ -89,7 +89,7 @@ def run_multisetup(args, settings) -> int:
         raise ParameterError("--diagram", "would be one per setup with PoSER, which identifies each setup on its "
                                           "own: give --merge preger for one diagram over every point, or identify "
                                           "one setup")
-    _figures.check_figure_options(args)
+    geometry = _figures.check_figure_options(args)
     recordings = [io.read(f, **reader_options(args)) for f in args.files]
     _limit_blas_threads()
     result = identify_setups(recordings, settings, merge, progress=progress_printer())
@@ -107,9 +107,9 @@ def run_multisetup(args, settings) -> int:
         from shm_app.output.uff import write_uff
 
         by_name = {c.name: c.direction for r in recordings for c in r.channels}
-        write_uff(args.uff, merged, [by_name.get(c) for c in merged.channels], geometry=_figures.geometry(args))
+        write_uff(args.uff, merged, [by_name.get(c) for c in merged.channels], geometry=geometry)
     if args.figures:
-        _figures.write_figures(args, merged, None)
+        _figures.write_figures(args, merged, None, geometry)
     if "-" not in (args.json, args.csv, args.diagram):
         print(multisetup_summary(doc))
     return 0
