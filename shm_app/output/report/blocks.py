@@ -85,6 +85,16 @@ class Section:
     def heading(self) -> str:
         return f"{self.number} {self.title}".strip()
 
+    @property
+    def printed_heading(self) -> str:
+        """The heading as the PDF and the HTML print it (the appendix spelt out)."""
+        return f"Appendix A {self.title}" if self.number == "A" else self.heading
+
+    @property
+    def anchor(self) -> str:
+        """The section's link target, the same in the PDF (contents, bookmarks) and the HTML."""
+        return "s-" + (self.number or self.title).replace(".", "-").replace(" ", "-")
+
 
 @dataclass(frozen=True)
 class Report:

@@ -45,18 +45,10 @@ def _figure(f: Figure, n: _Counter) -> str:
             f"<figcaption>Figure {n.figure}. {escape(f.caption)}</figcaption></figure>")
 
 
-def _anchor(s: Section) -> str:
-    return "s-" + (s.number or s.title).replace(".", "-").replace(" ", "-")
-
-
-def _title(s: Section) -> str:
-    return f"Appendix A {s.title}" if s.number == "A" else s.heading
-
-
 def _section(s: Section, n: _Counter) -> str:
     tag = "h2" if s.level == 1 else "h3"
     cls = ' class="appendix"' if s.number == "A" else ""
-    out = [f'<section{cls} id="{_anchor(s)}"><{tag}>{escape(_title(s))}</{tag}>']
+    out = [f'<section{cls} id="{s.anchor}"><{tag}>{escape(s.printed_heading)}</{tag}>']
     for b in s.blocks:
         if isinstance(b, Paragraph):
             out.append(f'<p class="{b.kind}">{escape(b.text)}</p>')
@@ -77,8 +69,8 @@ def _section(s: Section, n: _Counter) -> str:
 def _contents(report: Report) -> str:
     items = []
     for s in report.sections:
-        subs = "".join(f'<li><a href="#{_anchor(x)}">{escape(_title(x))}</a></li>' for x in s.subsections)
-        items.append(f'<li><a href="#{_anchor(s)}">{escape(_title(s))}</a>' + (f"<ol>{subs}</ol>" if subs else "")
+        subs = "".join(f'<li><a href="#{x.anchor}">{escape(x.printed_heading)}</a></li>' for x in s.subsections)
+        items.append(f'<li><a href="#{s.anchor}">{escape(s.printed_heading)}</a>' + (f"<ol>{subs}</ol>" if subs else "")
                      + "</li>")
     return '<ol style="list-style:none">' + "".join(items) + "</ol>"
 

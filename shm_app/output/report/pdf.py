@@ -173,20 +173,11 @@ def _verdict(v: Verdict, width: float, st: dict) -> list:
     return [box, _spacer(8)]
 
 
-def _title(section: Section) -> str:
-    return section.heading if section.number != "A" else f"Appendix A {section.title}"
-
-
-def _key(section: Section) -> str:
-    """The section's PDF destination: the same in both passes, so the contents can link to it."""
-    return "s-" + (section.number or section.title).replace(".", "-").replace(" ", "-")
-
-
 def _heading(section: Section, st: dict):
     from reportlab.platypus import Paragraph as P
 
-    p = P(escape(_title(section)), st["h1" if section.level == 1 else "h2"])
-    p.outline = (_title(section), section.level - 1, _key(section))
+    p = P(escape(section.printed_heading), st["h1" if section.level == 1 else "h2"])
+    p.outline = (section.printed_heading, section.level - 1, section.anchor)
     return p
 
 
@@ -203,8 +194,8 @@ def _contents(report: Report, width: float, st: dict, pages: dict) -> list:
     for s in report.sections:
         for x in (s, *s.subsections):
             style = st["toc1" if x.level == 1 else "toc2"]
-            rows.append([P(f'<a href="#{_key(x)}">{escape(_title(x))}</a>', style),
-                         P(str(pages.get(_key(x), "")), st["tocpage"])])
+            rows.append([P(f'<a href="#{x.anchor}">{escape(x.printed_heading)}</a>', style),
+                         P(str(pages.get(x.anchor, "")), st["tocpage"])])
             levels.append(x.level)
     table = T(rows, colWidths=[width - 14 * 2.835, 14 * 2.835])
     commands = [("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
