@@ -31,7 +31,12 @@ def autosave_path(project: Optional[Path]) -> Path:
         return Path(project).with_name(Path(project).name + AUTOSAVE_SUFFIX)
     from shm_app.logs import user_folder
 
-    return user_folder("autosave") / f"untitled-{os.getpid()}.shmproj{AUTOSAVE_SUFFIX}"
+    return user_folder("autosave") / _untitled_name(os.getpid())
+
+
+def _untitled_name(pid) -> str:
+    """The autosave name of the untitled project of the app with process id ``pid`` (``"*"``: a glob)."""
+    return f"untitled-{pid}.shmproj{AUTOSAVE_SUFFIX}"
 
 
 def recoverable_autosave(project: Path) -> Optional[Path]:
@@ -60,8 +65,9 @@ def orphaned_autosaves() -> list[Path]:
     from shm_app.logs import user_folder
 
     found = []
-    for side in user_folder("autosave").glob(f"untitled-*.shmproj{AUTOSAVE_SUFFIX}"):
-        pid = side.name[len("untitled-"):-len(f".shmproj{AUTOSAVE_SUFFIX}")]
+    prefix, suffix = _untitled_name("*").split("*")
+    for side in user_folder("autosave").glob(_untitled_name("*")):
+        pid = side.name[len(prefix):-len(suffix)]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             try:
                 found.append((side.stat().st_mtime, side))
