@@ -360,6 +360,30 @@ def test_without_pyarrow_large_files_are_read_by_numpy(tmp_path, monkeypatch):
     assert without.fs_hz == with_arrow.fs_hz == 50.0
 
 
+@pytest.mark.parametrize("range_bytes", [10**9, 700, 97])
+def test_pyarrow_ranges_and_the_split_time_column_give_numpys_values(tmp_path, monkeypatch, range_bytes):
+    """A file parsed in ranges cut at line breaks (any range size, down to a few lines; blank lines and a
+    preamble included) gives numpy's values, and a column returned apart is that column of the table."""
+    from shm_app.io import csv_reader
+    from shm_app.io._csv_layout import scan_head
+
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal((300, 4)) * 10.0 ** rng.integers(-6, 6, (300, 4))
+    lines = [",".join(f"{v:.9g}" for v in row) for row in values]
+    lines[40:40] = [""]  # a blank line inside the body
+    p = tmp_path / "ranges.csv"
+    p.write_text("# fs = 10\n\nt,a,b,c\n" + "\n".join(lines) + "\n")
+    monkeypatch.setattr(csv_reader, "_ARROW_RANGE_BYTES", range_bytes)
+    lay = scan_head(p, p.read_text())
+    reference = np.loadtxt(p, skiprows=3, delimiter=",", ndmin=2)
+    whole = csv_reader._arrow_table(p, lay, 4, "utf-8-sig")
+    assert whole.shape == reference.shape == (300, 4)
+    assert np.array_equal(whole.view(np.uint64), reference.view(np.uint64))
+    rest, column = csv_reader._arrow_table(p, lay, 4, "utf-8-sig", split=2)
+    assert rest.flags.c_contiguous and np.array_equal(rest, reference[:, [0, 1, 3]])
+    np.testing.assert_array_equal(column, reference[:, 2])
+
+
 def test_pyarrow_skips_exactly_the_preamble_lines_blank_ones_included(tmp_path, monkeypatch):
     """Arrow's skip_rows must count the blank lines of a preamble like the layout scan does: no data row lost."""
     from shm_app.io import csv_reader
