@@ -185,10 +185,10 @@ def task_profile(paths, ident: IdentificationSettings) -> None:
     from dataclasses import replace
 
     from benchmarks._stages import breakdown, instrument
-    from shm_app.commands.identify import _limit_blas_threads
+    from shm_app.compute import limit_blas_threads
     from shm_app.identification import identify
 
-    _limit_blas_threads()
+    limit_blas_threads()
     spent = instrument()
     settings = replace(ident, compute_spectrum=False, uncertainty=False)
     identify(io.read(paths[0]), settings)  # warm-up

@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 
-from dsp import _validate
+from dsp import _validate, parallel
 from dsp._fftlen import next_fast_len
 
 
@@ -125,7 +125,8 @@ def _fft_decimate(a: np.ndarray, factor: int, detrend: Optional[str] = None) -> 
     new Nyquist frequency, raised cosine to 0 at it), as a C-ordered (ceil(n/factor), n_channels) array.
 
     The channels are transformed one at a time: the same arithmetic as a batched transform, without a padded
-    copy of the whole record and its spectrum (about 3× the record in memory)."""
+    copy of the whole record and its spectrum (about 3× the record in memory); with several workers
+    (:mod:`dsp.parallel`) each takes a contiguous share of the channels, one row buffer each."""
     n, n_channels = a.shape
     m = next_fast_len(-(-(n + min(n, 4096)) // factor))  # zero padding keeps the wrap-around off the record
     nfft = m * factor
@@ -135,14 +136,18 @@ def _fft_decimate(a: np.ndarray, factor: int, detrend: Optional[str] = None) -> 
     gain = np.clip((cutoff - f) / (cutoff - edge), 0.0, 1.0)
     response = (0.5 - 0.5 * np.cos(np.pi * gain)) / factor
     out = np.empty((-(-n // factor), n_channels))
-    row = np.zeros((1, nfft))  # one channel at a time, contiguous: memory beyond input and output is O(n)
-    for c in range(n_channels):
-        row[0, :n] = a[:, c]
-        if detrend is not None:
-            _remove_trend_rows(row[:, :n], detrend)
-        spec = np.fft.rfft(row[0])[: m // 2 + 1]
-        spec *= response
-        out[:, c] = np.fft.irfft(spec, m)[: out.shape[0]]
+
+    def channels(piece: range) -> None:
+        row = np.zeros((1, nfft))  # one channel at a time, contiguous: memory beyond input and output is O(n)
+        for c in piece:
+            row[0, :n] = a[:, c]
+            if detrend is not None:
+                _remove_trend_rows(row[:, :n], detrend)
+            spec = np.fft.rfft(row[0])[: m // 2 + 1]
+            spec *= response
+            out[:, c] = np.fft.irfft(spec, m)[: out.shape[0]]
+
+    parallel.run_all(channels, parallel.chunks(n_channels))  # a few channels per worker thread (dsp.parallel)
     return out
 
 

@@ -8,12 +8,12 @@ so their ranges, defaults and help are the ones the GUI shows."""
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 
 from shm_app.cli import add_reader_options, progress_printer, reader_options, write_text
 from shm_app.commands import _figures
+from shm_app.compute import use_machine_for_one_job
 
 
 def add_parser(sub) -> None:
@@ -54,8 +54,8 @@ def run(args) -> int:
         raise ParameterError("--diagram", f"needs an SSI method (--method {' or '.join(time_domain_methods())}); "
                                           f"got {settings.method!r}")
     geometry = _figures.check_figure_options(args)
+    use_machine_for_one_job()
     recording = io.read(args.files[0], **reader_options(args))
-    _limit_blas_threads()
     result = identify(recording, settings, progress=progress_printer())
     doc = result_to_json(result)
     if args.json:
@@ -90,8 +90,8 @@ def run_multisetup(args, settings) -> int:
                                           "own: give --merge preger for one diagram over every point, or identify "
                                           "one setup")
     geometry = _figures.check_figure_options(args)
+    use_machine_for_one_job()
     recordings = [io.read(f, **reader_options(args)) for f in args.files]
-    _limit_blas_threads()
     result = identify_setups(recordings, settings, merge, progress=progress_printer())
     doc = multisetup_to_json(result)
     if args.json:
@@ -201,33 +201,3 @@ def automac_summary(modes) -> str:
     np.fill_diagonal(values, -1.0)
     a, b = np.unravel_index(int(np.argmax(values)), values.shape)
     return f"AutoMAC: largest off-diagonal {values[a, b]:.2f} (modes {min(a, b) + 1} and {max(a, b) + 1})"
-
-
-def _limit_blas_threads() -> None:
-    """One BLAS thread for a command-line identification, unless the user set a thread count in the environment.
-
-    The matrices of one identification have at most ~2000 rows: BLAS threads gain little on an idle machine and
-    lose badly when the cores are busy (other processes, or several shm-app runs side by side in a campaign
-    script): measured on 2 cores under load, the same 1-hour 12-channel SSI-COV took 7.9 s with two threads and
-    2.4 s with one. Both OpenBLAS copies (numpy's and scipy's wheels each bundle one) are set through ctypes.
-    """
-    if any(v in os.environ for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")):
-        return
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as fh:
-            libs = {line.split()[-1] for line in fh if "openblas" in line.split()[-1].lower()}
-    except OSError:  # not Linux: leave the defaults
-        return
-    for path in libs:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
-            setter = getattr(lib, name, None)
-            if setter is not None:
-                setter(1)
-                break
