@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from dsp import _validate
+from dsp import _validate, parallel
 from dsp._fftlen import next_fast_len
 from dsp.progress import CancelToken, ProgressFn, report
 from dsp.stabilization import StabilizationCriteria, StabilizationDiagram, make_diagram
@@ -85,8 +85,8 @@ def _correlation_sums(y, max_lag: int, ref: list, b: int, blocks_per_segment: in
     per_group = max(1, group_elements // (b * l))
     if blocks_per_segment <= per_group:  # groups of whole segments
         per_group -= per_group % blocks_per_segment
-    cross = np.zeros((n_seg, nfft // 2 + 1, l, len(ref)), dtype=complex)
-    for j0 in range(0, nb, per_group):
+    def group(j0: int) -> list[tuple[int, np.ndarray]]:
+        """(segment, its cross-spectra summed over this group's blocks) for each segment the group meets."""
         g = min(per_group, nb - j0)
         start = j0 * b
         seg = np.zeros((g * b + max_lag, l))  # this group's samples and the lags reaching past it, zero beyond n
@@ -101,12 +101,15 @@ def _correlation_sums(y, max_lag: int, ref: list, b: int, blocks_per_segment: in
         if j0 % blocks_per_segment == 0 and g % c == 0:  # whole segments (or part of one): one batched product
             zs = z.reshape(g // c, c, l, -1).transpose(0, 3, 2, 1)  # (segments, nf, l, blocks)
             xs = np.conj(x).reshape(g // c, c, -1, len(ref)).transpose(0, 2, 1, 3)  # (segments, nf, blocks, r)
-            cross[first:first + g // c] += np.matmul(zs, xs)
-            continue
+            return list(enumerate(np.matmul(zs, xs), start=first))
         label = (j0 + np.arange(g)) // blocks_per_segment
-        for s in np.unique(label):  # one product per segment met by the group, summed over its blocks
-            k = label == s
-            cross[s] += np.matmul(z[k].transpose(2, 1, 0), np.conj(x[k]).transpose(1, 0, 2))  # (nf, l, r)
+        return [(s, np.matmul(z[label == s].transpose(2, 1, 0), np.conj(x[label == s]).transpose(1, 0, 2)))
+                for s in np.unique(label)]  # one product per segment met by the group, summed over its blocks
+
+    cross = np.zeros((n_seg, nfft // 2 + 1, l, len(ref)), dtype=complex)
+    for parts in parallel.map_ordered(group, range(0, nb, per_group)):  # summed in the groups' order: the same
+        for s, part in parts:                                           # numbers on any number of workers
+            cross[s] += part
     sums = np.fft.irfft(cross, nfft, axis=1)[:, : max_lag + 1]
     return sums, np.arange(n_seg) * blocks_per_segment * b
 
@@ -262,24 +265,35 @@ def poles_from_observability(obs: np.ndarray, n_outputs: int, fs: float, orders:
     # lower rank than the order); such orders have no meaningful poles
     diag = np.abs(np.diag(r))
     solvable = np.minimum.accumulate(diag) > 1e-12 * diag[0] if diag.size and diag[0] > 0 else np.zeros(0, bool)
-    out_f, out_z, out_o, out_shapes, out_sf, out_sz = [], [], [], [], [], []
-    for k, order in enumerate(orders):
-        report(progress, cancel, k / len(orders), f"model order {order}")
+    def poles(order: int):
+        """(f, ζ, shapes, σ_f, σ_ζ) of the poles of one order, or None when its state matrix is singular."""
         if order > solvable.size or not solvable[order - 1]:
-            continue
+            return None
         a = np.linalg.solve(r[:order, :order], m[:order, :order])  # R triangular: LU is exact, no row swaps
         lam_all, psi_all = np.linalg.eig(a)
         keep = (np.imag(lam_all) > 0) & (np.abs(lam_all) > 0)
         lam, psi = lam_all[keep], psi_all[:, keep]
+        sf = sz = None
         if uncertainty is not None:
             sf, sz = uncertainty.pole_sigmas(order, lam_all, psi_all, keep)
+        mu = np.log(lam) * fs
+        return np.abs(mu) / (2 * np.pi), -np.real(mu) / np.abs(mu), obs[:l, :order] @ psi, sf, sz
+
+    out_f, out_z, out_o, out_shapes, out_sf, out_sz = [], [], [], [], [], []
+    # the orders on the worker threads (dsp.parallel), taken back in order in this thread, which reports progress
+    # and stops at a cancel
+    for k, (order, found) in enumerate(zip(orders, parallel.map_ordered(poles, orders))):
+        report(progress, cancel, k / len(orders), f"model order {order}")
+        if found is None:
+            continue
+        f, z, shapes, sf, sz = found
+        out_f.append(f)
+        out_z.append(z)
+        out_o.append(np.full(f.size, order))
+        out_shapes.append(shapes)
+        if uncertainty is not None:
             out_sf.append(sf)
             out_sz.append(sz)
-        mu = np.log(lam) * fs
-        out_f.append(np.abs(mu) / (2 * np.pi))
-        out_z.append(-np.real(mu) / np.abs(mu))
-        out_o.append(np.full(lam.size, order))
-        out_shapes.append(obs[:l, :order] @ psi)
     if not out_o:
         return make_diagram(np.zeros(0, int), np.zeros(0), np.zeros(0), np.zeros((l, 0), complex), criteria)
     sigmas = {}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dsp import parallel
 from dsp.ssi import BlockToeplitzOperator, block_toeplitz, leading_svd
 
 METHODS = ("leading", "exact")
@@ -105,16 +106,23 @@ class PoleUncertainty:
         # the shifted observability matrices' projections are Zᵀ ΔO with Z = [S↓ᵀQ, S↑ᵀQ, S↑ᵀO↓] (il × 3n)
         z = np.zeros((rows, 3 * n))
         z[l:, :n], z[:-l, n:2 * n], z[:-l, 2 * n:] = self.q, self.q, obs[l:]
-        # square root of the covariance of H: centred segment matrices scaled by 1/√(n_b(n_b−1)), stacked along the
-        # output (or reference) axis so one FFT block convolution applies all of them; columns ordered (segment, a)
+        # square root of the covariance of H: centred segment matrices scaled by 1/√(n_b(n_b−1))
         d = (segment_correlations - segment_correlations.mean(axis=0)) / np.sqrt(nb * (nb - 1))
-        dh_w = BlockToeplitzOperator(d.transpose(1, 0, 2, 3).reshape(2 * i, nb * l, r), i).matmat(w[:, :n])
-        dh_w = dh_w.reshape(i, nb, l, n).transpose(0, 2, 1, 3).reshape(rows, nb * n)  # ΔH_s Hᵀ u_a
-        dht_u = BlockToeplitzOperator(d.transpose(1, 2, 0, 3).reshape(2 * i, l, nb * r), i).rmatmat(u[:, :n])
-        dht_u = dht_u.reshape(i, nb, r, n).transpose(0, 2, 1, 3).reshape(i * r, nb * n)  # ΔH_sᵀ u_a
         # [U Z]ᵀ x_a with x_a = ΔH Hᵀ u_a + H ΔHᵀ u_a: the H product moved onto the n + 3n fixed columns
         left, right = np.hstack([u, z]), np.hstack([w, op.rmatmat(z)])
-        p = (left.T @ dh_w + right.T @ dht_u).reshape(k + 3 * n, nb, n)
+
+        def projections(part: range) -> np.ndarray:
+            """[U Z]ᵀ x_a of the segments ``part``: (k + 3n, |part|, n). Their matrices are stacked along the output
+            (or reference) axis so one FFT block convolution applies all of them; columns ordered (segment, a)."""
+            ds, m_s = d[part.start:part.stop], len(part)
+            dh_w = BlockToeplitzOperator(ds.transpose(1, 0, 2, 3).reshape(2 * i, m_s * l, r), i).matmat(w[:, :n])
+            dh_w = dh_w.reshape(i, m_s, l, n).transpose(0, 2, 1, 3).reshape(rows, m_s * n)  # ΔH_s Hᵀ u_a
+            dht_u = BlockToeplitzOperator(ds.transpose(1, 2, 0, 3).reshape(2 * i, l, m_s * r), i).rmatmat(u[:, :n])
+            dht_u = dht_u.reshape(i, m_s, r, n).transpose(0, 2, 1, 3).reshape(i * r, m_s * n)  # ΔH_sᵀ u_a
+            return (left.T @ dh_w + right.T @ dht_u).reshape(k + 3 * n, m_s, n)
+
+        # the segments shared among the worker threads (dsp.parallel), joined in their order
+        p = np.concatenate(parallel.run_all(projections, parallel.chunks(nb)), axis=1)
         num, zx = p[:k], p[k:]  # u_bᵀ x_a (k, n_b, n) and Zᵀ x_a (3n, n_b, n)
         # standard deviation of each σ_a²: Δ(σ_a²) = u_aᵀ x_a, one factor per segment
         spread2 = np.sum(num[np.arange(n), :, np.arange(n)] ** 2, axis=1)

@@ -75,3 +75,49 @@ def test_fft_decimation_is_bit_for_bit_the_same_on_two_workers(detrend):
     finally:
         parallel.set_workers(before)
     assert np.array_equal(one.view(np.uint64), two.view(np.uint64))
+
+
+@pytest.mark.parametrize("uncertainty", [False, True])
+def test_ssi_cov_is_bit_for_bit_the_same_on_two_workers(uncertainty):
+    """Correlation block groups, uncertainty segments and model orders on two threads: the same diagram, to the
+    last bit, as on one (the pieces are joined in their order whatever thread computed them)."""
+    from dsp.simulate import bridge_deck_model, simulate_ambient
+    from dsp.ssi import ssi_cov
+
+    model, _ = bridge_deck_model(n_sections=3)
+    y = simulate_ambient(model, 40.0, 900.0, noise_ratio=0.1, seed=4).acceleration
+    before = parallel.workers()
+    diagrams = []
+    try:
+        for w in (1, 2):
+            parallel.set_workers(w)
+            diagrams.append(ssi_cov(y, 40.0, block_rows=40, orders=range(2, 41, 2), uncertainty=uncertainty))
+    finally:
+        parallel.set_workers(before)
+    one, two = diagrams
+    fields = ["orders", "frequencies_hz", "damping_ratios", "shapes", "mpc"]
+    fields += ["frequency_sigma_hz", "damping_sigma"] if uncertainty else []
+    for name in fields:
+        a, b = np.asarray(getattr(one, name)), np.asarray(getattr(two, name))
+        assert a.shape == b.shape and np.array_equal(a, b), name
+
+
+@pytest.mark.parametrize("group_elements", [3000, 20_000])  # groups of part of a segment, of whole segments
+def test_correlations_over_many_block_groups_are_the_same_on_two_workers(group_elements):
+    from dsp.ssi import output_correlations, segment_correlations
+
+    y = np.random.default_rng(2).standard_normal((20_000, 4))
+    before = parallel.workers()
+    results = []
+    try:
+        for w in (1, 2):
+            parallel.set_workers(w)
+            whole = output_correlations(y, 30, [0, 2], block=256, group_elements=group_elements)
+            seg = segment_correlations(y, 30, [0, 2], 9, group_elements=group_elements)
+            results.append((whole, *seg))
+    finally:
+        parallel.set_workers(before)
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)
+    lagged = np.array([y[k:, :].T @ y[:y.shape[0] - k, [0, 2]] / (y.shape[0] - k) for k in range(31)])
+    np.testing.assert_allclose(results[1][0], lagged, rtol=0, atol=1e-13)  # and exact: the lag-by-lag sums
