@@ -1,8 +1,10 @@
-import multiprocessing
 import sys
 
 if __name__ == "__main__":
-    multiprocessing.freeze_support()  # before anything else: a frozen build's pool workers start here
+    if getattr(sys, "frozen", False):  # before anything else: a frozen build's pool workers start here
+        import multiprocessing
+
+        multiprocessing.freeze_support()
 
     from shm_app.cli import main
 
