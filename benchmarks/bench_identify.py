@@ -352,10 +352,10 @@ EXACT_SIGMA_JOB = ("import functools, sys; import dsp.ssi_uncertainty as u; "
 def _our_phases(csv: Path, repeat: int, uncertainty: bool = True) -> tuple[float, float]:
     """shm-app's CSV load and analysis times, in this process (best of ``repeat``), as the CLI runs them."""
     from shm_app import io
-    from shm_app.compute import limit_blas_threads
+    from shm_app.compute import use_machine_for_one_job
     from shm_app.identification import IdentificationSettings, identify, result_to_json
 
-    limit_blas_threads()
+    use_machine_for_one_job()
     load = analysis = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
