@@ -31,14 +31,16 @@ def default_block_rows(fs_hz: float, fmin_hz: float, n_channels: int) -> int:
 
 
 def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *, block: Optional[int] = None,
-                        group_elements: int = 1 << 20, mean: Optional[np.ndarray] = None) -> np.ndarray:
+                        group_elements: int = 1 << 18, mean: Optional[np.ndarray] = None) -> np.ndarray:
     """Unbiased output correlations ``R[k] = E[y(t+k) y_ref(t)ᵀ]`` for k = 0 … max_lag: (max_lag+1, n_ch, n_ref).
 
     Exact sums computed blockwise in the frequency domain: for blocks ``x_j = y_ref[jB:(j+1)B]`` and
     ``z_j = y[jB : jB+B+max_lag]``, ``Σ_t y(t+k) y_ref(t)ᵀ = Σ_j IFFT(Z_j X_jᴴ)[k]`` with an FFT long enough that
     nothing wraps round. Cost O(n·(log B + n_ch·n_ref)), independent of ``max_lag`` (the lag-by-lag product is
-    O(n·n_ch·n_ref·max_lag)). Blocks are transformed in groups of about ``group_elements`` samples × channels and
-    their cross-spectra summed, so the working memory (~50 MB) does not grow with the record. ``mean``
+    O(n·n_ch·n_ref·max_lag)). Blocks are transformed in groups of about ``group_elements`` samples × channels
+    (one group per :mod:`dsp.parallel` piece) and their cross-spectra summed, so the working memory (~12 MB per
+    worker thread) does not grow with the record; groups of 2¹⁸ rather than 2²⁰ values stay nearer the cache and
+    touch less fresh memory (the first pass over a 1-hour 12-channel record: 60 instead of 120 ms). ``mean``
     (n_ch,), if given, is subtracted from ``y`` as each group is read (the correlations of ``y − mean``). FFT blocks
     default to ``max(1024, 4·max_lag)`` samples: the summed cross-spectra are then short, and the blocks overlap
     by at most a quarter (10-minute, 8-channel record at 40 Hz, lags 0…159: 9 ms instead of 15 ms with 4096).
@@ -51,7 +53,7 @@ def output_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], *
 
 
 def segment_correlations(y: np.ndarray, max_lag: int, reference: Sequence[int], n_segments: int, *,
-                         block: Optional[int] = None, group_elements: int = 1 << 20,
+                         block: Optional[int] = None, group_elements: int = 1 << 18,
                          mean: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Output correlations of the whole record and of each of ``n_segments`` consecutive segments, in one pass.
 

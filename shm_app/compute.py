@@ -43,6 +43,8 @@ def limit_blas_threads() -> None:
         return
     import ctypes
 
+    import numpy  # noqa: F401  (loads numpy's OpenBLAS: a library not loaded yet is not in the maps to be set)
+
     try:
         with open("/proc/self/maps") as fh:
             libs = {line.split()[-1] for line in fh if "openblas" in line.split()[-1].lower()}
