@@ -36,7 +36,16 @@ correlations 75–85, σ basis and sensitivities 270 → 215 (the 20 segment ope
 σ per pole 65, order sweep 43; without σ 320–330 → 295 (SVD 74 → 45). Whole process (CPU, best of 5, interleaved):
 1.32 → 1.22 s with σ, 1.06 → 0.97 s without (σ 1.27×). Against koma, best of 3 at load 3.5–4.5: 4.5–5.7× by CPU
 (koma 5.3–7.6 s), 3.7–9.5× by wall (koma's two BLAS threads make its wall time swing from 5.6 to 12.9 s with the
-load). A tenfold margin needs the start-up (~0.25 s), the CSV load and the preprocessing to shrink too.
+load).
+Both cores and fewer page faults (``shm_app.compute``, ``dsp.parallel``; load ~1, best of 3, wall): CSV load
+0.34 → 0.19 s (Arrow's threaded ``read_csv`` instead of its one-thread streaming reader, no second copy to drop
+the time column), analysis with σ 0.55 → 0.33 s in process (preprocessing 125 → 67 ms, correlations 77 → 38,
+σ basis and sensitivities 214 → 132, order sweep with σ 105 → 64), system time 0.12–0.27 → 0.03 s. Whole process
+1.12 → 0.82 s with σ, 0.67 s without (σ 1.22×; the analysis alone 0.33 vs 0.19 s, 1.75×): koma 4.45 s (5.45×),
+pyOMA2 6.83 s (8.4×); analysis alone 9.6× and 15.7×. What is left is mostly fixed: interpreter and imports
+~0.12 s (numpy alone 0.06–0.07 s), parsing 61 MB of text ~0.12 s at Arrow's speed on 2 cores, and the first
+touch of the memory a cold process has never used (its first identification takes 0.40–0.43 s, the next 0.33 s).
+A tenfold margin over koma (0.45 s for the whole process) is out of reach of a Python process on this machine.
 
 A peer that is not installed is reported as skipped. The CSV is written once per settings into the temporary
 directory (``--workdir`` to choose) and reused by later runs.
