@@ -45,7 +45,8 @@ the time column), analysis with σ 0.55 → 0.33 s in process (preprocessing 125
 pyOMA2 6.83 s (8.4×); analysis alone 9.6× and 15.7×. What is left is mostly fixed: interpreter and imports
 ~0.12 s (numpy alone 0.06–0.07 s), parsing 61 MB of text ~0.12 s at Arrow's speed on 2 cores, and the first
 touch of the memory a cold process has never used (its first identification takes 0.40–0.43 s, the next 0.33 s).
-A tenfold margin over koma (0.45 s for the whole process) is out of reach of a Python process on this machine.
+A tenfold margin over koma (0.45 s for the whole process) would leave the analysis ~0.17 s after those fixed
+costs, less than its ~0.5 s of CPU time spread perfectly over both cores.
 
 A peer that is not installed is reported as skipped. The CSV is written once per settings into the temporary
 directory (``--workdir`` to choose) and reused by later runs.
