@@ -14,7 +14,8 @@
   free, and each new one page-faults again. The identification makes hundreds of megabyte-sized temporaries, and
   the faults cost a third of its time on a 1-hour record (0.12–0.27 s of system time, 0.03 s with reuse), two
   threads faulting at once contending for the process's memory map. The peak memory is unchanged; what was freed
-  stays with the process until it exits, which a one-job process soon does. Not for the GUI, which lives long.
+  stays with the process until it exits, which a one-job process soon does. Not for the GUI, which lives long:
+  :func:`use_cores_for_the_workbench` sets the first two only.
 """
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ def use_machine_for_one_job() -> None:
     limit_blas_threads()
     parallel.set_workers(None)
     keep_freed_memory()
+
+
+def use_cores_for_the_workbench() -> None:
+    """The desktop app: one BLAS thread and every core to :mod:`dsp.parallel`, as for one job, but freed memory
+    goes back to the system as usual (the app lives for hours). An identification of a 1-hour 12-channel record
+    with its spectrum: 0.55 s (two BLAS threads, as before) → 0.45 s."""
+    from dsp import parallel
+
+    limit_blas_threads()
+    parallel.set_workers(None)
 
 
 def limit_blas_threads() -> None:

@@ -96,9 +96,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from shm_app.compute import use_cores_for_the_workbench
     from ui.main_window import MainWindow
     from ui.style import apply_style
 
+    use_cores_for_the_workbench()  # after the imports that load numpy's and scipy's BLAS, so both are set
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("SHM Workbench")
     app.setOrganizationName("SHM Workbench")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QPlainTextEdit
 from dsp.selection_review import nearest_mode
 from shm_app.errors import ShmError
 from shm_app.identification import manual as edits
+from shm_app.output.tables import missing_sigma_note
 
 
 class _ModeEdit(QUndoCommand):
@@ -107,3 +108,7 @@ class ModeEditing:
                  f"{result.settings.method} ({result.settings.fmin_hz:g}–{result.settings.fmax_hz:g} Hz)")
         for c in edits.unselected_columns(result):
             self.log(f"  {c.frequency_hz:.3f} Hz ({c.n_poles} poles at {c.n_orders} orders) not taken: {c.reason}")
+        entry = self.session.current
+        note = missing_sigma_note(result, entry.identification.uncertainty if entry is not None else True)
+        if note:
+            self.log(f"  {note}")

@@ -71,7 +71,7 @@ def run(args) -> int:
         write_uff(args.uff, result, [by_name.get(c) for c in result.channels], geometry=geometry)
     _figures.write_figures(args, result, recording, geometry)
     if "-" not in (args.json, args.csv, args.diagram):
-        print(summary(doc, result))
+        print(summary(doc, result, settings.uncertainty))
     return 0
 
 
@@ -159,9 +159,10 @@ def multisetup_summary(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def summary(doc: dict, result) -> str:
-    """The terminal summary: one line per mode with its scatter over the orders (SSI) and the AutoMAC."""
-    from shm_app.output.tables import format_scatter, with_interval
+def summary(doc: dict, result, asked_sigma: bool = True) -> str:
+    """The terminal summary: one line per mode with its σ and 95 % interval, its scatter over the orders (SSI), why
+    σ is missing if it is (``asked_sigma``: the settings asked for it) and the AutoMAC."""
+    from shm_app.output.tables import format_scatter, missing_sigma_note, with_interval
 
     lines = [f"{doc['file']}: {len(doc['modes'])} modes by {doc['method']} "
              f"({doc['settings']['fmin_hz']:g}–{doc['settings']['fmax_hz']:g} Hz)"]
@@ -175,10 +176,9 @@ def summary(doc: dict, result) -> str:
     if doc["modes"]:
         lines.append("  ± is one statistical standard deviation σ of the estimate, [ ] its 95 % interval (± 1.96 σ)"
                      + ("; the scatter over model orders is not an uncertainty" if swept else ""))
-    if doc["modes"] and not doc["settings"].get("uncertainty_blocks") and result.settings.method != "ssi-dat":
-        lines.append("  σ n/a: the record is too short for the uncertainty, which needs 8 independent segments (SSI-COV: "
-                     "each 20 × block rows samples long; FDD/EFDD/peak: each 4.5 spectral segments long); a longer "
-                     "record, fewer block rows (a higher f min) or a coarser resolution gives it")
+    note = missing_sigma_note(result, asked_sigma)
+    if note:
+        lines.append(f"  {note}")
     if len(result.modes) > 1:
         lines.append(f"  {automac_summary(result.modes)}")
     from shm_app.identification.manual import unselected_columns

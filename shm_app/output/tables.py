@@ -32,6 +32,18 @@ def with_interval(value: float, sigma, decimals: int) -> str:
            f"{value + half:.{decimals}f}]"
 
 
+def missing_sigma_note(result, asked: bool) -> str | None:
+    """Why an identification's modes have no statistical σ, in one line for the CLI summary and the GUI log, or
+    None when they have it (or the method never gives one: SSI-DAT). ``asked``: the settings asked for it."""
+    if not result.modes or result.settings.uncertainty_blocks or result.settings.method == "ssi-dat":
+        return None
+    if not asked:
+        return "σ n/a: the statistical uncertainty was switched off"
+    return ("σ n/a: the record is too short for the uncertainty, which needs 8 independent segments (SSI-COV: each "
+            "20 × block rows samples long; FDD/EFDD/peak: each 4.5 spectral segments long); a longer record, fewer "
+            "block rows (a higher f min) or a coarser resolution gives it")
+
+
 def diagram_csv(result) -> str:
     """The stabilization diagram of an SSI result as CSV: one row per pole with its order, frequency, damping,
     MPC, MPD, the three stability flags (1/0) and the number of the selected mode it supports (blank if none)."""

@@ -46,3 +46,19 @@ def test_a_thread_count_in_the_environment_is_the_users_choice(monkeypatch):
     monkeypatch.setattr(ctypes, "CDLL", lambda *a, **k: calls.append(a))
     compute.limit_blas_threads()
     assert calls == []  # not even looked up
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/maps is Linux's")
+def test_the_workbench_gets_every_core_for_dsp_and_one_blas_thread_but_keeps_mallocs_defaults(monkeypatch):
+    for key in compute.BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(key, raising=False)
+    kept = []
+    monkeypatch.setattr(compute, "keep_freed_memory", lambda: kept.append(1))
+    before = parallel.workers()
+    try:
+        compute.use_cores_for_the_workbench()
+        assert parallel.workers() == parallel.available_cores()
+        assert set(_openblas_threads()) == {1}
+    finally:
+        parallel.set_workers(before)
+    assert kept == []  # a long-lived app returns freed memory to the system

@@ -103,6 +103,17 @@ def test_cli_summary_of_a_frequency_domain_method_has_no_pole_scatter(deck_csv, 
     assert not any("not an uncertainty" in line for line in out)
 
 
+def test_cli_summary_says_why_sigma_is_missing(deck_csv, capsys):
+    """Switched off is said as such; a record too short for 8 segments (the 4-minute sample) is said to be."""
+    assert main(["identify", str(deck_csv), "--method", "ssi-cov", "--no-uncertainty"]) == 0
+    out = capsys.readouterr().out
+    assert "σ n/a: the statistical uncertainty was switched off" in out and "too short" not in out
+    sample = sorted((REPO / "resources" / "sample" / "recordings").glob("deck_*.csv.gz"))[0]
+    assert main(["identify", str(sample), "--method", "ssi-cov"]) == 0
+    out = capsys.readouterr().out
+    assert "σ n/a: the record is too short for the uncertainty" in out and "switched off" not in out
+
+
 def test_cli_json_to_stdout(deck_csv, capsys):
     assert main(["identify", str(deck_csv), "--method", "fdd", "--fmax", "12", "--json", "-"]) == 0
     doc = json.loads(capsys.readouterr().out)
