@@ -14,13 +14,14 @@ bias either: a frequency estimate biased by more than its σ (a coarse resolutio
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from dsp import _validate
+from dsp.batch_means import sigma_of_mean
 from dsp.modal import Mode
-from dsp.peak_picking import PeakSettings, averaged_normalised_psd, peak_parameters
+from dsp.peak_picking import averaged_normalised_psd, peak_parameters
 from dsp.spectral import csd_matrix, singular_value_spectrum
 
 METHODS = ("fdd", "efdd", "peak")
@@ -62,15 +63,10 @@ def frequency_domain_sigmas(x, fs_hz: float, modes: Sequence[Mode], *, method: s
         estimates[b] = _estimate_part(g, fs, seg, modes, method, efdd_settings)
     out = []
     for j, mode in enumerate(modes):
-        sf = _batch_sigma(estimates[:, j, 0])
-        sz = _batch_sigma(estimates[:, j, 1]) if method == "efdd" else None
+        sf = sigma_of_mean(estimates[:, j, 0])
+        sz = sigma_of_mean(estimates[:, j, 1]) if method == "efdd" else None
         out.append(replace(mode, frequency_sigma_hz=sf, damping_sigma=sz))
     return tuple(out)
-
-
-def _batch_sigma(values: np.ndarray) -> Optional[float]:
-    v = values[np.isfinite(values)]
-    return float(np.std(v, ddof=1) / np.sqrt(v.size)) if v.size >= 4 else None
 
 
 def _estimate_part(g, fs: float, nperseg: int, modes: Sequence[Mode], method: str, efdd_settings) -> np.ndarray:

@@ -23,6 +23,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from dsp import _validate
+from dsp.batch_means import sigma_of_mean
 from dsp.modal import Mode, mac, mpc, mpd
 from dsp.progress import CancelToken, ProgressFn, report
 from dsp.ssi import BlockToeplitzOperator, leading_svd, max_model_order, output_correlations, poles_from_observability
@@ -522,21 +523,12 @@ def merge_preger(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLayo
                              f"{len(layout.channel_points[s])}")
         ys.append(y)
     report(progress, cancel, 0.0, "output correlations of every setup")
-    corr = setup_correlations(ys, layout, 2 * i - 1)
     lengths = np.array([y.shape[0] for y in ys], dtype=float)
 
     def sub(fraction: float, message: str) -> None:
         report(progress, cancel, 0.3 + 0.65 * fraction, message)
 
-    scales = None
-    if rescaling == "correlations":
-        merged, scales = global_correlations(corr, layout, lengths)
-        diagram = ssi_cov_from_correlations(merged, fs, block_rows=i, orders=orders, criteria=criteria,
-                                            progress=sub, cancel=cancel)
-    else:
-        report(progress, cancel, 0.3, "observability matrix of every setup")
-        obs = global_observability(corr, layout, i, orders[-1], lengths)
-        diagram = poles_from_observability(obs, layout.n_points, fs, orders, criteria, sub, cancel)
+    diagram, scales = _preger_diagram(ys, fs, layout, i, orders, rescaling, criteria, sub, cancel)
     if selection is None:
         selection = SelectionSettings(record_duration_s=lengths.min() / fs)
     modes = tuple(_merged_mode(m.frequency_hz, m.damping_ratio, m.frequency_scatter_hz, m.damping_scatter, m.shape,
@@ -544,3 +536,76 @@ def merge_preger(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLayo
     report(progress, cancel, 1.0, "done")
     return MultiSetupResult("preger", modes, layout.point_names, stabilization_diagram=diagram,
                             correlation_scales=scales, rescaling=rescaling)
+
+
+def _preger_diagram(ys, fs: float, layout: RovingLayout, i: int, orders, rescaling: str, criteria, progress=None,
+                    cancel=None) -> tuple[StabilizationDiagram, Optional[np.ndarray]]:
+    """The global stabilization diagram of the setups' records ``ys`` and, for 'correlations', the setups' scales."""
+    corr = setup_correlations(ys, layout, 2 * i - 1)
+    lengths = np.array([y.shape[0] for y in ys], dtype=float)
+    if rescaling == "correlations":
+        merged, scales = global_correlations(corr, layout, lengths)
+        return ssi_cov_from_correlations(merged, fs, block_rows=i, orders=orders, criteria=criteria,
+                                         progress=progress, cancel=cancel), scales
+    report(progress, cancel, 0.0, "observability matrix of every setup")
+    obs = global_observability(corr, layout, i, orders[-1], lengths)
+    return poles_from_observability(obs, layout.n_points, fs, orders, criteria, progress, cancel), None
+
+
+#: a part's poles re-estimate a mode when their frequency lies within this fraction of it and their shape has at
+#: least PART_MIN_MAC with it
+PART_FREQUENCY_WINDOW = 0.02
+PART_MIN_MAC = 0.8
+
+
+def preger_sigmas(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLayout, modes: Sequence[MergedMode],
+                  *, block_rows: int, orders: Sequence[int], rescaling: str = "observability", n_blocks: int = 8,
+                  criteria: StabilizationCriteria = StabilizationCriteria(), progress: Optional[ProgressFn] = None,
+                  cancel: Optional[CancelToken] = None) -> tuple[tuple[Optional[float], Optional[float]], ...]:
+    """Standard deviations of frequency (Hz) and damping ratio of PreGER modes, by batch means.
+
+    Every setup's record is cut into ``n_blocks`` consecutive parts; part ``b`` of every setup makes one
+    shorter roving test, merged exactly as the whole (:func:`merge_preger`, same block rows, orders and rescaling).
+    Each mode of the whole test is re-estimated on each part as the median frequency and damping of the part's
+    stable poles within :data:`PART_FREQUENCY_WINDOW` of its frequency whose shape has a MAC of at least
+    :data:`PART_MIN_MAC` with its shape (the whole test's estimate is the median of its own cluster of stable
+    poles). The whole-record correlations are the length-weighted mean of the parts', so to first order the
+    whole estimate is the mean of the part estimates and its standard deviation ``s / √n`` with ``s`` the sample
+    standard deviation (``ddof=1``) of the ``n`` part estimates (batch means, as :mod:`dsp.fd_uncertainty` for
+    the frequency-domain methods; the propagation of :mod:`dsp.ssi_uncertainty` does not follow the per-setup
+    changes of state basis of the observability rescaling). Bias is not included.
+
+    Returns per mode ``(σ_f, σ_ζ)``, None where fewer than 4 parts re-estimated the mode. ValueError when a part
+    of the shortest setup would hold fewer than 20 × block rows samples, or ``n_blocks`` is below 8.
+    """
+    fs = _validate.positive(fs_hz, "fs_hz")
+    _validate.choice(rescaling, "rescaling", PREGER_RESCALINGS)
+    i, nb = int(block_rows), int(n_blocks)
+    if nb != n_blocks or nb < 8:
+        raise ValueError(f"n_blocks must be an integer of at least 8; got {n_blocks!r}")
+    shortest = min(np.shape(y)[0] for y in records)
+    if shortest // nb < 20 * i:
+        raise ValueError(f"n_blocks={nb} leaves parts of {shortest // nb} samples in the shortest setup; each needs "
+                         f"at least 20 × block_rows = {20 * i}")
+    orders = _orders(orders, i, layout.n_references, layout.n_points)
+    if not modes:
+        return ()
+    freqs = np.array([m.frequency_hz for m in modes])
+    shapes = np.column_stack([np.nan_to_num(m.shape) for m in modes])
+    estimates = np.full((nb, len(modes), 2), np.nan)
+    for b in range(nb):
+        report(progress, cancel, b / nb, f"uncertainty: part {b + 1} of {nb} of every setup")
+        parts = [np.asarray(y)[b * (len(y) // nb):(b + 1) * (len(y) // nb)] for y in records]
+        diagram, _ = _preger_diagram(parts, fs, layout, i, orders, rescaling, criteria, None, cancel)
+        stable = np.flatnonzero(diagram.stable)
+        if stable.size == 0:
+            continue
+        f, z = diagram.frequencies_hz[stable], diagram.damping_ratios[stable]
+        macs = np.abs(np.conj(diagram.shapes[:, stable]).T @ shapes) ** 2 / np.outer(
+            np.sum(np.abs(diagram.shapes[:, stable]) ** 2, axis=0), np.sum(np.abs(shapes) ** 2, axis=0))
+        near = (np.abs(f[:, None] / freqs[None, :] - 1) <= PART_FREQUENCY_WINDOW) & (macs >= PART_MIN_MAC)
+        for j in np.flatnonzero(near.any(axis=0)):
+            estimates[b, j] = np.median(f[near[:, j]]), np.median(z[near[:, j]])
+    report(progress, cancel, 1.0, "uncertainty done")
+    return tuple((sigma_of_mean(estimates[:, j, 0]), sigma_of_mean(estimates[:, j, 1])) for j in range(len(modes)))
+

@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 
 from dsp.modal import Mode, auto_mac
 from dsp.spectral import SingularValueSpectrum
@@ -215,6 +216,7 @@ class ModeShapePlot(ReplacedItems, pg.PlotWidget):
         super().__init__(parent, background="w")
         style_axes(self.getPlotItem(), "Channel", "Normalised shape")
         self._items: list = []
+        self._names: tuple[str, ...] = ()
 
     def set_mode(self, mode: Optional[Mode], channel_names: Sequence[str], index: int = 0) -> None:
         item = self.getPlotItem()
@@ -226,9 +228,27 @@ class ModeShapePlot(ReplacedItems, pg.PlotWidget):
         bars = pg.BarGraphItem(x=x, height=np.real(mode.shape), width=0.6, brush=colour(index))
         item.addItem(bars)
         self._items.append(bars)
-        item.getAxis("bottom").setTicks([list(zip(x, channel_names))])
+        self._names = tuple(channel_names)
+        self._label_channels()
         item.setYRange(-1.1, 1.1)
         item.setTitle(f"Mode {index + 1}: {mode.frequency_hz:.3f} Hz, ζ = {100 * mode.damping_ratio:.2f} %")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._label_channels()
+
+    def _label_channels(self) -> None:
+        """A tick per channel; names on every k-th, k as small as lets them stand apart at the current width
+        (14 names in a narrow panel ran into each other)."""
+        if not getattr(self, "_names", ()):  # (a resize during construction comes before any mode)
+            return
+        axis = self.getPlotItem().getAxis("bottom")
+        metrics = QFontMetrics(axis.style.get("tickFont") or self.font())
+        widest = max(metrics.horizontalAdvance(n) for n in self._names) + 8
+        width = max(self.getPlotItem().vb.width(), 1.0)
+        step = max(1, int(np.ceil(widest * len(self._names) / width)))
+        labelled = [(k, n) for k, n in enumerate(self._names) if k % step == 0]
+        axis.setTicks([labelled, [(k, "") for k in range(len(self._names)) if k % step]])
 
 
 class AutoMacPlot(ReplacedItems, pg.PlotWidget):

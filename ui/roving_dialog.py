@@ -58,7 +58,8 @@ class RovingDialog(QDialog):
         side = QWidget()
         side.setLayout(left)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Mode", "Frequency [Hz] ± σ [95 %]", "Damping [%]", "Setups", "MPC"])
+        self.table.setHorizontalHeaderLabels(["Mode", "Frequency [Hz] ± σ [95 %]", "Damping [%] ± σ [95 %]", "Setups",
+                                              "MPC"])
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.itemSelectionChanged.connect(self._mode_selected)
@@ -66,7 +67,7 @@ class RovingDialog(QDialog):
         right = QSplitter()
         right.addWidget(self.table)
         right.addWidget(self.shape_view)
-        right.setSizes([380, 460])
+        right.setSizes([560, 420])  # the table shows f and ζ with σ and interval whole
         body = QSplitter()
         body.addWidget(side)
         body.addWidget(right)
@@ -106,8 +107,9 @@ class RovingDialog(QDialog):
         for k, m in enumerate(r.modes if r is not None else ()):
             setups = r.mode_setups[k] if k < len(r.mode_setups) else ()
             complete = len(setups) == len(r.files)
+            z_sigma = None if m.damping_sigma is None else 100 * m.damping_sigma
             cells = (str(k + 1), with_interval(m.frequency_hz, m.frequency_sigma_hz, 4),
-                     f"{100 * m.damping_ratio:.2f}",
+                     with_interval(100 * m.damping_ratio, z_sigma, 2),
                      "all" if complete else "only " + ", ".join(str(s + 1) for s in setups), f"{m.mpc:.3f}")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -154,8 +154,12 @@ def multisetup_summary(doc: dict) -> str:
             lines.append(f"    found in setup(s) {', '.join(str(s + 1) for s in m['setups'])} only"
                          + (f": shape unknown at {', '.join(unknown)}" if unknown else ""))
     if doc["modes"]:
-        lines.append("  ± is one statistical standard deviation σ of the estimate, [ ] its 95 % interval (± 1.96 σ)"
-                     + ("; σ of the mean over the setups" if poser else "; PreGER gives no σ yet"))
+        parts = doc["settings"].get("uncertainty_blocks")
+        how = ("σ of the mean over the setups" if poser else f"σ by batch means over {parts} parts of every setup"
+               if parts else "σ n/a: switched off, or the shortest setup too short for 8 parts of 20 × block rows "
+                             "samples each")
+        lines.append(f"  ± is one statistical standard deviation σ of the estimate, [ ] its 95 % interval (± 1.96 σ); "
+                     f"{how}")
     return "\n".join(lines)
 
 

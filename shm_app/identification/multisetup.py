@@ -32,6 +32,9 @@ from shm_app.identification.settings import IdentificationSettings, ResolvedSett
 from shm_app.parameters import parameter, validate
 from shm_app.recording import Recording
 
+#: PreGER's σ: batch means over this many parts of every setup (dsp.multisetup.preger_sigmas)
+PREGER_PARTS = 8
+
 
 @dataclass(frozen=True)
 class MultiSetupSettings:
@@ -168,7 +171,7 @@ def identify_setups(recordings: Sequence[Recording], settings: IdentificationSet
                 channels=layout.point_names, references=refs, merge=merge.merge)
     if merge.merge == "poser":
         return _poser(recordings, fixed, layout, args, progress, cancel)
-    return _preger(recordings, common, fixed.max_order, layout, args, progress, cancel)
+    return _preger(recordings, common, fixed.max_order, layout, args, progress, cancel, settings.uncertainty)
 
 
 def _chosen_channels(recording: Recording, channels, references) -> Recording:
@@ -219,8 +222,8 @@ def _setup_mode(modes, frequency_hz: float) -> Mode:
 
 
 def _preger(recordings, resolved: ResolvedSettings, max_order: int, layout: RovingLayout, args, progress,
-            cancel) -> MultiSetupIdentification:
-    from dsp.multisetup import merge_preger
+            cancel, uncertainty: bool = True) -> MultiSetupIdentification:
+    from dsp.multisetup import merge_preger, preger_sigmas
 
     report(progress, cancel, 0.0, "preprocessing")
     ys = [preprocess.decimate(r.data, r.fs_hz, resolved.decimation, method="fft", detrend=resolved.detrend).data
@@ -236,18 +239,30 @@ def _preger(recordings, resolved: ResolvedSettings, max_order: int, layout: Rovi
     if top < 2 * resolved.order_step:
         raise ParameterError("references", f"({layout.n_references}) × block rows ({i}) leave no model order to "
                                            f"sweep: add references or block rows")
-    duration = min(y.shape[0] for y in ys) / resolved.analysis_fs_hz
-    selection = replace(resolved.selection, record_duration_s=duration)
-    resolved = replace(resolved, orders=(resolved.order_step, orders[-1]), selection=selection, uncertainty_blocks=0)
+    shortest = min(y.shape[0] for y in ys)
+    selection = replace(resolved.selection, record_duration_s=shortest / resolved.analysis_fs_hz)
+    # σ by batch means over PREGER_PARTS parts of every setup, each holding 20 block rows' worth of samples
+    blocks = PREGER_PARTS if uncertainty and shortest // PREGER_PARTS >= 20 * i else 0
+    resolved = replace(resolved, orders=(resolved.order_step, orders[-1]), selection=selection,
+                       uncertainty_blocks=blocks)
+    share = 0.5 if blocks else 0.95  # the parts together cost about as much as the whole
 
     def sub(fraction: float, message: str) -> None:
-        report(progress, cancel, 0.05 + 0.95 * fraction, message)
+        report(progress, cancel, 0.05 + share * fraction, message)
+
+    def sub_parts(fraction: float, message: str) -> None:
+        report(progress, cancel, 0.55 + 0.45 * fraction, message)
 
     merged = merge_preger(ys, resolved.analysis_fs_hz, layout, block_rows=i, orders=orders, selection=selection,
                           progress=sub, cancel=cancel)
+    modes = tuple(m.as_mode() for m in merged.modes)
+    if blocks:
+        sigmas = preger_sigmas(ys, resolved.analysis_fs_hz, layout, merged.modes, block_rows=i, orders=orders,
+                               n_blocks=blocks, progress=sub_parts, cancel=cancel)
+        modes = tuple(replace(m, frequency_sigma_hz=sf, damping_sigma=sz) for m, (sf, sz) in zip(modes, sigmas))
     n = len(merged.modes)
     return MultiSetupIdentification(
-        **args, settings=resolved, modes=tuple(m.as_mode() for m in merged.modes),
+        **args, settings=resolved, modes=modes,
         mode_setups=tuple(m.setups for m in merged.modes),
         setup_frequencies_hz=np.full((n, layout.n_setups), np.nan), frequency_spread_hz=(np.nan,) * n,
         damping_spread=(np.nan,) * n, reference_mac=((),) * n, diagram=merged.stabilization_diagram)

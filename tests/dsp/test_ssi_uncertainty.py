@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
+from calibration import assert_calibrated
 from dsp import ssi
 from dsp.fd_uncertainty import frequency_domain_sigmas
 from dsp.fdd import fdd_from_spectrum
@@ -31,15 +32,6 @@ def record(seed: int) -> np.ndarray:
 def _nearest(modes, f_true):
     near = [m for m in modes if abs(m.frequency_hz / f_true - 1) < 0.03]
     return min(near, key=lambda m: abs(m.frequency_hz - f_true)) if near else None
-
-
-def _assert_calibrated(estimates, sigmas, truth, label):
-    est, sig = np.asarray(estimates, float), np.asarray(sigmas, float)
-    assert est.size >= 0.9 * N_RECORDS, f"{label}: found in only {est.size} records"
-    ratio = sig.mean() / est.std(ddof=1)
-    coverage = np.mean(np.abs(est - truth) <= 1.96 * sig)
-    assert 0.5 <= ratio <= 2.0, f"{label}: mean σ / empirical std = {ratio:.2f}"
-    assert coverage >= 0.8, f"{label}: 95 % interval covers the truth in {coverage:.0%} of records"
 
 
 @pytest.mark.parametrize("n, n_segments, block", [(5000, 8, None), (5003, 9, 256), (12000, 30, 100)])
@@ -134,8 +126,8 @@ def test_ssi_cov_sigma_is_calibrated():
                 found[j].append((m.frequency_hz, m.frequency_sigma_hz, m.damping_ratio, m.damping_sigma))
     for j, rows in found.items():
         f, sf, z, sz = np.array(rows).T
-        _assert_calibrated(f, sf, MODEL.natural_frequencies_hz[j], f"mode {j} frequency")
-        _assert_calibrated(z, sz, MODEL.damping_ratios[j], f"mode {j} damping")
+        assert_calibrated(f, sf, MODEL.natural_frequencies_hz[j], f"mode {j} frequency", N_RECORDS)
+        assert_calibrated(z, sz, MODEL.damping_ratios[j], f"mode {j} damping", N_RECORDS)
 
 
 @pytest.mark.slow
@@ -154,7 +146,7 @@ def test_fdd_frequency_sigma_is_calibrated():
                 found[j].append((m.frequency_hz, m.frequency_sigma_hz))
     for j, rows in found.items():
         f, sf = np.array(rows).T
-        _assert_calibrated(f, sf, MODEL.natural_frequencies_hz[j], f"FDD mode {j} frequency")
+        assert_calibrated(f, sf, MODEL.natural_frequencies_hz[j], f"FDD mode {j} frequency", N_RECORDS)
 
 
 def test_frequency_domain_sigmas_refuse_too_short_parts():

@@ -109,11 +109,22 @@ def test_multisetup_json_contract(setup_files):
         assert len(m["reference_mac"]) == 3 and min(m["reference_mac"]) > 0.99
 
 
-def test_preger_json_has_no_per_setup_estimates(setup_files):
+def test_preger_json_has_no_per_setup_estimates_and_sigma_by_batch_means(setup_files, capsys):
     doc = _run(tuple(setup_files), "preger")
     assert all(f is None for s in doc["setups"] for f in s["frequencies_hz"])
-    assert all(m["frequency_sigma_hz"] is None and m["frequency_scatter_hz"] >= 0 and m["n_poles"] >= 5
-               for m in doc["modes"])
+    assert all(m["frequency_scatter_hz"] >= 0 and m["n_poles"] >= 5 for m in doc["modes"])
+    assert doc["settings"]["uncertainty_blocks"] == 8  # the 8-minute setup holds 8 parts of 20 × 100 block rows
+    freqs = np.array([m["frequency_hz"] for m in doc["modes"]])
+    for f_true in roving().model.natural_frequencies_hz:  # σ of every true mode (the weak spurious cluster may lack it)
+        m = doc["modes"][int(np.argmin(np.abs(freqs - f_true)))]
+        assert 0 < m["frequency_sigma_hz"] < 0.01 * m["frequency_hz"] and 0 < m["damping_sigma"] < m["damping_ratio"]
+    files = list(setup_files)
+    assert main(["identify", *files, "--references", ",".join(REFERENCES), "--merge", "preger",
+                 "--no-uncertainty", "--json", str(Path(files[0]).with_name("plain.json"))]) == 0
+    assert "σ by batch means" not in capsys.readouterr().out
+    plain = json.loads(Path(files[0]).with_name("plain.json").read_text())
+    assert plain["settings"]["uncertainty_blocks"] == 0 and all(m["frequency_sigma_hz"] is None for m in plain["modes"])
+    assert [m["frequency_hz"] for m in plain["modes"]] == list(freqs)  # σ leaves the estimates as they were
 
 
 def test_csv_lists_every_point(setup_files, tmp_path, capsys):
@@ -220,4 +231,4 @@ def test_the_result_is_saved_and_restored_exactly():
         back = from_document(doc)
         assert documents_equal(to_document(back), doc)
         assert back.modes[0].frequency_hz == result.modes[0].frequency_hz
-        assert (back.modes[0].frequency_sigma_hz is None) == (merge == "preger")
+        assert back.modes[0].frequency_sigma_hz == result.modes[0].frequency_sigma_hz is not None  # PreGER too
