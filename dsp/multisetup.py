@@ -22,7 +22,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from dsp import _validate
+from dsp import _validate, parallel
 from dsp.batch_means import sigma_of_mean
 from dsp.modal import Mode, mac, mpc, mpd
 from dsp.progress import CancelToken, ProgressFn, report
@@ -593,10 +593,14 @@ def preger_sigmas(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLay
     freqs = np.array([m.frequency_hz for m in modes])
     shapes = np.column_stack([np.nan_to_num(m.shape) for m in modes])
     estimates = np.full((nb, len(modes), 2), np.nan)
-    for b in range(nb):
-        report(progress, cancel, b / nb, f"uncertainty: part {b + 1} of {nb} of every setup")
+
+    def part_diagram(b: int) -> StabilizationDiagram:
         parts = [np.asarray(y)[b * (len(y) // nb):(b + 1) * (len(y) // nb)] for y in records]
-        diagram, _ = _preger_diagram(parts, fs, layout, i, orders, rescaling, criteria, None, cancel)
+        return _preger_diagram(parts, fs, layout, i, orders, rescaling, criteria)[0]
+
+    # the parts on the worker threads (dsp.parallel), taken in order here, where progress and a cancel are handled
+    for b, diagram in enumerate(parallel.map_ordered(part_diagram, range(nb))):
+        report(progress, cancel, b / nb, f"uncertainty: part {b + 1} of {nb} of every setup")
         stable = np.flatnonzero(diagram.stable)
         if stable.size == 0:
             continue
