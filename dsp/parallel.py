@@ -3,8 +3,8 @@ output correlations, the segments of the uncertainty's perturbations, the orders
 
 numpy's FFTs, matrix products and LAPACK calls release the GIL, so pieces of a few milliseconds each run side by
 side on the cores. The pieces are coarse (one per worker, or one per model order) and BLAS itself stays on one
-thread (``shm_app.commands.identify``): a busy machine then only time-shares the workers, where BLAS's own
-threads, spinning at every small product, made a loaded two-core run three times slower.
+thread (``shm_app.compute``): a busy machine then only time-shares the workers, where BLAS's own threads,
+spinning at every small product, made a loaded two-core run three times slower.
 
 The number of workers is a process setting, like BLAS's thread count: 1 (everything in the calling thread) unless
 the process that owns the cores says otherwise (:func:`set_workers`; the command line gives one identification all

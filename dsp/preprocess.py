@@ -128,10 +128,12 @@ def _fft_decimate(a: np.ndarray, factor: int, detrend: Optional[str] = None) -> 
     copy of the whole record and its spectrum (about 3× the record in memory); with several workers
     (:mod:`dsp.parallel`) each takes a contiguous share of the channels, one set of buffers each.
 
-    The trend is removed in the frequency domain: the transform is linear, so the spectrum of ``x − c − s·t`` (zero
-    beyond the record) is that of ``x`` less ``c`` times the spectrum of the record's boxcar and ``s`` times that of
-    its centred time ramp, both transformed once for all channels and needed only in the kept band. Each channel
-    then costs its copy, a sum and a dot product for ``c`` and ``s``, instead of four more passes over it.
+    The mean is removed from each channel's contiguous copy (a large offset, such as gravity or an ADC's zero, must
+    not reach the transform, whose rounding scales with the values); the slope in the frequency domain: the
+    transform is linear, so the spectrum of ``x − s·t`` (zero beyond the record) is that of ``x`` less ``s`` times
+    the spectrum of the centred time ramp, transformed once for all channels and needed only in the kept band.
+    A channel's detrend then costs a sum, a subtraction and a dot product on its copy instead of four passes and a
+    full-length temporary.
     """
     n, n_channels = a.shape
     m = next_fast_len(-(-(n + min(n, 4096)) // factor))  # zero padding keeps the wrap-around off the record
@@ -143,14 +145,13 @@ def _fft_decimate(a: np.ndarray, factor: int, detrend: Optional[str] = None) -> 
     gain = np.clip((cutoff - f) / (cutoff - edge), 0.0, 1.0)
     response = (0.5 - 0.5 * np.cos(np.pi * gain)) / factor
     out = np.empty((-(-n // factor), n_channels))
-    t = trend = None
-    if detrend is not None:
+    t = ramp = None
+    if detrend == "linear":
         t = np.arange(n, dtype=float) - (n - 1) / 2.0
-        shapes = np.zeros((2 if detrend == "linear" else 1, nfft))
-        shapes[0, :n] = 1.0
-        if detrend == "linear":
-            shapes[1, :n] = t
-        trend = np.fft.rfft(shapes, axis=1)[:, :kept]  # the boxcar's and the ramp's spectra in the kept band
+        padded = np.zeros(nfft)
+        padded[:n] = t
+        ramp = np.fft.rfft(padded)[:kept]  # the centred ramp's spectrum in the kept band
+        tt = np.dot(t, t)
 
     def channels(piece: range) -> None:
         row = np.zeros(nfft)  # one channel at a time, contiguous: memory beyond input and output is O(n)
@@ -158,13 +159,12 @@ def _fft_decimate(a: np.ndarray, factor: int, detrend: Optional[str] = None) -> 
         back = np.empty(m)
         for c in piece:
             row[:n] = a[:, c]
+            if detrend is not None:  # the mean in the time domain: a large offset must not reach the transform
+                row[:n] -= row[:n].sum() / n
             np.fft.rfft(row, out=spec)
             band = spec[:kept]
-            if trend is not None:
-                level = row[:n].sum() / n
-                band -= level * trend[0]
-                if detrend == "linear":
-                    band -= (np.dot(row[:n], t) / np.dot(t, t)) * trend[1]
+            if ramp is not None:
+                band -= (np.dot(row[:n], t) / tt) * ramp
             band *= response
             np.fft.irfft(band, m, out=back)
             out[:, c] = back[: out.shape[0]]
