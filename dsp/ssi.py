@@ -87,6 +87,7 @@ def _correlation_sums(y, max_lag: int, ref: list, b: int, blocks_per_segment: in
     per_group = max(1, group_elements // (b * l))
     if blocks_per_segment <= per_group:  # groups of whole segments
         per_group -= per_group % blocks_per_segment
+
     def group(j0: int) -> list[tuple[int, np.ndarray]]:
         """(segment, its cross-spectra summed over this group's blocks) for each segment the group meets."""
         g = min(per_group, nb - j0)
@@ -267,6 +268,7 @@ def poles_from_observability(obs: np.ndarray, n_outputs: int, fs: float, orders:
     # lower rank than the order); such orders have no meaningful poles
     diag = np.abs(np.diag(r))
     solvable = np.minimum.accumulate(diag) > 1e-12 * diag[0] if diag.size and diag[0] > 0 else np.zeros(0, bool)
+
     def poles(order: int):
         """(f, ζ, shapes, σ_f, σ_ζ) of the poles of one order, or None when its state matrix is singular."""
         if order > solvable.size or not solvable[order - 1]:

@@ -3,7 +3,6 @@ final :class:`~shm_app.recording.Recording`. Readers only find the numbers; this
 """
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 import re
