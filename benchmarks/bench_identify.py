@@ -41,8 +41,9 @@ Both cores and fewer page faults (``shm_app.compute``, ``dsp.parallel``; load ~1
 0.34 → 0.19 s (Arrow's threaded ``read_csv`` instead of its one-thread streaming reader, no second copy to drop
 the time column), analysis with σ 0.55 → 0.33 s in process (preprocessing 125 → 67 ms, correlations 77 → 38,
 σ basis and sensitivities 214 → 132, order sweep with σ 105 → 64), system time 0.12–0.27 → 0.03 s. Whole process
-1.12 → 0.82 s with σ, 0.67 s without (σ 1.22×; the analysis alone 0.33 vs 0.19 s, 1.75×): koma 4.45 s (5.45×),
-pyOMA2 6.83 s (8.4×); analysis alone 9.6× and 15.7×. What is left is mostly fixed: interpreter and imports
+1.12 → 0.75–0.82 s with σ, 0.61–0.67 s without (σ 1.22–1.23×; the analysis alone 0.33 vs 0.19 s, 1.74×): koma
+4.45–4.65 s (5.45–6.2×), pyOMA2 6.8–7.4 s (8.4–10×); CPU 4.0–4.4× and 7.5–8.5×; analysis alone 9.6–10.2× and
+15.7–17.6×. What is left is mostly fixed: interpreter and imports
 ~0.12 s (numpy alone 0.06–0.07 s), parsing 61 MB of text ~0.12 s at Arrow's speed on 2 cores, and the first
 touch of the memory a cold process has never used (its first identification takes 0.40–0.43 s, the next 0.33 s).
 A tenfold margin over koma (0.45 s for the whole process) would leave the analysis ~0.17 s after those fixed
