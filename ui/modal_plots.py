@@ -12,6 +12,7 @@ from PySide6.QtGui import QFontMetrics
 from dsp.modal import Mode, auto_mac
 from dsp.spectral import SingularValueSpectrum
 from dsp.stabilization import StabilizationDiagram
+from shm_app.output.tables import with_interval
 from ui.plot_style import ReplacedItems, colour, style_axes, theme_colours
 
 
@@ -205,8 +206,14 @@ class StabilizationPlot(ReplacedItems, pg.PlotWidget):
     def _pole_tip(self, x, y, data) -> str:
         d = self._diagram
         j = int(data)
-        return (f"order {d.orders[j]}: {d.frequencies_hz[j]:.4f} Hz, ζ {100 * d.damping_ratios[j]:.2f} %, "
-                f"MPC {d.mpc[j]:.3f} — click: add the mode of this column")
+        f, z = d.frequencies_hz[j], 100 * d.damping_ratios[j]
+        if d.frequency_sigma_hz is not None and d.damping_sigma is not None:  # this pole's statistical σ
+            f_text = with_interval(f, float(d.frequency_sigma_hz[j]), 4)
+            z_text = with_interval(z, 100 * float(d.damping_sigma[j]), 2)
+        else:
+            f_text, z_text = f"{f:.4f}", f"{z:.2f}"
+        return (f"order {d.orders[j]}: {f_text} Hz, ζ {z_text} %, MPC {d.mpc[j]:.3f} — click: add the mode of this "
+                f"column")
 
 
 class ModeShapePlot(ReplacedItems, pg.PlotWidget):
