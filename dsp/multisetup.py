@@ -605,9 +605,8 @@ def preger_sigmas(records: Sequence[np.ndarray], fs_hz: float, layout: RovingLay
         if stable.size == 0:
             continue
         f, z = diagram.frequencies_hz[stable], diagram.damping_ratios[stable]
-        macs = np.abs(np.conj(diagram.shapes[:, stable]).T @ shapes) ** 2 / np.outer(
-            np.sum(np.abs(diagram.shapes[:, stable]) ** 2, axis=0), np.sum(np.abs(shapes) ** 2, axis=0))
-        near = (np.abs(f[:, None] / freqs[None, :] - 1) <= PART_FREQUENCY_WINDOW) & (macs >= PART_MIN_MAC)
+        near = ((np.abs(f[:, None] / freqs[None, :] - 1) <= PART_FREQUENCY_WINDOW)
+                & (mac(diagram.shapes[:, stable], shapes) >= PART_MIN_MAC))
         for j in np.flatnonzero(near.any(axis=0)):
             estimates[b, j] = np.median(f[near[:, j]]), np.median(z[near[:, j]])
     report(progress, cancel, 1.0, "uncertainty done")

@@ -31,10 +31,7 @@ TRIM_THRESHOLD_BYTES = 1024 * 2**20
 
 def use_machine_for_one_job() -> None:
     """One BLAS thread, every core to :mod:`dsp.parallel`, freed memory reused (see the module docstring)."""
-    from dsp import parallel
-
-    limit_blas_threads()
-    parallel.set_workers(None)
+    use_cores_for_the_workbench()
     keep_freed_memory()
 
 

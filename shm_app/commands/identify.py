@@ -155,9 +155,12 @@ def multisetup_summary(doc: dict) -> str:
                          + (f": shape unknown at {', '.join(unknown)}" if unknown else ""))
     if doc["modes"]:
         parts = doc["settings"].get("uncertainty_blocks")
-        how = ("σ of the mean over the setups" if poser else f"σ by batch means over {parts} parts of every setup"
-               if parts else "σ n/a: switched off, or the shortest setup too short for 8 parts of 20 × block rows "
-                             "samples each")
+        if poser:
+            how = "σ of the mean over the setups"
+        elif parts:
+            how = f"σ by batch means over {parts} parts of every setup"
+        else:
+            how = "σ n/a: switched off, or the shortest setup too short for 8 parts of 20 × block rows samples each"
         lines.append(f"  ± is one statistical standard deviation σ of the estimate, [ ] its 95 % interval (± 1.96 σ); "
                      f"{how}")
     return "\n".join(lines)
